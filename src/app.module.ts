@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module.js';
+import { GatehouseConfigModule } from './config/config.module.js';
+import { HealthModule } from './health/health.module.js';
+import { SessionModule } from './session/session.module.js';
+
+@Module({
+  imports: [GatehouseConfigModule, AuthModule, HealthModule, SessionModule],
+})
+export class AppModule {}

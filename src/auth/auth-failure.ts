@@ -1,0 +1,40 @@
+// Every way authentication can fail (contract section 7), each with a stable code that
+// REST and WebSocket report alike, and a human message.
+
+export const TOKEN_REASONS = [
+  'token_missing',
+  'token_malformed',
+  'alg_not_allowed',
+  'signature_invalid',
+  'key_not_found',
+  'token_expired',
+  'token_not_yet_valid',
+  'claim_invalid',
+  'claim_missing',
+  'sub_invalid',
+] as const;
+
+export const WS_REASONS = ['auth_required', 'auth_timeout', 'sub_mismatch', 'bad_message'] as const;
+
+export type TokenReason = (typeof TOKEN_REASONS)[number];
+export type WsReason = (typeof WS_REASONS)[number];
+export type Reason = TokenReason | WsReason;
+
+export class AuthFailure {
+  constructor(
+    readonly reason: Reason,
+    readonly message: string,
+  ) {}
+
+  toJSON(): { reason: Reason; message: string } {
+    return { reason: this.reason, message: this.message };
+  }
+}
+
+export const MISSING_TOKEN = new AuthFailure('token_missing', 'Missing bearer token');
+
+/** A claim value as it appears in a message: JSON, cut short so a huge claim stays readable. */
+export function showValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

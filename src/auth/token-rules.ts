@@ -1,0 +1,177 @@
+import type { KeyObject } from 'node:crypto';
+import type { Algorithm } from './algorithms.js';
+import { AuthFailure, showValue } from './auth-failure.js';
+import { resolvePath, type NamespacePath } from './namespace.js';
+import { verifySignature } from './signature.js';
+
+// The rules of contract section 3, one small pure function each. validate-token.ts
+// calls them in the contract's order; each returns an AuthFailure or null (passes).
+
+export type JsonObject = Record<string, unknown>;
+
+export interface DecodedToken {
+  /** Secure mode only: insecure mode does not interpret the header. */
+  readonly header: JsonObject | undefined;
+  readonly payload: JsonObject;
+  /** `header.payload`, exactly as signed. */
+  readonly signingInput: string;
+  readonly signature: string;
+}
+
+export const MALFORMED = new AuthFailure('token_malformed', 'Invalid token');
+export const ALG_MISMATCH = new AuthFailure('alg_not_allowed', 'Signing algorithm mismatch');
+export const BAD_SIGNATURE = new AuthFailure('signature_invalid', 'Invalid token signature');
+export const KEY_NOT_FOUND = new AuthFailure('key_not_found', "No key found for the token's kid");
+export const EXPIRED = new AuthFailure('token_expired', 'Expired token');
+export const NOT_YET_VALID = new AuthFailure('token_not_yet_valid', 'Token is not yet valid');
+export const SUB_INVALID = new AuthFailure('sub_invalid', "Missing or invalid 'sub' claim");
+
+const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A base64url segment holding a JSON object, or undefined. */
+export function decodeJsonSegment(segment: string): JsonObject | undefined {
+  if (segment.length === 0 || !BASE64URL.test(segment)) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return isJsonObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function oversized(token: string, maxBytes: number): AuthFailure | null {
+  // Checked before any parsing, so a huge token costs nothing.
+  return token.length > maxBytes
+    ? new AuthFailure('token_malformed', `Invalid token: longer than ${maxBytes} bytes`)
+    : null;
+}
+
+/**
+ * Step 1, shape. Insecure: two or three parts (a token without its trailing dot is
+ * fine), header not interpreted. Secure: three parts and a header object with `alg`.
+ */
+export function decodeToken(token: string, secure: boolean): DecodedToken | AuthFailure {
+  const parts = token.split('.');
+  if (parts.length !== 3 && (secure || parts.length !== 2)) return MALFORMED;
+  const payload = decodeJsonSegment(parts[1]);
+  if (payload === undefined) return MALFORMED;
+  const signature = parts[2] ?? '';
+  if (!secure) {
+    return { header: undefined, payload, signingInput: '', signature };
+  }
+  const header = decodeJsonSegment(parts[0]);
+  if (header === undefined || header.alg === undefined || !BASE64URL.test(signature)) {
+    return MALFORMED;
+  }
+  return {
+    header,
+    payload,
+    signingInput: token.slice(0, parts[0].length + 1 + parts[1].length),
+    signature,
+  };
+}
+
+/** Step 2: the header's alg must be one that is configured (this refuses `none`). */
+export function checkAlgorithm(
+  header: JsonObject,
+  allowed: readonly Algorithm[],
+): AuthFailure | null {
+  return allowed.includes(header.alg as Algorithm) ? null : ALG_MISMATCH;
+}
+
+/** Step 3: one of the candidate keys must verify the signature. */
+export function checkSignature(
+  token: DecodedToken,
+  alg: Algorithm,
+  keys: readonly KeyObject[],
+): AuthFailure | null {
+  const signature = Buffer.from(token.signature, 'base64url');
+  for (const key of keys) {
+    if (verifySignature(alg, token.signingInput, signature, key)) return null;
+  }
+  return BAD_SIGNATURE;
+}
+
+function invalidClaim(name: string, value: unknown): AuthFailure {
+  return new AuthFailure('claim_invalid', `Invalid "${name}" claim value: ${showValue(value)}`);
+}
+
+function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/**
+ * Step 4: exp, iat and nbf, each only when present, with `leeway` seconds of slack.
+ * `now` is whole seconds; a token whose exp equals now is still valid.
+ */
+export function checkTimes(payload: JsonObject, now: number, leeway: number): AuthFailure | null {
+  if (payload.exp !== undefined) {
+    if (!isNumericDate(payload.exp)) return invalidClaim('exp', payload.exp);
+    if (payload.exp < now - leeway) return EXPIRED;
+  }
+  if (payload.iat !== undefined) {
+    if (!isNumericDate(payload.iat)) return invalidClaim('iat', payload.iat);
+    if (payload.iat > now + leeway) return invalidClaim('iat', payload.iat);
+  }
+  if (payload.nbf !== undefined) {
+    if (!isNumericDate(payload.nbf)) return invalidClaim('nbf', payload.nbf);
+    if (payload.nbf > now + leeway) return NOT_YET_VALID;
+  }
+  return null;
+}
+
+/** Step 5: iss and aud, when configured and present, must match. */
+export function checkIssuerAndAudience(
+  payload: JsonObject,
+  issuer: string | undefined,
+  audience: string | undefined,
+): AuthFailure | null {
+  if (issuer !== undefined && payload.iss !== undefined && payload.iss !== issuer) {
+    return invalidClaim('iss', payload.iss);
+  }
+  if (audience !== undefined && payload.aud !== undefined) {
+    const aud = payload.aud;
+    const matches = aud === audience || (Array.isArray(aud) && aud.includes(audience));
+    if (!matches) return invalidClaim('aud', aud);
+  }
+  return null;
+}
+
+/** Step 6: the claims secure mode requires, reported in the order exp, iat, iss, aud. */
+export function checkRequiredClaims(
+  payload: JsonObject,
+  required: readonly string[],
+): AuthFailure | null {
+  for (const name of required) {
+    if (payload[name] === undefined) {
+      return new AuthFailure('claim_missing', `Missing required "${name}" claim`);
+    }
+  }
+  return null;
+}
+
+export function requiredClaims(issuer: string | undefined, audience: string | undefined): string[] {
+  return ['exp', 'iat', ...(issuer !== undefined ? ['iss'] : []), ...(audience !== undefined ? ['aud'] : [])];
+}
+
+/**
+ * Step 7: the claims object through the namespace (no fallback to the top level),
+ * and its `sub`, or the legacy `user_id` when `sub` is absent or null. The id must
+ * be a non-blank string and is returned untrimmed.
+ */
+export function extractSubject(
+  payload: JsonObject,
+  namespace: NamespacePath,
+): { sub: string; claims: JsonObject } | AuthFailure {
+  const claims = namespace.length === 0 ? payload : resolvePath(payload, namespace);
+  if (!isJsonObject(claims)) return SUB_INVALID;
+  const own = (name: string): unknown => (Object.hasOwn(claims, name) ? claims[name] : undefined);
+  const sub = own('sub');
+  const id = sub === undefined || sub === null ? own('user_id') : sub;
+  if (typeof id !== 'string' || id.trim() === '') return SUB_INVALID;
+  return { sub: id, claims };
+}

@@ -1,0 +1,100 @@
+import type { KeyObject } from 'node:crypto';
+import type { Algorithm } from './algorithms.js';
+import { AuthFailure } from './auth-failure.js';
+import type { NamespacePath } from './namespace.js';
+import type { Session } from './session.js';
+import {
+  KEY_NOT_FOUND,
+  checkAlgorithm,
+  checkIssuerAndAudience,
+  checkRequiredClaims,
+  checkSignature,
+  checkTimes,
+  decodeToken,
+  extractSubject,
+  oversized,
+  type JsonObject,
+} from './token-rules.js';
+
+// Contract section 3, top to bottom: the one place that decides whether a token is
+// accepted. REST (through the passport strategies) and WebSocket both call it.
+
+interface CommonPolicy {
+  readonly namespace: NamespacePath;
+  readonly clockTolerance: number;
+  readonly maxTokenBytes: number;
+}
+
+export interface InsecurePolicy extends CommonPolicy {
+  readonly mode: 'insecure';
+}
+
+export interface SecurePolicy extends CommonPolicy {
+  readonly mode: 'secure';
+  readonly algorithms: readonly Algorithm[];
+  /** The keys that may have signed a token with this header; undefined: no key for its kid. */
+  readonly keysFor: (header: JsonObject) => readonly KeyObject[] | undefined;
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+  /** exp, iat, then iss and aud when configured. */
+  readonly requiredClaims: readonly string[];
+}
+
+export type ValidationPolicy = InsecurePolicy | SecurePolicy;
+
+export type ValidationResult = Session | AuthFailure;
+
+export function nowInSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export function validateToken(
+  token: string,
+  policy: ValidationPolicy,
+  now: number = nowInSeconds(),
+): ValidationResult {
+  const secure = policy.mode === 'secure';
+
+  // 1. Shape (and size, before anything is parsed).
+  const tooLarge = oversized(token, policy.maxTokenBytes);
+  if (tooLarge) return tooLarge;
+  const decoded = decodeToken(token, secure);
+  if (decoded instanceof AuthFailure) return decoded;
+  const { payload } = decoded;
+
+  if (policy.mode === 'secure') {
+    const header = decoded.header!;
+    // 2. Algorithm: the header's alg must be configured; this is how `none` is refused.
+    const algFailure = checkAlgorithm(header, policy.algorithms);
+    if (algFailure) return algFailure;
+    // 3. Signature.
+    const keys = policy.keysFor(header);
+    if (keys === undefined) return KEY_NOT_FOUND;
+    const signatureFailure = checkSignature(decoded, header.alg as Algorithm, keys);
+    if (signatureFailure) return signatureFailure;
+  }
+
+  // 4. Times, each only when present.
+  const timeFailure = checkTimes(payload, now, policy.clockTolerance);
+  if (timeFailure) return timeFailure;
+
+  if (policy.mode === 'secure') {
+    // 5. Issuer and audience, when configured.
+    const claimFailure = checkIssuerAndAudience(payload, policy.issuer, policy.audience);
+    if (claimFailure) return claimFailure;
+    // 6. Required claims.
+    const missing = checkRequiredClaims(payload, policy.requiredClaims);
+    if (missing) return missing;
+  }
+
+  // 7. Subject, through the namespace.
+  const subject = extractSubject(payload, policy.namespace);
+  if (subject instanceof AuthFailure) return subject;
+
+  return {
+    sub: subject.sub,
+    expiresAt: typeof payload.exp === 'number' ? payload.exp : null,
+    claims: subject.claims,
+    authMode: policy.mode,
+  };
+}

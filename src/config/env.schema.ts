@@ -1,0 +1,249 @@
+import { readFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { ALGORITHMS, isAlgorithm, isSymmetric, type Algorithm } from '../auth/algorithms.js';
+import { parseNamespace, type NamespacePath } from '../auth/namespace.js';
+import { loadPublicKeys, loadSecretKey, type KeyMaterial } from './key-material.js';
+
+// The one schema of Gatehouse's configuration (contract section 2): every variable
+// with its default and meaning, and the parser that checks them all and reports every
+// problem at once, each line naming its variable.
+
+export interface EnvVariable {
+  readonly default?: string;
+  readonly description: string;
+}
+
+export const ENV_VARIABLES = {
+  PORT: { default: '3000', description: 'TCP port for REST and WebSocket alike' },
+  HOST: { default: '0.0.0.0', description: 'address to listen on' },
+  NODE_ENV: { description: 'production makes insecure mode refuse to start' },
+  AUTH_MODE: { default: 'secure', description: 'secure (verify signatures) or insecure (development only)' },
+  AUTH_JWT_NAMESPACE: {
+    description: 'where the custom claims (sub among them) are: a JSON Pointer such as /app/claims, or one literal top-level key; unset: the payload itself',
+  },
+  AUTH_JWT_ALG: { description: `secure mode: the signing algorithm, one of ${ALGORITHMS.join(' ')}` },
+  AUTH_JWT_KEY: {
+    description: 'secure mode: HS* secret as text, or PEM public key(s) / X.509 certificate(s); one-line values with \\n escapes work',
+  },
+  AUTH_JWT_KEY_FILE: { description: 'secure mode: a file whose content is used as AUTH_JWT_KEY (mounted secrets)' },
+  AUTH_JWT_KEY_IS_BASE64_ENCODED: { default: 'false', description: 'HS* only: AUTH_JWT_KEY is base64 (standard or URL-safe) and is decoded first' },
+  AUTH_JWT_ISS: { description: 'secure mode: when set, tokens need an iss claim equal to it' },
+  AUTH_JWT_AUD: { description: 'secure mode: when set, tokens need an aud claim equal to it (or an array holding it)' },
+  AUTH_JWT_CLOCK_TOLERANCE: { default: '2', description: 'seconds of leeway for exp, nbf and iat (0 to 300)' },
+  AUTH_MAX_TOKEN_BYTES: { default: '8192', description: 'longer tokens are token_malformed without being parsed (256 to 65536)' },
+  AUTH_INSECURE_ALLOW_IN_PRODUCTION: { default: 'false', description: 'lets insecure mode start under NODE_ENV=production' },
+  WS_AUTH_TIMEOUT_MS: { default: '5000', description: 'how long a WebSocket may stay open without authenticating' },
+  WS_EXPIRY_NOTICE_SECONDS: { default: '30', description: 'how long before exp the server sends session_expiring' },
+  WS_MAX_PAYLOAD_BYTES: { default: '65536', description: 'largest WebSocket frame accepted; larger ones close the socket with 1009' },
+  WS_PING_INTERVAL_MS: { default: '30000', description: 'keepalive ping period; a peer that misses one pong is dropped' },
+} as const satisfies Record<string, EnvVariable>;
+
+export type EnvName = keyof typeof ENV_VARIABLES;
+
+/** Settings that only secure mode understands (insecure mode refuses them). */
+const SECURE_ONLY: readonly EnvName[] = [
+  'AUTH_JWT_ALG',
+  'AUTH_JWT_KEY',
+  'AUTH_JWT_KEY_FILE',
+  'AUTH_JWT_KEY_IS_BASE64_ENCODED',
+  'AUTH_JWT_ISS',
+  'AUTH_JWT_AUD',
+];
+
+interface CommonAuthConfig {
+  readonly namespace: NamespacePath;
+  /** The raw AUTH_JWT_NAMESPACE, for messages and the token CLI. */
+  readonly namespaceSetting: string | undefined;
+  readonly clockTolerance: number;
+  readonly maxTokenBytes: number;
+}
+
+export interface InsecureAuthConfig extends CommonAuthConfig {
+  readonly mode: 'insecure';
+}
+
+export interface SecureAuthConfig extends CommonAuthConfig {
+  readonly mode: 'secure';
+  readonly algorithm: Algorithm;
+  readonly keys: readonly KeyObject[];
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+}
+
+export type AuthConfig = InsecureAuthConfig | SecureAuthConfig;
+
+export interface GatehouseConfig {
+  readonly server: { readonly port: number; readonly host: string; readonly nodeEnv: string | undefined };
+  readonly auth: AuthConfig;
+  readonly ws: {
+    readonly authTimeoutMs: number;
+    readonly expiryNoticeSeconds: number;
+    readonly maxPayloadBytes: number;
+    readonly pingIntervalMs: number;
+  };
+  /** Printed once at startup: things that work but deserve attention. */
+  readonly warnings: readonly string[];
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Every configuration problem, one line each; thrown by parseEnvironment. */
+export class ConfigurationError extends Error {
+  constructor(readonly lines: readonly string[]) {
+    super(`Invalid configuration:\n${lines.join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export function parseEnvironment(env: Environment): GatehouseConfig {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+
+  // A blank value counts as unset.
+  const raw = (name: EnvName): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value;
+  };
+  const oneOf = <T extends string>(name: EnvName, allowed: readonly T[], fallback: T): T => {
+    const value = raw(name)?.trim();
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    errors.push(
+      `${name} has invalid value: ${JSON.stringify(value)}. Must be one of [${allowed.map((a) => JSON.stringify(a)).join(', ')}]`,
+    );
+    return fallback;
+  };
+  const integer = (name: EnvName, min: number, max: number): number => {
+    const fallback = Number((ENV_VARIABLES[name] as EnvVariable).default);
+    const value = raw(name)?.trim();
+    if (value === undefined) return fallback;
+    if (/^\d+$/.test(value) && Number(value) >= min && Number(value) <= max) {
+      return Number(value);
+    }
+    errors.push(
+      `${name} has invalid value: ${JSON.stringify(value)}. Must be a whole number from ${min} to ${max}`,
+    );
+    return fallback;
+  };
+  const flag = (name: EnvName): boolean =>
+    oneOf(name, ['true', 'false'], (ENV_VARIABLES[name] as EnvVariable).default as 'true' | 'false') === 'true';
+
+  const mode = oneOf('AUTH_MODE', ['secure', 'insecure'], 'secure');
+  const nodeEnv = raw('NODE_ENV')?.trim();
+  const namespaceSetting = raw('AUTH_JWT_NAMESPACE');
+  const namespace = parseNamespace(namespaceSetting);
+  if (namespace instanceof Error) {
+    errors.push(`AUTH_JWT_NAMESPACE has invalid value: ${JSON.stringify(namespaceSetting)}. ${namespace.message}`);
+  }
+  const common: CommonAuthConfig = {
+    namespace: namespace instanceof Error ? [] : namespace,
+    namespaceSetting,
+    clockTolerance: integer('AUTH_JWT_CLOCK_TOLERANCE', 0, 300),
+    maxTokenBytes: integer('AUTH_MAX_TOKEN_BYTES', 256, 65536),
+  };
+
+  let auth: AuthConfig;
+  if (mode === 'insecure') {
+    for (const name of SECURE_ONLY) {
+      if (raw(name) !== undefined) {
+        errors.push(`${name} is not valid in Insecure auth mode. Did you forget to set AUTH_MODE=secure?`);
+      }
+    }
+    if (nodeEnv === 'production' && !flag('AUTH_INSECURE_ALLOW_IN_PRODUCTION')) {
+      errors.push(
+        'AUTH_MODE=insecure refuses to start with NODE_ENV=production: it accepts unsigned tokens. Use AUTH_MODE=secure, or set AUTH_INSECURE_ALLOW_IN_PRODUCTION=true if you really mean it',
+      );
+    }
+    warnings.push(
+      'AUTH_MODE=insecure: token signatures are NOT verified and unsigned (alg "none") tokens are accepted. Never use this in production.',
+    );
+    auth = { mode, ...common };
+  } else {
+    flag('AUTH_INSECURE_ALLOW_IN_PRODUCTION');
+    auth = { mode, ...common, ...parseSecureKeys(raw, flag, errors, warnings) };
+  }
+
+  const config: GatehouseConfig = {
+    server: {
+      port: integer('PORT', 0, 65535),
+      host: raw('HOST')?.trim() ?? '0.0.0.0',
+      nodeEnv,
+    },
+    auth,
+    ws: {
+      authTimeoutMs: integer('WS_AUTH_TIMEOUT_MS', 1, 600_000),
+      expiryNoticeSeconds: integer('WS_EXPIRY_NOTICE_SECONDS', 0, 86_400),
+      maxPayloadBytes: integer('WS_MAX_PAYLOAD_BYTES', 1024, 16 * 1024 * 1024),
+      pingIntervalMs: integer('WS_PING_INTERVAL_MS', 10, 3_600_000),
+    },
+    warnings,
+  };
+  if (errors.length > 0) throw new ConfigurationError(errors);
+  return config;
+}
+
+function parseSecureKeys(
+  raw: (name: EnvName) => string | undefined,
+  flag: (name: EnvName) => boolean,
+  errors: string[],
+  warnings: string[],
+): Pick<SecureAuthConfig, 'algorithm' | 'keys' | 'issuer' | 'audience'> {
+  const issuer = raw('AUTH_JWT_ISS')?.trim();
+  const audience = raw('AUTH_JWT_AUD')?.trim();
+  const isBase64 = flag('AUTH_JWT_KEY_IS_BASE64_ENCODED');
+  const algSetting = raw('AUTH_JWT_ALG')?.trim();
+  const none = { algorithm: 'HS256' as Algorithm, keys: [], issuer, audience };
+
+  if (algSetting === undefined) {
+    errors.push('AUTH_JWT_ALG not set');
+  } else if (!isAlgorithm(algSetting)) {
+    errors.push(
+      `AUTH_JWT_ALG has invalid value: ${JSON.stringify(algSetting)}. Must be one of [${ALGORITHMS.map((a) => JSON.stringify(a)).join(', ')}]`,
+    );
+  }
+
+  const keyText = raw('AUTH_JWT_KEY');
+  const keyFile = raw('AUTH_JWT_KEY_FILE')?.trim();
+  let key: string | undefined = keyText;
+  let source = 'AUTH_JWT_KEY';
+  if (keyText !== undefined && keyFile !== undefined) {
+    errors.push('AUTH_JWT_KEY_FILE and AUTH_JWT_KEY are both set: use one of them');
+    return none;
+  }
+  if (keyFile !== undefined) {
+    source = 'AUTH_JWT_KEY_FILE';
+    try {
+      key = readFileSync(keyFile, 'utf8');
+    } catch (error) {
+      errors.push(`AUTH_JWT_KEY_FILE cannot be read: ${JSON.stringify(keyFile)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      return none;
+    }
+    if (key.trim() === '') {
+      errors.push(`AUTH_JWT_KEY_FILE is empty: ${JSON.stringify(keyFile)}`);
+      return none;
+    }
+    // Files usually end with a newline that is not part of an HS* secret.
+    if (algSetting && isAlgorithm(algSetting) && isSymmetric(algSetting)) key = key.replace(/\r?\n$/, '');
+  }
+  if (key === undefined) {
+    errors.push('AUTH_JWT_KEY not set');
+    return none;
+  }
+  if (algSetting === undefined || !isAlgorithm(algSetting)) return none;
+
+  let material: KeyMaterial;
+  if (isSymmetric(algSetting)) {
+    material = loadSecretKey(algSetting, key, isBase64, source);
+  } else {
+    if (isBase64) {
+      errors.push(
+        `AUTH_JWT_KEY_IS_BASE64_ENCODED applies only to HS* algorithms; for AUTH_JWT_ALG=${algSetting} give the PEM itself (a one-line value with \\n escapes works)`,
+      );
+      return none;
+    }
+    material = loadPublicKeys(algSetting, key, source);
+  }
+  errors.push(...material.errors);
+  warnings.push(...material.warnings);
+  return { algorithm: algSetting, keys: material.keys, issuer, audience };
+}

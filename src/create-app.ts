@@ -1,0 +1,21 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { LogLevel } from '@nestjs/common';
+import { AppModule } from './app.module.js';
+
+export interface CreateAppOptions {
+  /** false silences Nest's logger (tests). */
+  readonly logger?: false | LogLevel[];
+}
+
+/**
+ * The Gatehouse application, wired as main.ts runs it: the e2e tests build theirs
+ * here too, so they test what users run.
+ */
+export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), {
+    logger: options.logger,
+  });
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,28 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ENV_VARIABLES } from '../../src/config/env.schema.js';
+import { createApp } from '../../src/create-app.js';
+
+export type TestEnv = Partial<Record<keyof typeof ENV_VARIABLES, string>>;
+
+/** Sets exactly these variables (every other one blank), as a user's .env would. */
+export function setEnv(env: TestEnv): void {
+  for (const name of Object.keys(ENV_VARIABLES)) process.env[name] = '';
+  Object.assign(process.env, env);
+}
+
+export interface RunningApp {
+  readonly app: NestFastifyApplication;
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  readonly port: number;
+}
+
+/** Gatehouse as main.ts builds it, listening on a free loopback port. */
+export async function startApp(env: TestEnv): Promise<RunningApp> {
+  setEnv(env);
+  const app = await createApp({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { app, url: `http://127.0.0.1:${port}`, port };
+}
