@@ -7,6 +7,7 @@ import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { InsecureJwtStrategy } from './strategies/insecure-jwt.strategy.js';
 import { SecureJwtStrategy } from './strategies/secure-jwt.strategy.js';
 import { TokenVerifier } from './token-verifier.js';
+import { UnknownRouteFilter } from './unknown-route.filter.js';
 
 @Module({
   imports: [PassportModule],
@@ -24,6 +25,7 @@ import { TokenVerifier } from './token-verifier.js';
     },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_FILTER, useClass: AuthRejectionFilter },
+    { provide: APP_FILTER, useClass: UnknownRouteFilter },
   ],
   exports: [TokenVerifier],
 })

@@ -1,0 +1,31 @@
+import { Catch, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthFailure, MISSING_TOKEN } from './auth-failure.js';
+import { bearerToken } from './bearer-token.js';
+import type { Session } from './session.js';
+import { TokenVerifier } from './token-verifier.js';
+import { unauthorizedBody, wwwAuthenticate } from './www-authenticate.js';
+
+/**
+ * A path that matches no route never reaches the guard, so without this a caller with
+ * no valid token could map the API by its 404s. Only an authenticated caller learns
+ * that a route does not exist; anyone else gets the same 401 as for a guarded route.
+ */
+@Catch(NotFoundException)
+export class UnknownRouteFilter implements ExceptionFilter {
+  constructor(private readonly verifier: TokenVerifier) {}
+
+  async catch(exception: NotFoundException, host: ArgumentsHost): Promise<void> {
+    const request = host.switchToHttp().getRequest<FastifyRequest & { user?: Session }>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (request.user === undefined) {
+      const token = bearerToken(request.headers.authorization);
+      const result = token === undefined ? MISSING_TOKEN : await this.verifier.verify(token);
+      if (result instanceof AuthFailure) {
+        void reply.status(401).header('WWW-Authenticate', wwwAuthenticate(result)).send(unauthorizedBody(result));
+        return;
+      }
+    }
+    void reply.status(404).send(exception.getResponse());
+  }
+}

@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { isSymmetric } from '../auth/algorithms.js';
+import { AuthFailure } from '../auth/auth-failure.js';
+import { parseNamespace, placeAtPath, type NamespacePath } from '../auth/namespace.js';
+import { keyMismatch } from '../config/key-material.js';
+import { ConfigurationError, type Environment } from '../config/env.schema.js';
+import { loadConfiguration } from '../config/gatehouse.config.js';
+import { requiredClaims } from '../auth/token-rules.js';
+import { validateToken, type ValidationPolicy } from '../auth/validate-token.js';
+import { signedToken, unsignedToken } from './sign-token.js';
+
+// `npm run -s token -- --sub alice`: a token that the server, as configured by this
+// environment and .env, accepts. The token is checked with the server's own
+// validateToken before it is printed, and a warning says so when it would be refused.
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export const TOKEN_USAGE = `Usage: npm run -s token -- --sub <user id> [options]
+
+Prints one token that this server, as configured by the environment and .env, accepts.
+
+Options:
+  --sub <id>               the user id (required)
+  --claims '<json>'        a JSON object merged into the claims object
+  --exp <duration>         lifetime: seconds, or 30m, 2h, 7d (default 1h); negative
+                           values make an expired token; "none" omits exp (insecure mode)
+  --namespace <value>      where the claims go (default AUTH_JWT_NAMESPACE)
+  --private-key <file>     secure mode with RS*/PS*/ES*/EdDSA: the PEM private key to sign with
+  --kid <id>               a kid header for the signed token
+  -h, --help               this text
+`;
+
+class UsageError extends Error {}
+class HelpRequested extends Error {}
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+export function parseDuration(value: string): number | null {
+  const match = /^(-?\d+)([smhd]?)$/.exec(value.trim());
+  if (!match) throw new UsageError(`--exp has invalid value: ${JSON.stringify(value)}. Use seconds or a number with s, m, h or d (30m, 2h, 7d), or "none"`);
+  return Number(match[1]) * UNITS[match[2] || 's'];
+}
+
+function parseClaims(value: string | undefined): Record<string, unknown> {
+  if (value === undefined) return {};
+  let claims: unknown;
+  try {
+    claims = JSON.parse(value);
+  } catch {
+    throw new UsageError(`--claims is not valid JSON: ${value}`);
+  }
+  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
+    throw new UsageError('--claims must be a JSON object, like \'{"role":"admin"}\'');
+  }
+  return claims as Record<string, unknown>;
+}
+
+function readPrivateKey(file: string): KeyObject {
+  try {
+    return createPrivateKey(readFileSync(file));
+  } catch (error) {
+    throw new UsageError(`--private-key cannot be used: ${file} (${(error as Error).message})`);
+  }
+}
+
+export function runTokenCommand(argv: readonly string[], env: Environment, now = Math.floor(Date.now() / 1000)): CommandResult {
+  try {
+    const { token, refusal } = mintToken(argv, env, now);
+    // A token asked to be invalid (--exp -5m, odd --claims) is still printed, with a warning.
+    const stderr = refusal
+      ? `token: warning: the server as configured would refuse this token: ${refusal.reason}: ${refusal.message}\n`
+      : '';
+    return { code: 0, stdout: `${token}\n`, stderr };
+  } catch (error) {
+    if (error instanceof HelpRequested) return { code: 0, stdout: TOKEN_USAGE, stderr: '' };
+    if (error instanceof UsageError) return { code: 2, stdout: '', stderr: `token: ${error.message}\n` };
+    if (error instanceof ConfigurationError) {
+      return { code: 2, stdout: '', stderr: `token: the configuration is invalid:\n${error.lines.join('\n')}\n` };
+    }
+    throw error;
+  }
+}
+
+function mintToken(
+  argv: readonly string[],
+  env: Environment,
+  now: number,
+): { token: string; refusal: AuthFailure | undefined } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        sub: { type: 'string' },
+        claims: { type: 'string' },
+        exp: { type: 'string' },
+        namespace: { type: 'string' },
+        'private-key': { type: 'string' },
+        kid: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${TOKEN_USAGE}`);
+  }
+  if (values.help) throw new HelpRequested();
+  if (values.sub === undefined || values.sub.trim() === '') {
+    throw new UsageError(`--sub is required and must not be blank\n\n${TOKEN_USAGE}`);
+  }
+
+  const config = loadConfiguration(env);
+  const auth = config.auth;
+  const namespaceSetting = values.namespace ?? auth.namespaceSetting;
+  const namespace: NamespacePath | Error = parseNamespace(namespaceSetting);
+  if (namespace instanceof Error) throw new UsageError(`--namespace has invalid value: ${JSON.stringify(namespaceSetting)}. ${namespace.message}`);
+  const lifetime = values.exp === 'none' ? null : parseDuration(values.exp ?? '1h');
+
+  const payload: Record<string, unknown> = { iat: now };
+  if (lifetime !== null) payload.exp = now + lifetime;
+  else if (auth.mode === 'secure') throw new UsageError('--exp none: secure mode requires an exp claim');
+  if (auth.mode === 'secure') {
+    if (auth.issuer !== undefined) payload.iss = auth.issuer;
+    if (auth.audience !== undefined) payload.aud = auth.audience;
+  }
+  placeAtPath(payload, namespace, { ...parseClaims(values.claims), sub: values.sub });
+
+  let token: string;
+  let policy: ValidationPolicy;
+  const common = { namespace, clockTolerance: auth.clockTolerance, maxTokenBytes: auth.maxTokenBytes };
+  if (auth.mode === 'insecure') {
+    token = unsignedToken(payload);
+    policy = { mode: 'insecure', ...common };
+  } else {
+    const alg = auth.algorithm;
+    let key: KeyObject;
+    if (isSymmetric(alg)) {
+      key = auth.keys[0];
+    } else {
+      if (values['private-key'] === undefined) {
+        throw new UsageError(
+          `AUTH_JWT_ALG=${alg} verifies with a public key, so the token must be signed with its private key: add --private-key <pem file>`,
+        );
+      }
+      key = readPrivateKey(values['private-key']);
+      const mismatch = keyMismatch(alg, createPublicKey(key));
+      if (mismatch) throw new UsageError(`--private-key does not fit AUTH_JWT_ALG=${alg}: ${mismatch}`);
+    }
+    token = signedToken(payload, alg, key, values.kid);
+    policy = {
+      mode: 'secure',
+      ...common,
+      algorithms: [alg],
+      keysFor: () => auth.keys,
+      issuer: auth.issuer,
+      audience: auth.audience,
+      requiredClaims: requiredClaims(auth.issuer, auth.audience),
+    };
+  }
+
+  const check = validateToken(token, policy, now);
+  return { token, refusal: check instanceof AuthFailure ? check : undefined };
+}
