@@ -15,7 +15,8 @@ export interface CreateAppOptions {
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), {
     logger: options.logger,
+    // Reject instead of exiting the process, so callers (main.ts, tests) see the error.
+    abortOnError: false,
   });
-  app.enableShutdownHooks();
   return app;
 }

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ENV_VARIABLES } from '../../src/config/env.schema.js';
+
+// The built server (`node dist/main.js`, what `npm run start:prod` runs) as a child
+// process, for what only a real process shows: exit codes, stderr, .env, signals.
+
+export const MAIN = resolve(import.meta.dirname, '../../dist/main.js');
+
+export function assertBuilt(): void {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
+}
+
+/** The parent's environment without any Gatehouse variable, plus `env`. */
+export function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(ENV_VARIABLES)) delete base[name];
+  return { ...base, ...env };
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'gatehouse-'));
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface Exited {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the server to its end (for configurations that must make it exit). */
+export function runServer(env: Record<string, string>, cwd = tempDir(), timeoutMs = 15_000): Promise<Exited> {
+  assertBuilt();
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [MAIN], { cwd, env: cleanEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface Started {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly port: number;
+  output(): string;
+  /** Resolves with the exit code once the process has ended. */
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts the server and resolves once /health answers. */
+export async function startServer(env: Record<string, string>, cwd = tempDir()): Promise<Started> {
+  assertBuilt();
+  const port = Number(env.PORT ?? (await freePort()));
+  const child = spawn(process.execPath, [MAIN], {
+    cwd,
+    env: cleanEnv({ HOST: '127.0.0.1', ...env, PORT: String(port) }),
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.status < 500) return { child, url, port, output: () => output, exited };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server did not become healthy:\n${output}`);
+}
