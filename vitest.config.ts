@@ -9,6 +9,7 @@ export default defineConfig({
     root: './',
     include: ['src/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
     setupFiles: ['test/support/isolate-env.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 30_000,

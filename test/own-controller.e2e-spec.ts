@@ -1,0 +1,55 @@
+import { Controller, Get, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { AppModule } from '../src/app.module.js';
+import { CurrentSession } from '../src/auth/current-session.decorator.js';
+import { Public } from '../src/auth/public.decorator.js';
+import type { Session } from '../src/auth/session.js';
+import { setEnv } from './support/app.js';
+import { expect401 } from './support/expect-401.js';
+import { unsignedToken } from './support/tokens.js';
+
+// What the README tells users to do: add a controller, and it is guarded by default.
+@Controller('notes')
+class NotesController {
+  @Get()
+  list(@CurrentSession() session: Session) {
+    return { owner: session.sub, notes: [] };
+  }
+
+  @Public()
+  @Get('count')
+  count() {
+    return { count: 0 };
+  }
+}
+
+@Module({ controllers: [NotesController] })
+class NotesModule {}
+
+describe("a user's own controller", () => {
+  let app: NestFastifyApplication;
+  let url: string;
+  beforeAll(async () => {
+    setEnv({ AUTH_MODE: 'insecure' });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule, NotesModule] }).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+  });
+  afterAll(() => app.close());
+
+  it('is guarded without any decorator', async () => {
+    await expect401(url, undefined, 'token_missing', 'Missing bearer token', '/notes');
+    await expect401(url, 'bad', 'token_malformed', 'Invalid token', '/notes');
+    const res = await request(url).get('/notes').set('Authorization', `Bearer ${unsignedToken({ sub: 'alice' })}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ owner: 'alice', notes: [] });
+  });
+
+  it('@Public() opts a route out', async () => {
+    const res = await request(url).get('/notes/count');
+    expect(res.status).toBe(200);
+  });
+});
