@@ -188,6 +188,16 @@ describe.each(CASES)('validateToken, secure mode, $alg', ({ alg, keys }) => {
   });
 });
 
+describe('validateToken, secure mode: no key for the token (section 8)', () => {
+  it('key_not_found comes after the algorithm check and before the times', () => {
+    const pol = { ...secure(), keysFor: () => undefined };
+    expect(failure(validateToken(hs({ sub: 'a', exp: NOW - 100 }), pol, NOW))).toEqual(
+      fail('key_not_found', "No key found for the token's kid"),
+    );
+    expect(failure(validateToken(unsignedToken({ sub: 'a' }), pol, NOW))).toEqual(ALG);
+  });
+});
+
 describe('validateToken, secure mode: key confusion', () => {
   it('an HS256 token signed with the RS256 public key PEM as secret is refused: alg_not_allowed', () => {
     const { publicKey, publicPem } = rsa();
