@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { ALGORITHMS } from '../auth/algorithms.js';
 import { SecureJwtStrategy } from '../auth/strategies/secure-jwt.strategy.js';
@@ -228,5 +231,31 @@ describe('configuration to verification, as a user sets it up', () => {
     const verifier = new InsecureJwtStrategy(config.auth as never);
     await expect(verifier.verify(unsignedToken({ 'https://electric-sql.com/jwt/claims': { sub: 'bob' } }))).resolves.toMatchObject({ sub: 'bob', authMode: 'insecure', expiresAt: null });
     await expect(verifier.verify(unsignedToken({ sub: 'bob', exp: now() - 1 }))).resolves.toMatchObject({ reason: 'token_expired' });
+  });
+});
+
+describe('parseEnvironment: AUTH_JWT_KEY_FILE (section 8)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-keyfile-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the file content is the key; an HS secret file\'s final newline is not part of the secret', async () => {
+    const file = join(dir, 'secret');
+    writeFileSync(file, `${SECRET}\n`);
+    const config = parseEnvironment({ AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY_FILE: file });
+    const verifier = new SecureJwtStrategy(config.auth as SecureAuthConfig);
+    const token = jwt.sign({ sub: 'alice' }, SECRET, { algorithm: 'HS256', expiresIn: '1h' });
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' });
+  });
+  it('a PEM file works for an asymmetric algorithm', () => {
+    const file = join(dir, 'pub.pem');
+    writeFileSync(file, generateRsa().publicPem);
+    expect((parseEnvironment({ AUTH_JWT_ALG: 'RS256', AUTH_JWT_KEY_FILE: file }).auth as SecureAuthConfig).keys).toHaveLength(1);
+  });
+  it('both AUTH_JWT_KEY and AUTH_JWT_KEY_FILE set, or an unreadable file, is an error naming the variable', () => {
+    expect(errorsOf({ ...HS, AUTH_JWT_KEY_FILE: join(dir, 'secret') })[0]).toMatch(/AUTH_JWT_KEY_FILE/);
+    expect(errorsOf({ AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY_FILE: join(dir, 'nope') })[0]).toMatch(/^AUTH_JWT_KEY_FILE /);
+  });
+  it('is refused in insecure mode', () => {
+    expect(errorsOf({ AUTH_MODE: 'insecure', AUTH_JWT_KEY_FILE: join(dir, 'secret') })).toEqual([insecureHint('AUTH_JWT_KEY_FILE')]);
   });
 });
