@@ -45,18 +45,23 @@ export function placeAtPath(
   value: Record<string, unknown>,
 ): Record<string, unknown> {
   if (path.length === 0) return Object.assign(root, value);
+  // Own properties only, defined rather than assigned: a key such as `__proto__` or
+  // `constructor` becomes a plain claim and never reaches Object.prototype.
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  const own = (obj: Record<string, unknown>, key: string): unknown =>
+    Object.hasOwn(obj, key) ? obj[key] : undefined;
+  const define = (obj: Record<string, unknown>, key: string, v: unknown) =>
+    Object.defineProperty(obj, key, { value: v, writable: true, enumerable: true, configurable: true });
   let current = root;
   for (const key of path.slice(0, -1)) {
-    const next = current[key];
-    current[key] =
-      next !== null && typeof next === 'object' && !Array.isArray(next) ? next : {};
-    current = current[key] as Record<string, unknown>;
+    const next = own(current, key);
+    if (!isObject(next)) define(current, key, {});
+    current = own(current, key) as Record<string, unknown>;
   }
   const last = path[path.length - 1];
-  const existing = current[last];
-  current[last] =
-    existing !== null && typeof existing === 'object' && !Array.isArray(existing)
-      ? Object.assign(existing, value)
-      : value;
+  const existing = own(current, last);
+  if (isObject(existing)) Object.assign(existing, value);
+  else define(current, last, value);
   return root;
 }

@@ -44,10 +44,10 @@ export function decodeJsonSegment(segment: string): JsonObject | undefined {
 }
 
 export function oversized(token: string, maxBytes: number): AuthFailure | null {
-  // Checked before any parsing, so a huge token costs nothing.
-  return token.length > maxBytes
-    ? new AuthFailure('token_malformed', `Invalid token: longer than ${maxBytes} bytes`)
-    : null;
+  // Checked before any parsing, so a huge token costs nothing. The contract's message
+  // for token_malformed is "Invalid token", whatever the shape problem. Bytes, not
+  // UTF-16 units (byteLength only runs once the length is known to be small).
+  return token.length > maxBytes || Buffer.byteLength(token, 'utf8') > maxBytes ? MALFORMED : null;
 }
 
 /**

@@ -34,3 +34,11 @@ export const generateRsa = (bits = 2048) => pair(generateKeyPairSync('rsa', { mo
 export const generateEc = (namedCurve: 'P-256' | 'P-384' | 'P-521') =>
   pair(generateKeyPairSync('ec', { namedCurve }));
 export const generateEd25519 = () => pair(generateKeyPairSync('ed25519'));
+
+/** A base64url segment of arbitrary text (not necessarily JSON). */
+export const segment = (text: string) => Buffer.from(text).toString('base64url');
+
+/** A token made of raw header/payload texts, for malformed-payload cases. */
+export function tokenOfTexts(headerText: string, payloadText: string, signature = 'c2ln'): string {
+  return `${segment(headerText)}.${segment(payloadText)}.${signature}`;
+}
