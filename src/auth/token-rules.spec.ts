@@ -31,6 +31,7 @@ describe('decodeJsonSegment', () => {
     ['bad JSON', segment('{')],
     ['standard-alphabet characters', 'ab+/'],
     ['other characters', 'ab$c'],
+    ['padding (JWS segments are unpadded)', `${segment('{"a":1}')}==`],
   ])('%s → undefined', (_n, seg) => {
     expect(decodeJsonSegment(seg)).toBeUndefined();
   });

@@ -26,7 +26,8 @@ export const EXPIRED = new AuthFailure('token_expired', 'Expired token');
 export const NOT_YET_VALID = new AuthFailure('token_not_yet_valid', 'Token is not yet valid');
 export const SUB_INVALID = new AuthFailure('sub_invalid', "Missing or invalid 'sub' claim");
 
-const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+// Unpadded, as JWS requires: a padded or re-encoded token is not the token that was signed.
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -155,6 +155,17 @@ describe('parseEnvironment: startup errors of section 2, exactly worded', () => 
   });
 });
 
+describe('parseEnvironment: flags', () => {
+  it('accept true/false in any case', () => {
+    expect(parseEnvironment({ ...HS, AUTH_JWT_KEY: Buffer.from(SECRET).toString('base64'), AUTH_JWT_KEY_IS_BASE64_ENCODED: 'TRUE' }).auth.mode).toBe('secure');
+  });
+  it('an invalid AUTH_INSECURE_ALLOW_IN_PRODUCTION is reported even outside production', () => {
+    expect(errorsOf({ AUTH_MODE: 'insecure', AUTH_INSECURE_ALLOW_IN_PRODUCTION: 'yes' })).toEqual([
+      'AUTH_INSECURE_ALLOW_IN_PRODUCTION has invalid value: "yes". Must be one of ["true", "false"]',
+    ]);
+  });
+});
+
 describe('parseEnvironment: blank values count as unset', () => {
   it('blank AUTH_MODE is secure; blank alg/key are "not set"', () => {
     expect(errorsOf({ AUTH_MODE: '', AUTH_JWT_ALG: '  ', AUTH_JWT_KEY: '' })).toEqual(['AUTH_JWT_ALG not set', 'AUTH_JWT_KEY not set']);

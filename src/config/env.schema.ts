@@ -125,8 +125,13 @@ export function parseEnvironment(env: Environment): GatehouseConfig {
     );
     return fallback;
   };
-  const flag = (name: EnvName): boolean =>
-    oneOf(name, ['true', 'false'], (ENV_VARIABLES[name] as EnvVariable).default as 'true' | 'false') === 'true';
+  const flag = (name: EnvName): boolean => {
+    const value = raw(name)?.trim();
+    if (value === undefined) return (ENV_VARIABLES[name] as EnvVariable).default === 'true';
+    if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+    errors.push(`${name} has invalid value: ${JSON.stringify(value)}. Must be one of ["true", "false"]`);
+    return false;
+  };
 
   const mode = oneOf('AUTH_MODE', ['secure', 'insecure'], 'secure');
   const nodeEnv = raw('NODE_ENV')?.trim();
@@ -149,7 +154,8 @@ export function parseEnvironment(env: Environment): GatehouseConfig {
         errors.push(`${name} is not valid in Insecure auth mode. Did you forget to set AUTH_MODE=secure?`);
       }
     }
-    if (nodeEnv === 'production' && !flag('AUTH_INSECURE_ALLOW_IN_PRODUCTION')) {
+    const allowInProduction = flag('AUTH_INSECURE_ALLOW_IN_PRODUCTION');
+    if (nodeEnv === 'production' && !allowInProduction) {
       errors.push(
         'AUTH_MODE=insecure refuses to start with NODE_ENV=production: it accepts unsigned tokens. Use AUTH_MODE=secure, or set AUTH_INSECURE_ALLOW_IN_PRODUCTION=true if you really mean it',
       );

@@ -27,6 +27,13 @@ describe('decodeBase64', () => {
 });
 
 describe('loadSecretKey', () => {
+  it('refuses a PEM key as an HS* secret: anyone holding the public key could sign', () => {
+    const pem = generateRsa().publicPem;
+    const result = loadSecretKey('HS256', pem, false);
+    expect(result.keys).toEqual([]);
+    expect(result.errors).toEqual([expect.stringMatching(/^AUTH_JWT_KEY holds a PEM key, but AUTH_JWT_ALG=HS256 needs a shared secret/)]);
+  });
+
   it.each([
     ['HS256', 32],
     ['HS384', 48],

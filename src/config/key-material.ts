@@ -37,6 +37,14 @@ export function loadSecretKey(
   isBase64: boolean,
   source = 'AUTH_JWT_KEY',
 ): KeyMaterial {
+  if (raw.includes('-----BEGIN ')) {
+    // A public key used as an HMAC secret lets anyone who has the public key sign tokens.
+    return {
+      keys: [],
+      errors: [`${source} holds a PEM key, but AUTH_JWT_ALG=${alg} needs a shared secret; for a public key, set AUTH_JWT_ALG to the key's algorithm (RS256, ES256, ...)`],
+      warnings: [],
+    };
+  }
   const bytes = isBase64 ? decodeBase64(raw) : Buffer.from(raw, 'utf8');
   if (bytes === null) {
     return { keys: [], errors: [`${source} has invalid base64 encoding`], warnings: [] };
