@@ -14,6 +14,9 @@ describe('fetchJwks', () => {
         case '/html':
           response.writeHead(200, { 'content-type': 'text/html' }).end('<html></html>');
           break;
+        case '/huge':
+          response.writeHead(200, { 'content-length': String(2 * 1024 * 1024) }).end();
+          break;
         case '/slow':
           setTimeout(() => response.end('{"keys":[]}'), 2000).unref();
           break;
@@ -36,6 +39,7 @@ describe('fetchJwks', () => {
   it('explains each failure in one line', async () => {
     await expect(fetchJwks(`${base}/missing`)).rejects.toThrow('answered HTTP 404');
     await expect(fetchJwks(`${base}/html`)).rejects.toThrow('answered something that is not JSON (content-type text/html)');
+    await expect(fetchJwks(`${base}/huge`)).rejects.toThrow('answered more than 1048576 bytes, which is not a key set');
     await expect(fetchJwks(`${base}/slow`, undefined, 200)).rejects.toThrow('no answer within 200 ms');
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -27,9 +27,15 @@ export async function fetchJwks(
       headers: { accept: 'application/json, application/jwk-set+json' },
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
+    // Refused before reading when the server says up front that it is too large.
+    if (Number(response.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) {
+      await response.body?.cancel();
+      throw new Error(`answered more than ${MAX_BODY_BYTES} bytes, which is not a key set`);
+    }
     text = await response.text();
   } catch (error) {
     if (timeout.aborted) throw new Error(`no answer within ${timeoutMs} ms`);
+    if ((error as Error).message.startsWith('answered ')) throw error;
     const cause = (error as Error & { cause?: Error }).cause;
     throw new Error(`request failed: ${cause?.message ?? (error as Error).message}`);
   }

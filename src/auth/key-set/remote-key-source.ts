@@ -107,12 +107,13 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
       if (imported.entries.length === 0) {
         throw new Error(`holds no usable key for [${this.algorithms.join(', ')}]`);
       }
-      const first = this.current === undefined;
+      const before = this.current && this.describe();
       this.current = new KeySet(this.url, imported.entries, new Date(this.now()));
       this.failures = 0;
       this.lastError = undefined;
       this.regularMs = refreshDelayMs(fetched.cacheControl);
-      if (first) {
+      // Logged on the first load and whenever the provider's keys change (a rotation).
+      if (before !== this.describe()) {
         this.logger.log(`${this.label} loaded: ${this.describe()}; refreshed every ${this.regularMs / 1000} s`);
       }
       this.schedule(this.regularMs);
