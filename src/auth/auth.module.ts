@@ -4,23 +4,25 @@ import { PassportModule } from '@nestjs/passport';
 import { gatehouseConfig, type GatehouseConfiguration } from '../config/gatehouse.config.js';
 import { AuthRejectionFilter } from './auth-rejection.filter.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { KeySource } from './key-set/key-source.js';
+import { KeySourceModule } from './key-set/key-source.module.js';
 import { InsecureJwtStrategy } from './strategies/insecure-jwt.strategy.js';
 import { SecureJwtStrategy } from './strategies/secure-jwt.strategy.js';
 import { TokenVerifier } from './token-verifier.js';
 import { UnknownRouteFilter } from './unknown-route.filter.js';
 
 @Module({
-  imports: [PassportModule],
+  imports: [PassportModule, KeySourceModule],
   providers: [
     {
       // One strategy, chosen once from AUTH_MODE; constructing it registers it with
       // passport under JWT_STRATEGY. Gateways inject it as the TokenVerifier.
       provide: TokenVerifier,
-      inject: [gatehouseConfig.KEY],
-      useFactory: ({ auth, warnings }: GatehouseConfiguration): TokenVerifier => {
+      inject: [gatehouseConfig.KEY, KeySource],
+      useFactory: ({ auth, warnings }: GatehouseConfiguration, keySource: KeySource): TokenVerifier => {
         const logger = new Logger('Auth');
         for (const warning of warnings) logger.warn(warning);
-        return auth.mode === 'secure' ? new SecureJwtStrategy(auth) : new InsecureJwtStrategy(auth);
+        return auth.mode === 'secure' ? new SecureJwtStrategy(auth, keySource) : new InsecureJwtStrategy(auth);
       },
     },
     { provide: APP_GUARD, useClass: JwtAuthGuard },

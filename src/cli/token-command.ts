@@ -139,10 +139,16 @@ function mintToken(
     token = unsignedToken(payload);
     policy = { mode: 'insecure', ...common };
   } else {
-    const alg = auth.algorithm;
+    if (auth.keySource.kind !== 'static') {
+      throw new UsageError(
+        'AUTH_JWT_JWKS_URL is set: your identity provider holds the signing keys, so get a token from it',
+      );
+    }
+    const staticKeys = auth.keySource.keys;
+    const alg = auth.algorithms[0];
     let key: KeyObject;
     if (isSymmetric(alg)) {
-      key = auth.keys[0];
+      key = staticKeys[0];
     } else {
       if (values['private-key'] === undefined) {
         throw new UsageError(
@@ -158,7 +164,7 @@ function mintToken(
       mode: 'secure',
       ...common,
       algorithms: [alg],
-      keysFor: () => auth.keys,
+      keysFor: () => staticKeys,
       issuer: auth.issuer,
       audience: auth.audience,
       requiredClaims: requiredClaims(auth.issuer, auth.audience),

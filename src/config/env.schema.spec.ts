@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { ALGORITHMS } from '../auth/algorithms.js';
 import { SecureJwtStrategy } from '../auth/strategies/secure-jwt.strategy.js';
+import { StaticKeySource } from '../auth/key-set/static-key-source.js';
 import { InsecureJwtStrategy } from '../auth/strategies/insecure-jwt.strategy.js';
 import { ConfigurationError, parseEnvironment, type Environment, type SecureAuthConfig } from './env.schema.js';
 import { generateEc, generateRsa, unsignedToken } from '../../test/support/tokens.js';
@@ -21,6 +22,13 @@ function errorsOf(env: Environment): string[] {
   return [...error.lines];
 }
 
+/** The secure strategy as AuthModule builds it for static keys. */
+function strategyOf(auth: SecureAuthConfig): SecureJwtStrategy {
+  if (auth.keySource.kind !== 'static') throw new Error('expected static keys');
+  return new SecureJwtStrategy(auth, new StaticKeySource(auth.keySource.keys));
+}
+const staticKeys = (auth: SecureAuthConfig) => (auth.keySource.kind === 'static' ? auth.keySource.keys : []);
+
 const SECRET = 's'.repeat(32);
 const HS = { AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: SECRET };
 const insecureHint = (name: string) => `${name} is not valid in Insecure auth mode. Did you forget to set AUTH_MODE=secure?`;
@@ -30,14 +38,14 @@ describe('parseEnvironment: defaults', () => {
     const config = parseEnvironment(HS);
     expect(config.auth).toMatchObject({
       mode: 'secure',
-      algorithm: 'HS256',
+      algorithms: ['HS256'],
       namespace: [],
       clockTolerance: 2,
       maxTokenBytes: 8192,
       issuer: undefined,
       audience: undefined,
     });
-    expect((config.auth as SecureAuthConfig).keys).toHaveLength(1);
+    expect(staticKeys(config.auth as SecureAuthConfig)).toHaveLength(1);
     expect(config.server).toEqual({ port: 3000, host: '0.0.0.0', nodeEnv: undefined });
     expect(config.ws).toMatchObject({ authTimeoutMs: 5000, expiryNoticeSeconds: 30 });
     expect(config.warnings).toEqual([]);
@@ -213,7 +221,7 @@ describe('configuration to verification, as a user sets it up', () => {
   const now = () => Math.floor(Date.now() / 1000);
   it('HS256 text secret: a jsonwebtoken token verifies', async () => {
     const config = parseEnvironment(HS);
-    const verifier = new SecureJwtStrategy(config.auth as SecureAuthConfig);
+    const verifier = strategyOf(config.auth as SecureAuthConfig);
     const token = jwt.sign({ sub: 'alice' }, SECRET, { algorithm: 'HS256', expiresIn: '1h' });
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice', authMode: 'secure' });
     const wrong = jwt.sign({ sub: 'alice' }, 'x'.repeat(32), { algorithm: 'HS256', expiresIn: '1h' });
@@ -222,7 +230,7 @@ describe('configuration to verification, as a user sets it up', () => {
   it('HS512 base64 secret (URL-safe, unpadded): a token signed with the decoded bytes verifies', async () => {
     const bytes = Buffer.alloc(64, 0xfb);
     const config = parseEnvironment({ AUTH_JWT_ALG: 'HS512', AUTH_JWT_KEY: bytes.toString('base64url'), AUTH_JWT_KEY_IS_BASE64_ENCODED: 'true' });
-    const verifier = new SecureJwtStrategy(config.auth as SecureAuthConfig);
+    const verifier = strategyOf(config.auth as SecureAuthConfig);
     const token = jwt.sign({ sub: 'alice' }, bytes, { algorithm: 'HS512', expiresIn: '1h' });
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' });
   });
@@ -231,7 +239,7 @@ describe('configuration to verification, as a user sets it up', () => {
     const config = parseEnvironment({
       AUTH_JWT_ALG: 'ES256', AUTH_JWT_KEY: ec.publicPem.trim().replace(/\n/g, '\\n'), AUTH_JWT_ISS: 'idp', AUTH_JWT_AUD: 'gh',
     });
-    const verifier = new SecureJwtStrategy(config.auth as SecureAuthConfig);
+    const verifier = strategyOf(config.auth as SecureAuthConfig);
     const sign = (extra: object) => jwt.sign({ sub: 'alice', ...extra }, ec.privateKey, { algorithm: 'ES256', expiresIn: '1h' });
     await expect(verifier.verify(sign({ iss: 'idp', aud: ['x', 'gh'] }))).resolves.toMatchObject({ sub: 'alice' });
     await expect(verifier.verify(sign({ iss: 'idp' }))).resolves.toMatchObject({ reason: 'claim_missing', message: 'Missing required "aud" claim' });
@@ -253,14 +261,14 @@ describe('parseEnvironment: AUTH_JWT_KEY_FILE (section 8)', () => {
     const file = join(dir, 'secret');
     writeFileSync(file, `${SECRET}\n`);
     const config = parseEnvironment({ AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY_FILE: file });
-    const verifier = new SecureJwtStrategy(config.auth as SecureAuthConfig);
+    const verifier = strategyOf(config.auth as SecureAuthConfig);
     const token = jwt.sign({ sub: 'alice' }, SECRET, { algorithm: 'HS256', expiresIn: '1h' });
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' });
   });
   it('a PEM file works for an asymmetric algorithm', () => {
     const file = join(dir, 'pub.pem');
     writeFileSync(file, generateRsa().publicPem);
-    expect((parseEnvironment({ AUTH_JWT_ALG: 'RS256', AUTH_JWT_KEY_FILE: file }).auth as SecureAuthConfig).keys).toHaveLength(1);
+    expect(staticKeys(parseEnvironment({ AUTH_JWT_ALG: 'RS256', AUTH_JWT_KEY_FILE: file }).auth as SecureAuthConfig)).toHaveLength(1);
   });
   it('both AUTH_JWT_KEY and AUTH_JWT_KEY_FILE set, or an unreadable file, is an error naming the variable', () => {
     expect(errorsOf({ ...HS, AUTH_JWT_KEY_FILE: join(dir, 'secret') })[0]).toMatch(/AUTH_JWT_KEY_FILE/);

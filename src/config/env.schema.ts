@@ -21,11 +21,16 @@ export const ENV_VARIABLES = {
   AUTH_JWT_NAMESPACE: {
     description: 'where the custom claims (sub among them) are: a JSON Pointer such as /app/claims, or one literal top-level key; unset: the payload itself',
   },
-  AUTH_JWT_ALG: { description: `secure mode: the signing algorithm, one of ${ALGORITHMS.join(' ')}` },
+  AUTH_JWT_ALG: {
+    description: `secure mode: the signing algorithm, one of ${ALGORITHMS.join(' ')}; with AUTH_JWT_JWKS_URL optional, a comma-separated list (default: every asymmetric one)`,
+  },
   AUTH_JWT_KEY: {
     description: 'secure mode: HS* secret as text, or PEM public key(s) / X.509 certificate(s); one-line values with \\n escapes work',
   },
   AUTH_JWT_KEY_FILE: { description: 'secure mode: a file whose content is used as AUTH_JWT_KEY (mounted secrets)' },
+  AUTH_JWT_JWKS_URL: {
+    description: "secure mode: an http(s) URL of the identity provider's JSON Web Key Set, instead of AUTH_JWT_KEY; keys chosen by kid, refreshed in the background",
+  },
   AUTH_JWT_KEY_IS_BASE64_ENCODED: { default: 'false', description: 'HS* only: AUTH_JWT_KEY is base64 (standard or URL-safe) and is decoded first' },
   AUTH_JWT_ISS: { description: 'secure mode: when set, tokens need an iss claim equal to it' },
   AUTH_JWT_AUD: { description: 'secure mode: when set, tokens need an aud claim equal to it (or an array holding it)' },
@@ -45,6 +50,7 @@ const SECURE_ONLY: readonly EnvName[] = [
   'AUTH_JWT_ALG',
   'AUTH_JWT_KEY',
   'AUTH_JWT_KEY_FILE',
+  'AUTH_JWT_JWKS_URL',
   'AUTH_JWT_KEY_IS_BASE64_ENCODED',
   'AUTH_JWT_ISS',
   'AUTH_JWT_AUD',
@@ -62,10 +68,25 @@ export interface InsecureAuthConfig extends CommonAuthConfig {
   readonly mode: 'insecure';
 }
 
+/** AUTH_JWT_KEY or AUTH_JWT_KEY_FILE: keys known at startup, kid ignored, each one tried. */
+export interface StaticKeysConfig {
+  readonly kind: 'static';
+  readonly keys: readonly KeyObject[];
+}
+
+/** AUTH_JWT_JWKS_URL: keys fetched from an identity provider and chosen by kid. */
+export interface KeySetUrlConfig {
+  readonly kind: 'jwks';
+  readonly url: string;
+}
+
+export type KeySourceConfig = StaticKeysConfig | KeySetUrlConfig;
+
 export interface SecureAuthConfig extends CommonAuthConfig {
   readonly mode: 'secure';
-  readonly algorithm: Algorithm;
-  readonly keys: readonly KeyObject[];
+  /** The header algs accepted: AUTH_JWT_ALG itself with static keys; a list with a key set. */
+  readonly algorithms: readonly Algorithm[];
+  readonly keySource: KeySourceConfig;
   readonly issuer: string | undefined;
   readonly audience: string | undefined;
 }
@@ -193,19 +214,21 @@ function parseSecureKeys(
   flag: (name: EnvName) => boolean,
   errors: string[],
   warnings: string[],
-): Pick<SecureAuthConfig, 'algorithm' | 'keys' | 'issuer' | 'audience'> {
+): Pick<SecureAuthConfig, 'algorithms' | 'keySource' | 'issuer' | 'audience'> {
   const issuer = raw('AUTH_JWT_ISS')?.trim();
   const audience = raw('AUTH_JWT_AUD')?.trim();
   const isBase64 = flag('AUTH_JWT_KEY_IS_BASE64_ENCODED');
   const algSetting = raw('AUTH_JWT_ALG')?.trim();
-  const none = { algorithm: 'HS256' as Algorithm, keys: [], issuer, audience };
+  const jwksUrl = raw('AUTH_JWT_JWKS_URL')?.trim();
+  if (jwksUrl !== undefined) {
+    return { issuer, audience, ...parseKeySetSettings(raw, jwksUrl, algSetting, isBase64, errors) };
+  }
+  const none = { algorithms: [], keySource: { kind: 'static', keys: [] } as StaticKeysConfig, issuer, audience };
 
   if (algSetting === undefined) {
     errors.push('AUTH_JWT_ALG not set');
   } else if (!isAlgorithm(algSetting)) {
-    errors.push(
-      `AUTH_JWT_ALG has invalid value: ${JSON.stringify(algSetting)}. Must be one of [${ALGORITHMS.map((a) => JSON.stringify(a)).join(', ')}]`,
-    );
+    errors.push(invalidAlgorithm(algSetting, ALGORITHMS));
   }
 
   const keyText = raw('AUTH_JWT_KEY');
@@ -251,5 +274,59 @@ function parseSecureKeys(
   }
   errors.push(...material.errors);
   warnings.push(...material.warnings);
-  return { algorithm: algSetting, keys: material.keys, issuer, audience };
+  return { algorithms: [algSetting], keySource: { kind: 'static', keys: material.keys }, issuer, audience };
+}
+
+function invalidAlgorithm(value: string, allowed: readonly Algorithm[]): string {
+  return `AUTH_JWT_ALG has invalid value: ${JSON.stringify(value)}. Must be one of [${allowed.map((a) => JSON.stringify(a)).join(', ')}]`;
+}
+
+/** Every asymmetric algorithm of section 2: what a key set may serve. */
+export const KEY_SET_ALGORITHMS: readonly Algorithm[] = ALGORITHMS.filter((alg) => !isSymmetric(alg));
+
+/**
+ * AUTH_JWT_JWKS_URL replaces AUTH_JWT_KEY(_FILE); AUTH_JWT_ALG becomes an optional
+ * comma-separated list, and HS* is refused: a shared secret never comes from a key set.
+ */
+function parseKeySetSettings(
+  raw: (name: EnvName) => string | undefined,
+  url: string,
+  algSetting: string | undefined,
+  isBase64: boolean,
+  errors: string[],
+): Pick<SecureAuthConfig, 'algorithms' | 'keySource'> {
+  for (const name of ['AUTH_JWT_KEY', 'AUTH_JWT_KEY_FILE'] as const) {
+    if (raw(name) !== undefined) errors.push(`AUTH_JWT_JWKS_URL and ${name} are both set: use one of them`);
+  }
+  if (isBase64) {
+    errors.push('AUTH_JWT_KEY_IS_BASE64_ENCODED applies only to an HS* AUTH_JWT_KEY, not to AUTH_JWT_JWKS_URL');
+  }
+  if (!isHttpUrl(url)) {
+    errors.push(`AUTH_JWT_JWKS_URL has invalid value: ${JSON.stringify(url)}. Must be an http:// or https:// URL`);
+  }
+  const algorithms: Algorithm[] = [];
+  for (const name of (algSetting ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+    if (!isAlgorithm(name)) {
+      errors.push(invalidAlgorithm(name, KEY_SET_ALGORITHMS));
+    } else if (isSymmetric(name)) {
+      errors.push(
+        `AUTH_JWT_ALG has invalid value: ${JSON.stringify(name)}. HS* keys are never taken from AUTH_JWT_JWKS_URL; with a key set it must be among [${KEY_SET_ALGORITHMS.map((a) => JSON.stringify(a)).join(', ')}]`,
+      );
+    } else if (!algorithms.includes(name)) {
+      algorithms.push(name);
+    }
+  }
+  return {
+    algorithms: algorithms.length > 0 ? algorithms : KEY_SET_ALGORITHMS,
+    keySource: { kind: 'jwks', url },
+  };
+}
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }

@@ -64,6 +64,7 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
 /** A .env value often holds a PEM on one line with literal `\n` escapes. */
 export function unescapePem(raw: string): string {
+  // `\n` or `\r\n` escapes; the `\r` part is optional as a whole, not its letter alone.
   return raw.includes('\n') ? raw : raw.replace(/(?:\\r)?\\n/g, '\n');
 }
 

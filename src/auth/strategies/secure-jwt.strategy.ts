@@ -1,34 +1,43 @@
 import type { SecureAuthConfig } from '../../config/env.schema.js';
+import { AuthFailure } from '../auth-failure.js';
+import type { KeySource } from '../key-set/key-source.js';
 import { requiredClaims } from '../token-rules.js';
 import { validateToken, type SecurePolicy, type ValidationResult } from '../validate-token.js';
 import { JwtStrategy } from './jwt.strategy.js';
 
 /**
  * AUTH_MODE=secure, the default: the signature is verified with the configured
- * algorithm and key(s), iat and exp are required, iss/aud checked when set.
+ * algorithm(s) and the key source's keys, iat and exp are required, iss/aud checked
+ * when set.
  */
 export class SecureJwtStrategy extends JwtStrategy {
   readonly mode = 'secure' as const;
   private readonly policy: SecurePolicy;
 
-  constructor(config: SecureAuthConfig) {
+  constructor(
+    config: SecureAuthConfig,
+    private readonly keySource: KeySource,
+  ) {
     super();
-    // Static keys ignore `kid`: each configured key is tried, which allows rotation.
-    const keys = config.keys;
     this.policy = {
       mode: 'secure',
       namespace: config.namespace,
       clockTolerance: config.clockTolerance,
       maxTokenBytes: config.maxTokenBytes,
-      algorithms: [config.algorithm],
-      keysFor: () => keys,
+      algorithms: config.algorithms,
+      keysFor: (header) => keySource.keysFor(header),
       issuer: config.issuer,
       audience: config.audience,
       requiredClaims: requiredClaims(config.issuer, config.audience),
     };
   }
 
-  verify(token: string): Promise<ValidationResult> {
-    return Promise.resolve(validateToken(token, this.policy));
+  async verify(token: string): Promise<ValidationResult> {
+    const result = validateToken(token, this.policy);
+    if (!(result instanceof AuthFailure) || result.reason !== 'key_not_found') return result;
+    // A kid the key set does not hold may be a key the provider just started using:
+    // refetch (rate-limited, shared with concurrent requests) and try once more.
+    const refreshed = await this.keySource.refreshForUnknownKid();
+    return refreshed ? validateToken(token, this.policy) : result;
   }
 }
