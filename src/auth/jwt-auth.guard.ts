@@ -17,6 +17,9 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
   }
 
   override canActivate(context: ExecutionContext) {
+    // APP_GUARD also reaches gateway handlers; sockets are authenticated by the
+    // WebSocket adapter and guarded by WsSessionGuard instead.
+    if (context.getType() !== 'http') return true;
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),
