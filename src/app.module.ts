@@ -3,8 +3,9 @@ import { AuthModule } from './auth/auth.module.js';
 import { GatehouseConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
 import { SessionModule } from './session/session.module.js';
+import { WsModule } from './ws/ws.module.js';
 
 @Module({
-  imports: [GatehouseConfigModule, AuthModule, HealthModule, SessionModule],
+  imports: [GatehouseConfigModule, AuthModule, HealthModule, SessionModule, WsModule],
 })
 export class AppModule {}

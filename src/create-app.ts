@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LogLevel } from '@nestjs/common';
 import { AppModule } from './app.module.js';
+import { GatehouseWsAdapter } from './ws/gatehouse-ws.adapter.js';
 
 export interface CreateAppOptions {
   /** false silences Nest's logger (tests). */
@@ -18,5 +19,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     // Reject instead of exiting the process, so callers (main.ts, tests) see the error.
     abortOnError: false,
   });
+  app.useWebSocketAdapter(new GatehouseWsAdapter(app));
   return app;
 }

@@ -1,4 +1,4 @@
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { MISSING_TOKEN } from './auth-failure.js';
@@ -12,11 +12,15 @@ import { JWT_STRATEGY } from './strategies/jwt.strategy.js';
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
+  // Explicit @Inject: tools without decorator metadata (tsx, Vitest) can still build it.
+  constructor(@Inject(Reflector) private readonly reflector: Reflector) {
     super();
   }
 
   override canActivate(context: ExecutionContext) {
+    // APP_GUARD also reaches gateway handlers; sockets are authenticated by the
+    // WebSocket adapter and guarded by WsSessionGuard instead.
+    if (context.getType() !== 'http') return true;
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),

@@ -1,4 +1,4 @@
-import { Catch, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, Inject, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthFailure, MISSING_TOKEN } from './auth-failure.js';
 import { bearerToken } from './bearer-token.js';
@@ -13,7 +13,7 @@ import { unauthorizedBody, wwwAuthenticate } from './www-authenticate.js';
  */
 @Catch(NotFoundException)
 export class UnknownRouteFilter implements ExceptionFilter {
-  constructor(private readonly verifier: TokenVerifier) {}
+  constructor(@Inject(TokenVerifier) private readonly verifier: TokenVerifier) {}
 
   async catch(exception: NotFoundException, host: ArgumentsHost): Promise<void> {
     const request = host.switchToHttp().getRequest<FastifyRequest & { user?: Session }>();
