@@ -44,6 +44,27 @@ export type ValidationPolicy = InsecurePolicy | SecurePolicy;
 
 export type ValidationResult = Session | AuthFailure;
 
+/** The steps of section 3, in order, for `npm run -s token -- explain`. */
+export const VALIDATION_STEPS = [
+  'shape',
+  'algorithm',
+  'signature',
+  'times',
+  'issuer and audience',
+  'required claims',
+  'subject',
+] as const;
+export type ValidationStep = (typeof VALIDATION_STEPS)[number];
+
+/** Told the outcome of each step that runs (null: passed); never called on the hot path. */
+export type ValidationTrace = (step: ValidationStep, failure: AuthFailure | null) => void;
+
+/** Reports a step's outcome when tracing; returns the failure, if any. */
+function step<T extends AuthFailure | null>(trace: ValidationTrace | undefined, name: ValidationStep, failure: T): T {
+  if (trace) trace(name, failure);
+  return failure;
+}
+
 export function nowInSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
@@ -52,44 +73,47 @@ export function validateToken(
   token: string,
   policy: ValidationPolicy,
   now: number = nowInSeconds(),
+  trace?: ValidationTrace,
 ): ValidationResult {
   const secure = policy.mode === 'secure';
 
   // 1. Shape (and size, before anything is parsed).
   const tooLarge = oversized(token, policy.maxTokenBytes);
-  if (tooLarge) return tooLarge;
+  if (tooLarge) return step(trace, 'shape', tooLarge);
   const decoded = decodeToken(token, secure);
-  if (decoded instanceof AuthFailure) return decoded;
+  if (decoded instanceof AuthFailure) return step(trace, 'shape', decoded);
+  step(trace, 'shape', null);
   const { payload } = decoded;
 
   if (policy.mode === 'secure') {
     const header = decoded.header!;
     // 2. Algorithm: the header's alg must be configured; this is how `none` is refused.
-    const algFailure = checkAlgorithm(header, policy.algorithms);
+    const algFailure = step(trace, 'algorithm', checkAlgorithm(header, policy.algorithms));
     if (algFailure) return algFailure;
-    // 3. Signature.
+    // 3. Signature, with the keys that may have signed it.
     const keys = policy.keysFor(header);
-    if (keys === undefined) return KEY_NOT_FOUND;
-    const signatureFailure = checkSignature(decoded, header.alg as Algorithm, keys);
+    if (keys === undefined) return step(trace, 'signature', KEY_NOT_FOUND);
+    const signatureFailure = step(trace, 'signature', checkSignature(decoded, header.alg as Algorithm, keys));
     if (signatureFailure) return signatureFailure;
   }
 
   // 4. Times, each only when present.
-  const timeFailure = checkTimes(payload, now, policy.clockTolerance);
+  const timeFailure = step(trace, 'times', checkTimes(payload, now, policy.clockTolerance));
   if (timeFailure) return timeFailure;
 
   if (policy.mode === 'secure') {
     // 5. Issuer and audience, when configured.
-    const claimFailure = checkIssuerAndAudience(payload, policy.issuer, policy.audience);
+    const claimFailure = step(trace, 'issuer and audience', checkIssuerAndAudience(payload, policy.issuer, policy.audience));
     if (claimFailure) return claimFailure;
     // 6. Required claims.
-    const missing = checkRequiredClaims(payload, policy.requiredClaims);
+    const missing = step(trace, 'required claims', checkRequiredClaims(payload, policy.requiredClaims));
     if (missing) return missing;
   }
 
   // 7. Subject, through the namespace.
   const subject = extractSubject(payload, policy.namespace);
-  if (subject instanceof AuthFailure) return subject;
+  if (subject instanceof AuthFailure) return step(trace, 'subject', subject);
+  step(trace, 'subject', null);
 
   return {
     sub: subject.sub,

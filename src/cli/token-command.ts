@@ -5,9 +5,9 @@ import { isSymmetric } from '../auth/algorithms.js';
 import { AuthFailure } from '../auth/auth-failure.js';
 import { parseNamespace, placeAtPath, type NamespacePath } from '../auth/namespace.js';
 import { keyMismatch } from '../config/key-material.js';
-import { ConfigurationError, type Environment } from '../config/env.schema.js';
+import { ConfigurationError, type AuthConfig, type Environment } from '../config/env.schema.js';
 import { loadConfiguration } from '../config/gatehouse.config.js';
-import { requiredClaims } from '../auth/token-rules.js';
+import { policyFor } from '../auth/validation-policy.js';
 import { validateToken, type ValidationPolicy } from '../auth/validate-token.js';
 import { signedToken, unsignedToken } from './sign-token.js';
 
@@ -59,6 +59,10 @@ function parseClaims(value: string | undefined): Record<string, unknown> {
     throw new UsageError('--claims must be a JSON object, like \'{"role":"admin"}\'');
   }
   return claims as Record<string, unknown>;
+}
+
+function staticKeysOf(auth: AuthConfig): readonly KeyObject[] {
+  return auth.mode === 'secure' && auth.keySource.kind === 'static' ? auth.keySource.keys : [];
 }
 
 function readPrivateKey(file: string): KeyObject {
@@ -133,11 +137,10 @@ function mintToken(
   placeAtPath(payload, namespace, { ...parseClaims(values.claims), sub: values.sub });
 
   let token: string;
-  let policy: ValidationPolicy;
-  const common = { namespace, clockTolerance: auth.clockTolerance, maxTokenBytes: auth.maxTokenBytes };
+  // Checked as the server checks, but with the namespace the token was made for.
+  const policy: ValidationPolicy = { ...policyFor(auth, () => staticKeysOf(auth)), namespace };
   if (auth.mode === 'insecure') {
     token = unsignedToken(payload);
-    policy = { mode: 'insecure', ...common };
   } else {
     if (auth.keySource.kind !== 'static') {
       throw new UsageError(
@@ -160,15 +163,6 @@ function mintToken(
       if (mismatch) throw new UsageError(`--private-key does not fit AUTH_JWT_ALG=${alg}: ${mismatch}`);
     }
     token = signedToken(payload, alg, key, values.kid);
-    policy = {
-      mode: 'secure',
-      ...common,
-      algorithms: [alg],
-      keysFor: () => staticKeys,
-      issuer: auth.issuer,
-      audience: auth.audience,
-      requiredClaims: requiredClaims(auth.issuer, auth.audience),
-    };
   }
 
   const check = validateToken(token, policy, now);

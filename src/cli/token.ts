@@ -1,8 +1,15 @@
+import { text } from 'node:stream/consumers';
 import { readEnvironment } from '../config/load-environment.js';
+import { runExplainCommand } from './explain-command.js';
 import { runTokenCommand } from './token-command.js';
 
-// Entry point of `npm run -s token -- ...` (see token-command.ts).
-const result = runTokenCommand(process.argv.slice(2), readEnvironment());
+// Entry point of `npm run -s token -- ...` (token-command.ts) and
+// `npm run -s token -- explain <token>` (explain-command.ts).
+const [first, ...rest] = process.argv.slice(2);
+const result =
+  first === 'explain'
+    ? await runExplainCommand(rest, readEnvironment(), () => text(process.stdin))
+    : runTokenCommand(process.argv.slice(2), readEnvironment());
 process.stdout.write(result.stdout);
 process.stderr.write(result.stderr);
 process.exitCode = result.code;

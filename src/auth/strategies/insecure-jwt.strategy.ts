@@ -1,5 +1,6 @@
 import type { InsecureAuthConfig } from '../../config/env.schema.js';
-import { validateToken, type InsecurePolicy, type ValidationResult } from '../validate-token.js';
+import { validateToken, type ValidationPolicy, type ValidationResult } from '../validate-token.js';
+import { policyFor } from '../validation-policy.js';
 import { JwtStrategy } from './jwt.strategy.js';
 
 /**
@@ -8,16 +9,11 @@ import { JwtStrategy } from './jwt.strategy.js';
  */
 export class InsecureJwtStrategy extends JwtStrategy {
   readonly mode = 'insecure' as const;
-  private readonly policy: InsecurePolicy;
+  private readonly policy: ValidationPolicy;
 
   constructor(config: InsecureAuthConfig) {
     super();
-    this.policy = {
-      mode: 'insecure',
-      namespace: config.namespace,
-      clockTolerance: config.clockTolerance,
-      maxTokenBytes: config.maxTokenBytes,
-    };
+    this.policy = policyFor(config);
   }
 
   verify(token: string): Promise<ValidationResult> {

@@ -1,8 +1,8 @@
 import type { SecureAuthConfig } from '../../config/env.schema.js';
 import { AuthFailure } from '../auth-failure.js';
 import type { KeySource } from '../key-set/key-source.js';
-import { requiredClaims } from '../token-rules.js';
-import { validateToken, type SecurePolicy, type ValidationResult } from '../validate-token.js';
+import { validateToken, type ValidationPolicy, type ValidationResult } from '../validate-token.js';
+import { policyFor } from '../validation-policy.js';
 import { JwtStrategy } from './jwt.strategy.js';
 
 /**
@@ -12,24 +12,14 @@ import { JwtStrategy } from './jwt.strategy.js';
  */
 export class SecureJwtStrategy extends JwtStrategy {
   readonly mode = 'secure' as const;
-  private readonly policy: SecurePolicy;
+  private readonly policy: ValidationPolicy;
 
   constructor(
     config: SecureAuthConfig,
     private readonly keySource: KeySource,
   ) {
     super();
-    this.policy = {
-      mode: 'secure',
-      namespace: config.namespace,
-      clockTolerance: config.clockTolerance,
-      maxTokenBytes: config.maxTokenBytes,
-      algorithms: config.algorithms,
-      keysFor: (header) => keySource.keysFor(header),
-      issuer: config.issuer,
-      audience: config.audience,
-      requiredClaims: requiredClaims(config.issuer, config.audience),
-    };
+    this.policy = policyFor(config, (header) => keySource.keysFor(header));
   }
 
   async verify(token: string): Promise<ValidationResult> {
