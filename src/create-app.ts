@@ -10,6 +10,16 @@ export interface CreateAppOptions {
 }
 
 /**
+ * What an application needs besides importing Gatehouse's modules, before `init()` or
+ * `listen()`: the WebSocket adapter (authentication at upgrade, the `/ws` protocol).
+ * Call it on apps you build yourself, e.g. with Test.createTestingModule in e2e tests.
+ */
+export function useGatehouse(app: NestFastifyApplication): NestFastifyApplication {
+  app.useWebSocketAdapter(new GatehouseWsAdapter(app));
+  return app;
+}
+
+/**
  * The Gatehouse application, wired as main.ts runs it: the e2e tests build theirs
  * here too, so they test what users run.
  */
@@ -19,6 +29,5 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     // Reject instead of exiting the process, so callers (main.ts, tests) see the error.
     abortOnError: false,
   });
-  app.useWebSocketAdapter(new GatehouseWsAdapter(app));
-  return app;
+  return useGatehouse(app);
 }

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { AppModule } from '../src/app.module.js';
 import { CurrentSession } from '../src/auth/current-session.decorator.js';
 import { Public } from '../src/auth/public.decorator.js';
+import { useGatehouse } from '../src/create-app.js';
 import type { Session } from '../src/auth/session.js';
 import { setEnv } from './support/app.js';
 import { expect401 } from './support/expect-401.js';
@@ -34,7 +35,7 @@ describe("a user's own controller", () => {
   beforeAll(async () => {
     setEnv({ AUTH_MODE: 'insecure' });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule, NotesModule] }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    app = useGatehouse(moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false }));
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
   });

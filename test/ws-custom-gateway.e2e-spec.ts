@@ -5,7 +5,7 @@ import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websock
 import { AppModule } from '../src/app.module.js';
 import { CurrentSession } from '../src/auth/current-session.decorator.js';
 import type { Session } from '../src/auth/session.js';
-import { GatehouseWsAdapter } from '../src/ws/gatehouse-ws.adapter.js';
+import { useGatehouse } from '../src/create-app.js';
 import { WsSessionGuard } from '../src/ws/ws-session.guard.js';
 import { setEnv } from './support/app.js';
 import { unsignedToken } from './support/tokens.js';
@@ -47,7 +47,7 @@ describe('a user gateway guarded by WsSessionGuard', () => {
   beforeAll(async () => {
     setEnv({ AUTH_MODE: 'insecure' });
     app = await NestFactory.create<NestFastifyApplication>(UserAppModule, new FastifyAdapter(), { logger: false });
-    app.useWebSocketAdapter(new GatehouseWsAdapter(app));
+    useGatehouse(app);
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as { port: number }).port;
   });
