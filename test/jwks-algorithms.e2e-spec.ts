@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { startApp, type RunningApp } from './support/app.js';
-import { JwksServer, eventually, publicJwk, signToken } from './support/jwks-server.js';
+import type { RunningApp } from './support/app.js';
+import { JwksServer, publicJwk, signToken, startWithKeySet } from './support/jwks-server.js';
 import { generateEc, generateEd25519, generateRsa, now, rawToken } from './support/tokens.js';
 
 // One key set holding RS256, ES256 and EdDSA keys, an encryption key and alg-pinned
@@ -26,8 +26,7 @@ describe('JWKS: algorithms, use and alg pinning', () => {
       publicJwk(enc.publicKey, { kid: 'enc-1', use: 'enc' }),
       publicJwk(pinned.publicKey, { kid: 'pinned-ps256', alg: 'PS256' }),
     ];
-    running = await startApp({ AUTH_MODE: 'secure', AUTH_JWT_JWKS_URL: jwks.url });
-    await eventually(async () => expect((await request(running.url).get('/health')).status).toBe(200));
+    running = await startWithKeySet(jwks);
   });
   afterAll(async () => {
     await running.app.close();

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { startApp, type RunningApp } from './support/app.js';
-import { JwksServer, eventually, publicJwk, signToken } from './support/jwks-server.js';
+import type { RunningApp } from './support/app.js';
+import { JwksServer, publicJwk, signToken, startWithKeySet } from './support/jwks-server.js';
 import { generateRsa } from './support/tokens.js';
 
 // The provider rotates its key while Gatehouse runs, then goes down: no restart, and
@@ -17,8 +17,7 @@ describe('JWKS: rotation and an endpoint that goes down', () => {
   beforeAll(async () => {
     await jwks.start();
     jwks.keys = [publicJwk(oldKey.publicKey, { kid: 'old', alg: 'RS256', use: 'sig' })];
-    running = await startApp({ AUTH_MODE: 'secure', AUTH_JWT_JWKS_URL: jwks.url, AUTH_JWT_ALG: 'RS256' });
-    await eventually(async () => expect((await request(running.url).get('/health')).status).toBe(200));
+    running = await startWithKeySet(jwks, { AUTH_JWT_ALG: 'RS256' });
   });
   afterAll(async () => {
     await running.app.close();

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { startApp, type RunningApp } from './support/app.js';
-import { JwksServer, eventually, publicJwk, signToken } from './support/jwks-server.js';
+import type { RunningApp } from './support/app.js';
+import { JwksServer, eventually, publicJwk, signToken, startWithKeySet } from './support/jwks-server.js';
 import { generateEc } from './support/tokens.js';
 
 // Tokens naming kids the set does not hold must not turn Gatehouse into a
@@ -16,8 +16,7 @@ describe('JWKS: unknown kids are refetched at most once per 30 s', () => {
   beforeAll(async () => {
     await jwks.start();
     jwks.keys = [publicJwk(key.publicKey, { kid: 'k1', alg: 'ES256' })];
-    running = await startApp({ AUTH_MODE: 'secure', AUTH_JWT_JWKS_URL: jwks.url, AUTH_JWT_ALG: 'ES256, EdDSA' });
-    await eventually(async () => expect((await request(running.url).get('/health')).status).toBe(200));
+    running = await startWithKeySet(jwks, { AUTH_JWT_ALG: 'ES256, EdDSA' });
   });
   afterAll(async () => {
     await running.app.close();

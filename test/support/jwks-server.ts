@@ -1,3 +1,5 @@
+import request from 'supertest';
+import { startApp, type RunningApp, type TestEnv } from './app.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
@@ -73,4 +75,11 @@ export async function eventually(check: () => Promise<void> | void, timeoutMs = 
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+}
+
+/** Gatehouse in secure mode on this key set, once /health says the set is loaded. */
+export async function startWithKeySet(jwks: JwksServer, env: TestEnv = {}): Promise<RunningApp> {
+  const running = await startApp({ AUTH_MODE: 'secure', AUTH_JWT_JWKS_URL: jwks.url, ...env });
+  await eventually(async () => expect((await request(running.url).get('/health')).status).toBe(200));
+  return running;
 }
