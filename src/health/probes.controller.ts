@@ -1,0 +1,38 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Public } from '../auth/public.decorator.js';
+import { ReadinessChecks } from './readiness-checks.js';
+
+/**
+ * Kubernetes-style probes next to the contract's GET /health: live says the process
+ * answers (restart it if not), ready says it should receive traffic.
+ */
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class ProbesController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly readiness: ReadinessChecks,
+  ) {}
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: 200 while the process serves requests' })
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: 200 when every registered check is up, 503 otherwise (and during shutdown)' })
+  @HealthCheck()
+  ready() {
+    const shutdown = () => {
+      const session = this.indicators.check('shutdown');
+      return this.readiness.shuttingDown ? session.down({ message: 'shutting down' }) : session.up();
+    };
+    return this.health.check([shutdown, ...this.readiness.all()]);
+  }
+}
