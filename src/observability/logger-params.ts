@@ -53,7 +53,10 @@ export async function loggerParams(
     // Token failures are 4xx by design: a 401 is not a warning about the server.
     customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
       error !== undefined || res.statusCode >= 500 ? ('error' as const) : ('info' as const),
-    autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.test(req.url ?? '') },
+    // Middleware sees req.url with its mount path cut; originalUrl is the full one.
+    autoLogging: {
+      ignore: (req: IncomingMessage & { originalUrl?: string }) => QUIET_PATHS.test(req.originalUrl ?? req.url ?? ''),
+    },
     serializers: {
       // Only what an operator needs; headers other than these stay out of the log.
       req: (req: { id: unknown; method: string; url: string; remoteAddress?: string; headers: Record<string, unknown> }) => ({
@@ -63,11 +66,17 @@ export async function loggerParams(
         remoteAddress: req.remoteAddress,
         userAgent: req.headers['user-agent'],
       }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   };
   let stream = destination;
   if (stream === undefined && resolveLogFormat(config) === 'pretty') stream = await prettyStream();
-  return { pinoHttp: stream === undefined ? options : [options, stream] };
+  return {
+    pinoHttp: stream === undefined ? options : [options, stream],
+    // nestjs-pino's default route pattern never matches under the Fastify adapter
+    // here (no request log, no request context); '*' does.
+    forRoutes: ['*'],
+  };
 }
 
 /** pino-pretty is a dev dependency: without it (a production install) logs stay JSON. */
