@@ -1,12 +1,26 @@
+import helmet from '@fastify/helmet';
+import type { DynamicModule, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { LogLevel } from '@nestjs/common';
+import { Logger, LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
+import { loadConfiguration } from './config/gatehouse.config.js';
+import { readEnvironment } from './config/load-environment.js';
+import { setUpApiDocs } from './docs/api-docs.js';
+import { corsOptions } from './http/cors-options.js';
+import { HELMET_OPTIONS } from './http/helmet-options.js';
+import { GatehouseMetrics } from './observability/gatehouse-metrics.js';
+import { installHttpMetrics } from './observability/http-metrics.hook.js';
+import { loggerParams } from './observability/logger-params.js';
+import { MetricsModule } from './observability/metrics.module.js';
 import { GatehouseWsAdapter } from './ws/gatehouse-ws.adapter.js';
 
 export interface CreateAppOptions {
-  /** false silences Nest's logger (tests). */
+  /** false silences every log (tests); a list of levels uses Nest's console logger instead of pino. */
   readonly logger?: false | LogLevel[];
+  /** Where the JSON log lines go instead of stdout (tests read them). */
+  readonly logDestination?: DestinationStream;
 }
 
 /**
@@ -24,10 +38,36 @@ export function useGatehouse(app: NestFastifyApplication): NestFastifyApplicatio
  * here too, so they test what users run.
  */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), {
-    logger: options.logger,
+  // The same settings Nest will load (.env under the real environment), needed here
+  // for what must exist before Nest does: the adapter, the logger, the HTTP layer.
+  const config = loadConfiguration(readEnvironment());
+  const pino = options.logger === undefined;
+  // nestjs-pino keeps one logger per process: the first app that logs decides where.
+  const root: DynamicModule = {
+    module: class Gatehouse {},
+    imports: [
+      AppModule,
+      ...(pino ? [LoggerModule.forRoot(await loggerParams(config, options.logDestination))] : []),
+      ...(config.ops.metricsEnabled ? [MetricsModule] : []),
+    ],
+  };
+  const { trustProxy } = config.http;
+  // A hop count, as a function: Fastify's types do not list the number form.
+  const adapter = new FastifyAdapter({
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
+    logger: pino ? undefined : options.logger,
+    bufferLogs: pino,
     // Reject instead of exiting the process, so callers (main.ts, tests) see the error.
     abortOnError: false,
   });
+  if (pino) app.useLogger(app.get(Logger));
+
+  installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(GatehouseMetrics));
+  await app.register(helmet, HELMET_OPTIONS);
+  const cors = corsOptions(config.http.corsOrigins);
+  if (cors) app.enableCors(cors);
+  if (config.ops.docsEnabled) setUpApiDocs(app);
   return useGatehouse(app);
 }

@@ -2,6 +2,8 @@ import { Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { gatehouseConfig, type GatehouseConfiguration } from '../config/gatehouse.config.js';
+import { LimitsModule } from '../limits/limits.module.js';
+import { ObservabilityModule } from '../observability/observability.module.js';
 import { AuthRejectionFilter } from './auth-rejection.filter.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { KeySource } from './key-set/key-source.js';
@@ -12,7 +14,7 @@ import { TokenVerifier } from './token-verifier.js';
 import { UnknownRouteFilter } from './unknown-route.filter.js';
 
 @Module({
-  imports: [PassportModule, KeySourceModule],
+  imports: [PassportModule, KeySourceModule, ObservabilityModule, LimitsModule],
   providers: [
     {
       // One strategy, chosen once from AUTH_MODE; constructing it registers it with

@@ -1,5 +1,7 @@
 import { Catch, Inject, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthAttempts } from '../limits/auth-attempts.service.js';
+import { rateLimitedBody } from '../limits/rate-limited.js';
 import { AuthFailure, MISSING_TOKEN } from './auth-failure.js';
 import { bearerToken } from './bearer-token.js';
 import type { Session } from './session.js';
@@ -13,15 +15,25 @@ import { unauthorizedBody, wwwAuthenticate } from './www-authenticate.js';
  */
 @Catch(NotFoundException)
 export class UnknownRouteFilter implements ExceptionFilter {
-  constructor(@Inject(TokenVerifier) private readonly verifier: TokenVerifier) {}
+  constructor(
+    @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
+    @Inject(AuthAttempts) private readonly attempts: AuthAttempts,
+  ) {}
 
   async catch(exception: NotFoundException, host: ArgumentsHost): Promise<void> {
     const request = host.switchToHttp().getRequest<FastifyRequest & { user?: Session }>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (request.user === undefined) {
+      // 401 vs 404 tells whether a token is valid: limited like any guarded route.
+      const retryAfter = this.attempts.refusal('http', request.ip);
+      if (retryAfter > 0) {
+        void reply.status(429).header('Retry-After', String(retryAfter)).send(rateLimitedBody());
+        return;
+      }
       const token = bearerToken(request.headers.authorization);
       const result = token === undefined ? MISSING_TOKEN : await this.verifier.verify(token);
       if (result instanceof AuthFailure) {
+        this.attempts.failed('http', request.ip, result);
         void reply.status(401).header('WWW-Authenticate', wwwAuthenticate(result)).send(unauthorizedBody(result));
         return;
       }

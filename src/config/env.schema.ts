@@ -41,9 +41,22 @@ export const ENV_VARIABLES = {
   WS_EXPIRY_NOTICE_SECONDS: { default: '30', description: 'how long before exp the server sends session_expiring' },
   WS_MAX_PAYLOAD_BYTES: { default: '65536', description: 'largest WebSocket frame accepted; larger ones close the socket with 1009' },
   WS_PING_INTERVAL_MS: { default: '30000', description: 'keepalive ping period; a peer that misses one pong is dropped' },
+  // Operations (README-OPS.md): logs, metrics, limits, HTTP hygiene, API docs.
+  LOG_LEVEL: { default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
+  LOG_FORMAT: { default: 'auto', description: 'json, pretty, or auto (pretty when NODE_ENV is not production and stdout is a terminal)' },
+  METRICS_ENABLED: { default: 'true', description: 'serve Prometheus metrics at GET /metrics (public, no token)' },
+  API_DOCS_ENABLED: { default: 'true', description: 'serve the OpenAPI description at /api/docs (UI) and /api/docs/json' },
+  AUTH_FAIL_LIMIT: { default: '30', description: 'failed authentications allowed per client address per window before 429; 0 disables' },
+  AUTH_FAIL_WINDOW_SECONDS: { default: '60', description: 'length of the failed-authentication window (1 to 86400)' },
+  AUTH_FAIL_MAX_ADDRESSES: { default: '10000', description: 'most client addresses tracked by the failure limiter; the oldest are forgotten first' },
+  TRUST_PROXY: { default: 'false', description: 'false, true, a hop count, or comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed' },
+  CORS_ORIGINS: { description: 'comma-separated origins (https://app.example.com) allowed by CORS, or * for any; unset: CORS off' },
 } as const satisfies Record<string, EnvVariable>;
 
 export type EnvName = keyof typeof ENV_VARIABLES;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelSetting = (typeof LOG_LEVELS)[number];
 
 /** Settings that only secure mode understands (insecure mode refuses them). */
 const SECURE_ONLY: readonly EnvName[] = [
@@ -101,6 +114,24 @@ export interface GatehouseConfig {
     readonly expiryNoticeSeconds: number;
     readonly maxPayloadBytes: number;
     readonly pingIntervalMs: number;
+  };
+  readonly ops: {
+    readonly logLevel: LogLevelSetting;
+    readonly logFormat: 'auto' | 'json' | 'pretty';
+    readonly metricsEnabled: boolean;
+    readonly docsEnabled: boolean;
+  };
+  readonly limits: {
+    /** Failed authentications per address per window; 0: no limit. */
+    readonly authFailLimit: number;
+    readonly authFailWindowSeconds: number;
+    readonly authFailMaxAddresses: number;
+  };
+  readonly http: {
+    /** Fastify's trustProxy: false, true, a hop count, or proxy addresses/CIDRs. */
+    readonly trustProxy: boolean | number | string[];
+    /** Empty: CORS off. ['*']: any origin. */
+    readonly corsOrigins: readonly string[];
   };
   /** Printed once at startup: things that work but deserve attention. */
   readonly warnings: readonly string[];
@@ -202,6 +233,21 @@ export function parseEnvironment(env: Environment): GatehouseConfig {
       expiryNoticeSeconds: integer('WS_EXPIRY_NOTICE_SECONDS', 0, 86_400),
       maxPayloadBytes: integer('WS_MAX_PAYLOAD_BYTES', 1024, 16 * 1024 * 1024),
       pingIntervalMs: integer('WS_PING_INTERVAL_MS', 10, 3_600_000),
+    },
+    ops: {
+      logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+      logFormat: oneOf('LOG_FORMAT', ['auto', 'json', 'pretty'], 'auto'),
+      metricsEnabled: flag('METRICS_ENABLED'),
+      docsEnabled: flag('API_DOCS_ENABLED'),
+    },
+    limits: {
+      authFailLimit: integer('AUTH_FAIL_LIMIT', 0, 1_000_000),
+      authFailWindowSeconds: integer('AUTH_FAIL_WINDOW_SECONDS', 1, 86_400),
+      authFailMaxAddresses: integer('AUTH_FAIL_MAX_ADDRESSES', 100, 10_000_000),
+    },
+    http: {
+      trustProxy: parseTrustProxy(raw('TRUST_PROXY'), errors),
+      corsOrigins: parseCorsOrigins(raw('CORS_ORIGINS'), errors),
     },
     warnings,
   };
@@ -329,4 +375,44 @@ export function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** TRUST_PROXY, in the forms Fastify's trustProxy understands. */
+function parseTrustProxy(value: string | undefined, errors: string[]): boolean | number | string[] {
+  const text = value?.trim();
+  if (text === undefined || /^false$/i.test(text)) return false;
+  if (/^true$/i.test(text)) return true;
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 100) return Number(text);
+  const entries = text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  // IPv4/IPv6 addresses or CIDRs; proxy-addr also knows loopback, linklocal, uniquelocal.
+  const address = /^(loopback|linklocal|uniquelocal|[0-9a-f:.]+(\/\d{1,3})?)$/i;
+  const bad = entries.filter((entry) => !address.test(entry) || !/[0-9a-z]/i.test(entry));
+  if (entries.length === 0 || bad.length > 0) {
+    errors.push(
+      `TRUST_PROXY has invalid value: ${JSON.stringify(text)}. Must be true, false, a hop count from 1 to 100, or comma-separated IP addresses/CIDRs`,
+    );
+    return false;
+  }
+  return entries;
+}
+
+/** CORS_ORIGINS: `*`, or origins written as browsers send them (scheme://host[:port]). */
+function parseCorsOrigins(value: string | undefined, errors: string[]): string[] {
+  const entries = (value ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  if (entries.length === 1 && entries[0] === '*') return ['*'];
+  const bad = entries.filter((entry) => {
+    try {
+      const url = new URL(entry);
+      return url.origin !== entry.replace(/\/$/, '') || !/^https?:$/.test(url.protocol);
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length > 0) {
+    errors.push(
+      `CORS_ORIGINS has invalid value: ${JSON.stringify(bad[0])}. Must be * or comma-separated origins such as https://app.example.com`,
+    );
+    return [];
+  }
+  return entries.map((entry) => entry.replace(/\/$/, ''));
 }

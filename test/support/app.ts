@@ -19,7 +19,9 @@ export interface RunningApp {
 
 /** Gatehouse as main.ts builds it, listening on a free loopback port. */
 export async function startApp(env: TestEnv): Promise<RunningApp> {
-  setEnv(env);
+  // Tests send hundreds of bad tokens from one address: the failure limit is off
+  // unless a test sets it (test/ops-limits.e2e-spec.ts does).
+  setEnv({ AUTH_FAIL_LIMIT: '0', ...env });
   const app = await createApp({ logger: false });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
