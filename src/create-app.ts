@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import type { DynamicModule, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,7 +8,7 @@ import { loadConfiguration } from './config/gatehouse.config.js';
 import { readEnvironment } from './config/load-environment.js';
 import { setUpApiDocs } from './docs/api-docs.js';
 import { corsOptions } from './http/cors-options.js';
-import { HELMET_OPTIONS } from './http/helmet-options.js';
+import { securityHeaders } from './http/helmet-options.js';
 import { GatehouseMetrics } from './observability/gatehouse-metrics.js';
 import { installHttpMetrics } from './observability/http-metrics.hook.js';
 import { loggerParams } from './observability/logger-params.js';
@@ -65,7 +64,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   if (pino) app.useLogger(app.get(Logger));
 
   installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(GatehouseMetrics));
-  await app.register(helmet, HELMET_OPTIONS);
+  const headers = securityHeaders();
+  app.getHttpAdapter().getInstance().addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
   const cors = corsOptions(config.http.corsOrigins);
   if (cors) app.enableCors(cors);
   if (config.ops.docsEnabled) setUpApiDocs(app);
