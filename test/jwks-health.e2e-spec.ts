@@ -30,9 +30,14 @@ describe('JWKS: /health until the key set is loaded', () => {
       authMode: 'secure',
       keySet: { url: jwks.url, keys: 0, fetchedAt: null, lastError: 'answered HTTP 500' },
     });
+    const ready = await request(running.url).get('/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.error).toMatchObject({ keys: { status: 'down', keySet: { keys: 0 } } });
+    expect((await request(running.url).get('/health/live')).status).toBe(200);
 
     jwks.status = 200;
     await eventually(async () => expect((await request(running.url).get('/health')).status).toBe(200));
+    expect((await request(running.url).get('/health/ready')).status).toBe(200);
     const res = await request(running.url)
       .get('/api/session')
       .set('Authorization', `Bearer ${await signToken(key.privateKey, 'EdDSA', { kid: 'ed' })}`);
