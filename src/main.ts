@@ -20,6 +20,9 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApp();
   await app.listen(config.server.port, config.server.host);
+  new Logger('Gatehouse').log(
+    `listening on ${await app.getUrl()} (REST, and WebSocket at /ws), AUTH_MODE=${config.auth.mode}`,
+  );
 
   // Not Nest's enableShutdownHooks: it re-raises the signal, so the process would end
   // "killed by SIGTERM" instead of with status 0. app.close() runs the same hooks:
