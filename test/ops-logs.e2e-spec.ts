@@ -19,7 +19,7 @@ describe('logs', () => {
   const records = () => lines.map((line) => JSON.parse(line) as Record<string, any>);
 
   beforeAll(async () => {
-    setEnv({ AUTH_MODE: 'insecure', LOG_LEVEL: 'debug', LOG_FORMAT: 'json', AUTH_FAIL_LIMIT: '3', TRUST_PROXY: 'true' });
+    setEnv({ AUTH_MODE: 'insecure', LOG_LEVEL: 'debug', LOG_FORMAT: 'json', LOG_REQUESTS: 'true', AUTH_FAIL_LIMIT: '3', TRUST_PROXY: 'true' });
     const destination = new Writable({
       write(chunk, _encoding, done) {
         lines.push(...chunk.toString().split('\n').filter((line: string) => line !== ''));

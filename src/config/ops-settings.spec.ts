@@ -18,7 +18,7 @@ function errorsOf(env: Environment): string[] {
 describe('operations settings', () => {
   it('defaults', () => {
     const config = parse({});
-    expect(config.ops).toEqual({ logLevel: 'info', logFormat: 'auto', metricsEnabled: true, docsEnabled: true });
+    expect(config.ops).toEqual({ logLevel: 'info', logFormat: 'auto', logRequests: false, metricsEnabled: true, docsEnabled: true });
     expect(config.limits).toEqual({ authFailLimit: 30, authFailWindowSeconds: 60, authFailMaxAddresses: 10000 });
     expect(config.http).toEqual({ trustProxy: false, corsOrigins: [] });
   });
@@ -27,6 +27,7 @@ describe('operations settings', () => {
     const config = parse({
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'json',
+      LOG_REQUESTS: 'true',
       METRICS_ENABLED: 'FALSE',
       API_DOCS_ENABLED: 'false',
       AUTH_FAIL_LIMIT: '0',
@@ -35,7 +36,7 @@ describe('operations settings', () => {
       TRUST_PROXY: '2',
       CORS_ORIGINS: 'https://a.example.com, http://localhost:5173/',
     });
-    expect(config.ops).toEqual({ logLevel: 'debug', logFormat: 'json', metricsEnabled: false, docsEnabled: false });
+    expect(config.ops).toEqual({ logLevel: 'debug', logFormat: 'json', logRequests: true, metricsEnabled: false, docsEnabled: false });
     expect(config.limits).toEqual({ authFailLimit: 0, authFailWindowSeconds: 300, authFailMaxAddresses: 500 });
     expect(config.http).toEqual({ trustProxy: 2, corsOrigins: ['https://a.example.com', 'http://localhost:5173'] });
   });

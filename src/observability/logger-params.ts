@@ -74,8 +74,9 @@ export async function loggerParams(
   return {
     pinoHttp: stream === undefined ? options : [options, stream],
     // nestjs-pino's default route pattern never matches under the Fastify adapter
-    // here (no request log, no request context); '*' does.
-    forRoutes: ['*'],
+    // here (no request log, no request context); '*' does. Without LOG_REQUESTS no
+    // route gets the middleware: a child logger per request is most of its cost.
+    forRoutes: config.ops.logRequests ? ['*'] : [],
   };
 }
 
