@@ -3,7 +3,7 @@ import { startApp, type RunningApp } from './support/app.js';
 import { unsignedToken } from './support/tokens.js';
 
 // AUTH_FAIL_LIMIT failed authentications per client address per window, then 429
-// with Retry-After until the window ends (README-OPS.md).
+// with Retry-After until the window ends (the README, "Operations").
 describe('failed-authentication limit', () => {
   let server: RunningApp;
   beforeAll(async () => {

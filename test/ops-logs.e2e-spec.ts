@@ -5,7 +5,7 @@ import { createApp } from '../src/create-app.js';
 import { setEnv } from './support/app.js';
 import { now, unsignedToken } from './support/tokens.js';
 
-// Structured logs (README-OPS.md): one line per rejected authentication with its
+// Structured logs (the README, "Operations"): one line per rejected authentication with its
 // transport and reason, and never any token text. nestjs-pino keeps one logger per
 // process, so this file builds one app, whose log lines it collects.
 describe('logs', () => {

@@ -41,7 +41,7 @@ export const ENV_VARIABLES = {
   WS_EXPIRY_NOTICE_SECONDS: { default: '30', description: 'how long before exp the server sends session_expiring' },
   WS_MAX_PAYLOAD_BYTES: { default: '65536', description: 'largest WebSocket frame accepted; larger ones close the socket with 1009' },
   WS_PING_INTERVAL_MS: { default: '30000', description: 'keepalive ping period; a peer that misses one pong is dropped' },
-  // Operations (README-OPS.md): logs, metrics, limits, HTTP hygiene, API docs.
+  // Operations (the README, "Operations"): logs, metrics, limits, HTTP hygiene, API docs.
   LOG_LEVEL: { default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
   LOG_REQUESTS: { default: 'false', description: 'one access-log line per HTTP request (costs about 100 µs of CPU each; metrics count every request anyway)' },
   LOG_FORMAT: { default: 'auto', description: 'json, pretty, or auto (pretty when NODE_ENV is not production and stdout is a terminal)' },

@@ -1,6 +1,6 @@
 import { ConfigurationError, parseEnvironment, type Environment } from './env.schema.js';
 
-// The operations settings of env.schema.ts (README-OPS.md). Kept apart from
+// The operations settings of env.schema.ts (the README, "Operations"). Kept apart from
 // env.schema.spec.ts, which is about authentication.
 const base = { AUTH_MODE: 'insecure' };
 const parse = (env: Environment) => parseEnvironment({ ...base, ...env });
