@@ -6,8 +6,8 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-const int = (n) => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
-const ratio = (n) => (n === undefined ? '-' : n.toFixed(2));
+const int = (n) => (n === undefined || Number.isNaN(n) ? '-' : Math.round(n).toLocaleString('en-US'));
+const ratio = (n) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(2));
 
 /** rows: { name, gatehouse, reference, ratioName, ratio, target, met } */
 export function table(rows) {

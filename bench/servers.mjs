@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 // bench can read its resident memory after a settled GC.
 
 const ROOT = resolve(import.meta.dirname, '..');
-export const GATEHOUSE_MAIN = join(ROOT, 'dist/main.js');
+// BENCH_GATEHOUSE_MAIN: another build of Gatehouse, to compare two versions.
+export const GATEHOUSE_MAIN = process.env.BENCH_GATEHOUSE_MAIN ?? join(ROOT, 'dist/main.js');
 const REFERENCE = join(ROOT, 'bench/reference-server.mjs');
 const PROBE = join(ROOT, 'bench/memory-probe.mjs');
 

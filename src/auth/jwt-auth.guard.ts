@@ -1,36 +1,51 @@
-import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
-import { MISSING_TOKEN } from './auth-failure.js';
-import { AuthRejection } from './auth-rejection.js';
 import { IS_PUBLIC } from './public.decorator.js';
-import { JWT_STRATEGY } from './strategies/jwt.strategy.js';
+import type { Session } from './session.js';
+import type { JwtStrategy } from './strategies/jwt.strategy.js';
+import { TokenVerifier } from './token-verifier.js';
 
 /**
  * The global REST guard (APP_GUARD): every route needs a valid bearer token unless it
  * is marked @Public(). It does not know which auth mode is active.
+ *
+ * It calls the active passport strategy's validate() itself rather than going through
+ * passport.authenticate(): same strategy, same checks, same AuthRejection (and so the
+ * same 401), without passport's per-request middleware, closures and promise chain.
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
-  // Explicit @Inject: tools without decorator metadata (tsx, Vitest) can still build it.
-  constructor(@Inject(Reflector) private readonly reflector: Reflector) {
-    super();
-  }
+export class JwtAuthGuard implements CanActivate {
+  /** @Public() per controller class and handler, looked up once: metadata is fixed at startup. */
+  private readonly publicHandlers = new WeakMap<object, WeakMap<object, boolean>>();
 
-  override canActivate(context: ExecutionContext) {
+  // Explicit @Inject: tools without decorator metadata (tsx, Vitest) can still build it.
+  constructor(
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(TokenVerifier) private readonly strategy: JwtStrategy,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     // APP_GUARD also reaches gateway handlers; sockets are authenticated by the
     // WebSocket adapter and guarded by WsSessionGuard instead.
     if (context.getType() !== 'http') return true;
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    return isPublic ? true : super.canActivate(context);
+    if (this.isPublic(context)) return true;
+    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined>; user?: Session }>();
+    return this.strategy.validate(request).then((session) => {
+      request.user = session; // where passport would put it: @CurrentSession() reads it
+      return true;
+    });
   }
 
-  override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error) throw error;
-    if (!user) throw new AuthRejection(MISSING_TOKEN);
-    return user;
+  private isPublic(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byHandler = this.publicHandlers.get(controller);
+    if (byHandler === undefined) this.publicHandlers.set(controller, (byHandler = new WeakMap()));
+    let isPublic = byHandler.get(handler);
+    if (isPublic === undefined) {
+      isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, controller]) === true;
+      byHandler.set(handler, isPublic);
+    }
+    return isPublic;
   }
 }

@@ -44,6 +44,12 @@ export type ValidationPolicy = InsecurePolicy | SecurePolicy;
 
 export type ValidationResult = Session | AuthFailure;
 
+/** A success together with the payload it came from (for VerifiedTokenCache). */
+export interface ValidatedToken {
+  readonly session: Session;
+  readonly payload: JsonObject;
+}
+
 export function nowInSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
@@ -53,6 +59,16 @@ export function validateToken(
   policy: ValidationPolicy,
   now: number = nowInSeconds(),
 ): ValidationResult {
+  const result = validateTokenWithPayload(token, policy, now);
+  return result instanceof AuthFailure ? result : result.session;
+}
+
+/** validateToken, also returning the payload of an accepted token. */
+export function validateTokenWithPayload(
+  token: string,
+  policy: ValidationPolicy,
+  now: number = nowInSeconds(),
+): ValidatedToken | AuthFailure {
   const secure = policy.mode === 'secure';
 
   // 1. Shape (and size, before anything is parsed).
@@ -91,10 +107,11 @@ export function validateToken(
   const subject = extractSubject(payload, policy.namespace);
   if (subject instanceof AuthFailure) return subject;
 
-  return {
+  const session: Session = {
     sub: subject.sub,
     expiresAt: typeof payload.exp === 'number' ? payload.exp : null,
     claims: subject.claims,
     authMode: policy.mode,
   };
+  return { session, payload };
 }

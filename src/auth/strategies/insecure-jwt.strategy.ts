@@ -1,6 +1,7 @@
 import type { InsecureAuthConfig } from '../../config/env.schema.js';
-import { validateToken, type InsecurePolicy, type ValidationResult } from '../validate-token.js';
-import { JwtStrategy } from './jwt.strategy.js';
+import { validateTokenWithPayload, type InsecurePolicy } from '../validate-token.js';
+import { VerifiedTokenCache } from '../verified-token-cache.js';
+import { JwtStrategy, type CheckResult } from './jwt.strategy.js';
 
 /**
  * AUTH_MODE=insecure, for development and tests: unsigned (`alg: none`) tokens and
@@ -8,6 +9,7 @@ import { JwtStrategy } from './jwt.strategy.js';
  */
 export class InsecureJwtStrategy extends JwtStrategy {
   readonly mode = 'insecure' as const;
+  protected readonly cache: VerifiedTokenCache;
   private readonly policy: InsecurePolicy;
 
   constructor(config: InsecureAuthConfig) {
@@ -18,9 +20,10 @@ export class InsecureJwtStrategy extends JwtStrategy {
       clockTolerance: config.clockTolerance,
       maxTokenBytes: config.maxTokenBytes,
     };
+    this.cache = new VerifiedTokenCache(config.clockTolerance);
   }
 
-  verify(token: string): Promise<ValidationResult> {
-    return Promise.resolve(validateToken(token, this.policy));
+  protected check(token: string, now: number): CheckResult {
+    return validateTokenWithPayload(token, this.policy, now);
   }
 }
