@@ -10,6 +10,7 @@ import type { Session } from '../auth/session.js';
 import { SOCKET_SESSION } from '../auth/session-holder.js';
 import { gatehouseConfig, type GatehouseConfiguration } from '../config/gatehouse.config.js';
 import { rejectUnauthorized, rejectUpgrade } from './upgrade-response.js';
+import { DeadlineQueue } from './deadline-queue.js';
 import { CONNECTION, Connection, type GatehouseSocket } from './ws-connection.js';
 import { parseFrame, refuse, type Frame } from './ws-frames.js';
 import {
@@ -175,15 +176,16 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
     ws.on('message', this.messageListener);
     ws.on('pong', markAlive);
     ws.on('error', ignoreError); // ws closes the socket itself (1009, 1007, resets)
-    ws.once('close', forgetSocket);
+    ws.on('close', forgetSocket); // emitted once; on() spares once()'s wrapper per socket
     if (session) {
       this.sessions.start(ws, session); // first frame: the `session` event
     } else {
-      connection.authTimer = setTimeout(this.onAuthTimeout, this.settings.authTimeoutMs, ws);
+      connection.authTimer = this.authDeadlines.add(Date.now() + this.settings.authTimeoutMs, ws);
     }
   }
 
-  private readonly onAuthTimeout = (ws: GatehouseSocket): void => refuse(ws, this.timeoutFailure);
+  /** Sockets still waiting for their auth frame, by the time they run out: one timer for all. */
+  private readonly authDeadlines = new DeadlineQueue<GatehouseSocket>((ws) => refuse(ws, this.timeoutFailure));
 
   private readonly pingAll = (): void => {
     for (const ws of (this.server?.clients ?? []) as Set<GatehouseSocket>) {

@@ -2,18 +2,19 @@ import type { WsMessageHandler } from '@nestjs/common';
 import type { WebSocket } from 'ws';
 import type { Session } from '../auth/session.js';
 import { SOCKET_SESSION } from '../auth/session-holder.js';
+import type { Deadline } from './deadline-queue.js';
 
 export const CONNECTION = Symbol('gatehouse.ws.connection');
 
 /**
- * What Gatehouse keeps per socket: one plain object with the timers and flags, no
- * per-socket streams or closures, so that many idle sockets stay cheap.
+ * What Gatehouse keeps per socket: one plain object with its deadlines and flags, no
+ * per-socket streams, closures or Node timers, so that many idle sockets stay cheap.
  */
 export class Connection {
-  /** Cleared once the socket authenticates; fires auth_timeout otherwise. */
-  authTimer: NodeJS.Timeout | undefined;
-  noticeTimer: NodeJS.Timeout | undefined;
-  expiryTimer: NodeJS.Timeout | undefined;
+  /** Cancelled once the socket authenticates; fires auth_timeout otherwise. */
+  authTimer: Deadline<GatehouseSocket> | undefined;
+  noticeTimer: Deadline<GatehouseSocket> | undefined;
+  expiryTimer: Deadline<GatehouseSocket> | undefined;
   noticeSent = false;
   /** Epoch ms from which the session's token no longer passes validation. */
   deadline = Number.POSITIVE_INFINITY;
@@ -27,14 +28,18 @@ export class Connection {
   readonly handlers: WsMessageHandler[] = [];
 
   clearSessionTimers(): void {
-    clearTimeout(this.noticeTimer);
-    clearTimeout(this.expiryTimer);
+    this.noticeTimer?.cancel();
+    this.expiryTimer?.cancel();
     this.noticeTimer = this.expiryTimer = undefined;
   }
 
-  clearTimers(): void {
-    clearTimeout(this.authTimer);
+  clearAuthTimer(): void {
+    this.authTimer?.cancel();
     this.authTimer = undefined;
+  }
+
+  clearTimers(): void {
+    this.clearAuthTimer();
     this.clearSessionTimers();
   }
 }
