@@ -81,6 +81,7 @@ async function restPhase(secret) {
       { key: 'session', label: 'Gatehouse GET /api/session', url: `${secure.url}/api/session`, headers: bearer(token) },
       { key: 'health', label: 'Gatehouse GET /health', url: `${secure.url}/health` },
       { key: 'reference', label: 'reference GET /api/session', url: `${reference.url}/api/session`, headers: bearer(token) },
+      { key: 'referenceHealth', label: 'reference GET /health', url: `${reference.url}/health` },
       { key: 'insecure', label: 'Gatehouse insecure GET /api/session', url: `${insecure.url}/api/session`, headers: bearer(insecureToken) },
     ];
     const options = { connections: CONNECTIONS };
@@ -141,7 +142,8 @@ async function wsPhase(secret) {
           // Memory of idle authenticated sockets: settle, then compare with the baseline.
           await pause(1000);
           entry.after = await entry.server.settledRss();
-          entry.perSocket = (entry.after - entry.before) / SOCKETS;
+          entry.perSocket = (entry.after.rss - entry.before.rss) / SOCKETS;
+          entry.heapPerSocket = (entry.after.heapUsed - entry.before.heapUsed) / SOCKETS;
         }
         await closeSockets(sockets);
         await pause(500); // let the server finish its side of the closes
@@ -150,10 +152,12 @@ async function wsPhase(secret) {
       log(`WS round ${round + 1}/${WS_ROUNDS} (${SOCKETS} sockets): ${line.join(', ')}`);
     }
     for (const entry of servers) {
-      log(`WS ${entry.key}: RSS ${(entry.before / 2 ** 20).toFixed(1)} MiB -> ${(entry.after / 2 ** 20).toFixed(1)} MiB with ${SOCKETS} sockets`);
+      const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+      log(`WS ${entry.key}: RSS ${mib(entry.before.rss)} -> ${mib(entry.after.rss)}, heap ${mib(entry.before.heapUsed)} -> ${mib(entry.after.heapUsed)} with ${SOCKETS} sockets`);
     }
     const [g, r] = servers;
-    return { gatehouse: { rate: median(g.rates), perSocket: g.perSocket, held: g.held }, reference: { rate: median(r.rates), perSocket: r.perSocket, held: r.held } };
+    const summary = (e) => ({ rate: median(e.rates), perSocket: e.perSocket, heapPerSocket: e.heapPerSocket, held: e.held });
+    return { gatehouse: summary(g), reference: summary(r) };
   } finally {
     await Promise.all([gatehouse.stop(), reference.stop()]);
   }
@@ -167,9 +171,11 @@ const at = (value, min) => (typeof value !== 'number' || Number.isNaN(value) ? u
 const rows = [
   { name: 'REST GET /api/session, secure HS256 (req/s)', gatehouse: rest.session, reference: rest.reference, ratioName: 'Gatehouse/reference', ratio: rest.session / rest.reference, target: '>= 0.80', met: at(rest.session / rest.reference, 0.8) },
   { name: 'REST GET /health, public (req/s)', gatehouse: rest.health, ratioName: 'session/health', ratio: rest.session / rest.health, target: '>= 0.90', met: at(rest.session / rest.health, 0.9) },
+  { name: 'REST GET /health, framework only (req/s)', gatehouse: rest.health, reference: rest.referenceHealth, ratioName: 'Gatehouse/reference', ratio: rest.health / rest.referenceHealth },
   { name: 'REST GET /api/session, insecure mode (req/s)', gatehouse: rest.insecure, ratioName: 'insecure/secure', ratio: rest.insecure / rest.session },
   { name: 'WS connect rate, header auth (sockets/s)', gatehouse: ws.gatehouse.rate, reference: ws.reference.rate, ratioName: 'Gatehouse/reference', ratio: ws.gatehouse.rate / ws.reference.rate, target: '>= 0.80', met: at(ws.gatehouse.rate / ws.reference.rate, 0.8) },
   { name: 'WS RSS per idle authenticated socket (bytes)', gatehouse: ws.gatehouse.perSocket, reference: ws.reference.perSocket, ratioName: 'Gatehouse/reference', ratio: ws.gatehouse.perSocket / ws.reference.perSocket, target: '<= 1.30', met: at(-ws.gatehouse.perSocket / ws.reference.perSocket, -1.3) },
+  { name: '  of which V8 heap (bytes, for context)', gatehouse: ws.gatehouse.heapPerSocket, reference: ws.reference.heapPerSocket, ratioName: 'Gatehouse/reference', ratio: ws.gatehouse.heapPerSocket / ws.reference.heapPerSocket },
   { name: 'WS authenticated sockets held at once', gatehouse: ws.gatehouse.held, reference: ws.reference.held, target: '10,000', met: at(ws.gatehouse.held, 10_000) },
 ];
 

@@ -67,7 +67,7 @@ async function start(name, script, env) {
     port,
     pid: child.pid,
     output: () => output,
-    /** Settles the server's GC, then reads VmRSS from /proc (bytes). */
+    /** Settles the server's GC, then reads VmRSS from /proc: { rss, heapUsed } in bytes. */
     settledRss: () => settledRss(child),
     stop: () => stop(child),
   };
@@ -88,9 +88,9 @@ function settledRss(child) {
       clearTimeout(timer);
       try {
         const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        resolveRss(Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)[1]) * 1024);
+        resolveRss({ rss: Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)[1]) * 1024, heapUsed: message.heapUsed });
       } catch {
-        resolveRss(message.rss); // no /proc: the server's own report
+        resolveRss(message); // no /proc: the server's own report
       }
     });
     child.send('gc');
