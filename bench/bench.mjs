@@ -73,37 +73,41 @@ async function restPhase(secret) {
     startReference(secret),
   ]);
   try {
-    const token = userToken('bench-user', secret);
-    const iat = Math.floor(Date.now() / 1000);
-    const insecureToken = unsigned({ sub: 'bench-user', iat, exp: iat + 3600 });
-    const bearer = (t) => ({ authorization: `Bearer ${t}` });
-    const targets = [
-      { key: 'session', label: 'Gatehouse GET /api/session', url: `${secure.url}/api/session`, headers: bearer(token) },
-      { key: 'health', label: 'Gatehouse GET /health', url: `${secure.url}/health` },
-      { key: 'reference', label: 'reference GET /api/session', url: `${reference.url}/api/session`, headers: bearer(token) },
-      { key: 'referenceHealth', label: 'reference GET /health', url: `${reference.url}/health` },
-      { key: 'insecure', label: 'Gatehouse insecure GET /api/session', url: `${insecure.url}/api/session`, headers: bearer(insecureToken) },
-    ];
-    const options = { connections: CONNECTIONS };
-    log(`REST warm-up: ${WARMUP} s per target`);
-    for (const target of targets) await measureRest(target, { ...options, duration: WARMUP });
-    const samples = Object.fromEntries(targets.map((t) => [t.key, []]));
-    for (let round = 0; round < ROUNDS; round++) {
-      // Interleaved, and the order rotates, so that noise from other work on the
-      // machine spreads over every target instead of hitting one.
-      const order = targets.map((_, i) => targets[(i + round) % targets.length]);
-      const line = [];
-      for (const target of order) {
-        const rate = await measureRest(target, { ...options, duration: DURATION });
-        samples[target.key].push(rate);
-        line.push(`${target.key} ${Math.round(rate)}`);
-      }
-      log(`REST round ${round + 1}/${ROUNDS}: ${line.join(', ')} req/s`);
-    }
-    return Object.fromEntries(Object.entries(samples).map(([key, list]) => [key, median(list)]));
+    return await withOutputOnFailure([secure, insecure, reference], () => restRounds(secure, insecure, reference, secret));
   } finally {
     await Promise.all([secure.stop(), insecure.stop(), reference.stop()]);
   }
+}
+
+async function restRounds(secure, insecure, reference, secret) {
+  const token = userToken('bench-user', secret);
+  const iat = Math.floor(Date.now() / 1000);
+  const insecureToken = unsigned({ sub: 'bench-user', iat, exp: iat + 3600 });
+  const bearer = (t) => ({ authorization: `Bearer ${t}` });
+  const targets = [
+    { key: 'session', label: 'Gatehouse GET /api/session', url: `${secure.url}/api/session`, headers: bearer(token) },
+    { key: 'health', label: 'Gatehouse GET /health', url: `${secure.url}/health` },
+    { key: 'reference', label: 'reference GET /api/session', url: `${reference.url}/api/session`, headers: bearer(token) },
+    { key: 'referenceHealth', label: 'reference GET /health', url: `${reference.url}/health` },
+    { key: 'insecure', label: 'Gatehouse insecure GET /api/session', url: `${insecure.url}/api/session`, headers: bearer(insecureToken) },
+  ];
+  const options = { connections: CONNECTIONS };
+  log(`REST warm-up: ${WARMUP} s per target`);
+  for (const target of targets) await measureRest(target, { ...options, duration: WARMUP });
+  const samples = Object.fromEntries(targets.map((t) => [t.key, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    // Interleaved, and the order rotates, so that noise from other work on the
+    // machine spreads over every target instead of hitting one.
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+    const line = [];
+    for (const target of order) {
+      const rate = await measureRest(target, { ...options, duration: DURATION });
+      samples[target.key].push(rate);
+      line.push(`${target.key} ${Math.round(rate)}`);
+    }
+    log(`REST round ${round + 1}/${ROUNDS}: ${line.join(', ')} req/s`);
+  }
+  return Object.fromEntries(Object.entries(samples).map(([key, list]) => [key, median(list)]));
 }
 
 async function wsPhase(secret) {
@@ -116,50 +120,64 @@ async function wsPhase(secret) {
     { key: 'reference', server: reference, url: `ws://127.0.0.1:${reference.port}/ws`, rates: [] },
   ];
   try {
-    // Every socket is a different user with a token never seen before, so each
-    // connect is a full verification in both servers.
-    const tokensFor = (prefix, n) => Array.from({ length: n }, (_, i) => userToken(`${prefix}-${i}`, secret));
-    // Warm-up: Gatehouse has far more code for the JIT to compile than the reference;
-    // a few thousand connects get both to their steady state.
-    const warmCount = Math.min(2000, SOCKETS);
-    for (let pass = 0; pass < 2; pass++) {
-      for (const entry of servers) {
-        const { sockets } = await openSockets(entry.url, tokensFor(`warm${pass}-${entry.key}`, warmCount));
-        await closeSockets(sockets);
-      }
-    }
-    await pause(500);
-    for (const entry of servers) entry.before = await entry.server.settledRss();
-    for (let round = 0; round < WS_ROUNDS; round++) {
-      const tokens = tokensFor(`round${round}`, SOCKETS);
-      const order = round % 2 ? [...servers].reverse() : servers;
-      const line = [];
-      for (const entry of order) {
-        const { sockets, rate } = await openSockets(entry.url, tokens);
-        entry.rates.push(rate);
-        entry.held = Math.max(entry.held ?? 0, sockets.length);
-        if (round === 0) {
-          // Memory of idle authenticated sockets: settle, then compare with the baseline.
-          await pause(1000);
-          entry.after = await entry.server.settledRss();
-          entry.perSocket = (entry.after.rss - entry.before.rss) / SOCKETS;
-          entry.heapPerSocket = (entry.after.heapUsed - entry.before.heapUsed) / SOCKETS;
-        }
-        await closeSockets(sockets);
-        await pause(500); // let the server finish its side of the closes
-        line.push(`${entry.key} ${Math.round(rate)}/s`);
-      }
-      log(`WS round ${round + 1}/${WS_ROUNDS} (${SOCKETS} sockets): ${line.join(', ')}`);
-    }
-    for (const entry of servers) {
-      const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-      log(`WS ${entry.key}: RSS ${mib(entry.before.rss)} -> ${mib(entry.after.rss)}, heap ${mib(entry.before.heapUsed)} -> ${mib(entry.after.heapUsed)} with ${SOCKETS} sockets`);
-    }
-    const [g, r] = servers;
-    const summary = (e) => ({ rate: median(e.rates), perSocket: e.perSocket, heapPerSocket: e.heapPerSocket, held: e.held });
-    return { gatehouse: summary(g), reference: summary(r) };
+    return await withOutputOnFailure([gatehouse, reference], () => wsRounds(servers, secret));
   } finally {
     await Promise.all([gatehouse.stop(), reference.stop()]);
+  }
+}
+
+async function wsRounds(servers, secret) {
+  // Every socket is a different user with a token never seen before, so each
+  // connect is a full verification in both servers.
+  const tokensFor = (prefix, n) => Array.from({ length: n }, (_, i) => userToken(`${prefix}-${i}`, secret));
+  // Warm-up: Gatehouse has far more code for the JIT to compile than the reference;
+  // a few thousand connects get both to their steady state.
+  const warmCount = Math.min(2000, SOCKETS);
+  for (let pass = 0; pass < 2; pass++) {
+    for (const entry of servers) {
+      const { sockets } = await openSockets(entry.url, tokensFor(`warm${pass}-${entry.key}`, warmCount));
+      await closeSockets(sockets);
+    }
+  }
+  await pause(500);
+  for (const entry of servers) entry.before = await entry.server.settledRss();
+  for (let round = 0; round < WS_ROUNDS; round++) {
+    const tokens = tokensFor(`round${round}`, SOCKETS);
+    const order = round % 2 ? [...servers].reverse() : servers;
+    const line = [];
+    for (const entry of order) {
+      const { sockets, rate } = await openSockets(entry.url, tokens);
+      entry.rates.push(rate);
+      entry.held = Math.max(entry.held ?? 0, sockets.length);
+      if (round === 0) {
+        // Memory of idle authenticated sockets: settle, then compare with the baseline.
+        await pause(1000);
+        entry.after = await entry.server.settledRss();
+        entry.perSocket = (entry.after.rss - entry.before.rss) / SOCKETS;
+        entry.heapPerSocket = (entry.after.heapUsed - entry.before.heapUsed) / SOCKETS;
+      }
+      await closeSockets(sockets);
+      await pause(500); // let the server finish its side of the closes
+      line.push(`${entry.key} ${Math.round(rate)}/s`);
+    }
+    log(`WS round ${round + 1}/${WS_ROUNDS} (${SOCKETS} sockets): ${line.join(', ')}`);
+  }
+  for (const entry of servers) {
+    const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+    log(`WS ${entry.key}: RSS ${mib(entry.before.rss)} -> ${mib(entry.after.rss)}, heap ${mib(entry.before.heapUsed)} -> ${mib(entry.after.heapUsed)} with ${SOCKETS} sockets`);
+  }
+  const [g, r] = servers;
+  const summary = (e) => ({ rate: median(e.rates), perSocket: e.perSocket, heapPerSocket: e.heapPerSocket, held: e.held });
+  return { gatehouse: summary(g), reference: summary(r) };
+}
+
+/** A failed phase shows what its servers printed: a crash or a refusal is explained there. */
+async function withOutputOnFailure(servers, run) {
+  try {
+    return await run();
+  } catch (error) {
+    for (const server of servers) log(`--- ${server.name} (pid ${server.pid}) output:\n${server.output()}`);
+    throw error;
   }
 }
 
