@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { median, table } from './report.mjs';
+import { cpuMicros } from './process-cpu.mjs';
 import { measureRest } from './rest-load.mjs';
 import { GATEHOUSE_MAIN, startGatehouse, startReference } from './servers.mjs';
 import { newSecret, userToken } from './tokens.mjs';
@@ -85,29 +86,32 @@ async function restRounds(secure, insecure, reference, secret) {
   const insecureToken = unsigned({ sub: 'bench-user', iat, exp: iat + 3600 });
   const bearer = (t) => ({ authorization: `Bearer ${t}` });
   const targets = [
-    { key: 'session', label: 'Gatehouse GET /api/session', url: `${secure.url}/api/session`, headers: bearer(token) },
-    { key: 'health', label: 'Gatehouse GET /health', url: `${secure.url}/health` },
-    { key: 'reference', label: 'reference GET /api/session', url: `${reference.url}/api/session`, headers: bearer(token) },
-    { key: 'referenceHealth', label: 'reference GET /health', url: `${reference.url}/health` },
-    { key: 'insecure', label: 'Gatehouse insecure GET /api/session', url: `${insecure.url}/api/session`, headers: bearer(insecureToken) },
+    { key: 'session', pid: secure.pid, label: 'Gatehouse GET /api/session', url: `${secure.url}/api/session`, headers: bearer(token) },
+    { key: 'health', pid: secure.pid, label: 'Gatehouse GET /health', url: `${secure.url}/health` },
+    { key: 'reference', pid: reference.pid, label: 'reference GET /api/session', url: `${reference.url}/api/session`, headers: bearer(token) },
+    { key: 'referenceHealth', pid: reference.pid, label: 'reference GET /health', url: `${reference.url}/health` },
+    { key: 'insecure', pid: insecure.pid, label: 'Gatehouse insecure GET /api/session', url: `${insecure.url}/api/session`, headers: bearer(insecureToken) },
   ];
   const options = { connections: CONNECTIONS };
   log(`REST warm-up: ${WARMUP} s per target`);
   for (const target of targets) await measureRest(target, { ...options, duration: WARMUP });
   const samples = Object.fromEntries(targets.map((t) => [t.key, []]));
+  const cpu = Object.fromEntries(targets.map((t) => [t.key, []]));
   for (let round = 0; round < ROUNDS; round++) {
     // Interleaved, and the order rotates, so that noise from other work on the
     // machine spreads over every target instead of hitting one.
     const order = targets.map((_, i) => targets[(i + round) % targets.length]);
     const line = [];
     for (const target of order) {
-      const rate = await measureRest(target, { ...options, duration: DURATION });
+      const { rate, cpuPerRequest } = await measureRest(target, { ...options, duration: DURATION });
       samples[target.key].push(rate);
+      cpu[target.key].push(cpuPerRequest);
       line.push(`${target.key} ${Math.round(rate)}`);
     }
     log(`REST round ${round + 1}/${ROUNDS}: ${line.join(', ')} req/s`);
   }
-  return Object.fromEntries(Object.entries(samples).map(([key, list]) => [key, median(list)]));
+  const medians = (lists) => Object.fromEntries(Object.entries(lists).map(([key, list]) => [key, median(list)]));
+  return { ...medians(samples), cpu: medians(cpu) };
 }
 
 async function wsPhase(secret) {
@@ -146,7 +150,9 @@ async function wsRounds(servers, secret) {
     const order = round % 2 ? [...servers].reverse() : servers;
     const line = [];
     for (const entry of order) {
+      const cpuBefore = cpuMicros(entry.server.pid);
       const { sockets, rate } = await openSockets(entry.url, tokens);
+      (entry.cpu ??= []).push((cpuMicros(entry.server.pid) - cpuBefore) / SOCKETS);
       entry.rates.push(rate);
       entry.held = Math.max(entry.held ?? 0, sockets.length);
       if (round === 0) {
@@ -167,7 +173,7 @@ async function wsRounds(servers, secret) {
     log(`WS ${entry.key}: RSS ${mib(entry.before.rss)} -> ${mib(entry.after.rss)}, heap ${mib(entry.before.heapUsed)} -> ${mib(entry.after.heapUsed)} with ${SOCKETS} sockets`);
   }
   const [g, r] = servers;
-  const summary = (e) => ({ rate: median(e.rates), perSocket: e.perSocket, heapPerSocket: e.heapPerSocket, held: e.held });
+  const summary = (e) => ({ rate: median(e.rates), cpuPerConnect: median(e.cpu), perSocket: e.perSocket, heapPerSocket: e.heapPerSocket, held: e.held });
   return { gatehouse: summary(g), reference: summary(r) };
 }
 
@@ -191,7 +197,10 @@ const rows = [
   { name: 'REST GET /health, public (req/s)', gatehouse: rest.health, ratioName: 'session/health', ratio: rest.session / rest.health, target: '>= 0.90', met: at(rest.session / rest.health, 0.9) },
   { name: 'REST GET /health, framework only (req/s)', gatehouse: rest.health, reference: rest.referenceHealth, ratioName: 'Gatehouse/reference', ratio: rest.health / rest.referenceHealth },
   { name: 'REST GET /api/session, insecure mode (req/s)', gatehouse: rest.insecure, ratioName: 'insecure/secure', ratio: rest.insecure / rest.session },
+  { name: 'REST server CPU per GET /api/session (µs)', gatehouse: rest.cpu?.session, reference: rest.cpu?.reference, ratioName: 'reference/Gatehouse', ratio: rest.cpu?.reference / rest.cpu?.session },
+  { name: 'REST server CPU per GET /health (µs)', gatehouse: rest.cpu?.health, reference: rest.cpu?.referenceHealth, ratioName: 'health/session', ratio: rest.cpu?.health / rest.cpu?.session },
   { name: 'WS connect rate, header auth (sockets/s)', gatehouse: ws.gatehouse.rate, reference: ws.reference.rate, ratioName: 'Gatehouse/reference', ratio: ws.gatehouse.rate / ws.reference.rate, target: '>= 0.80', met: at(ws.gatehouse.rate / ws.reference.rate, 0.8) },
+  { name: 'WS server CPU per connect (µs)', gatehouse: ws.gatehouse.cpuPerConnect, reference: ws.reference.cpuPerConnect, ratioName: 'reference/Gatehouse', ratio: ws.reference.cpuPerConnect / ws.gatehouse.cpuPerConnect },
   { name: 'WS RSS per idle authenticated socket (bytes)', gatehouse: ws.gatehouse.perSocket, reference: ws.reference.perSocket, ratioName: 'Gatehouse/reference', ratio: ws.gatehouse.perSocket / ws.reference.perSocket, target: '<= 1.30', met: at(-ws.gatehouse.perSocket / ws.reference.perSocket, -1.3) },
   { name: '  of which V8 heap (bytes, for context)', gatehouse: ws.gatehouse.heapPerSocket, reference: ws.reference.heapPerSocket, ratioName: 'Gatehouse/reference', ratio: ws.gatehouse.heapPerSocket / ws.reference.heapPerSocket },
   { name: 'WS authenticated sockets held at once', gatehouse: ws.gatehouse.held, reference: ws.reference.held, target: '10,000', met: at(ws.gatehouse.held, 10_000) },
