@@ -11,7 +11,7 @@ import { SOCKET_SESSION } from '../auth/session-holder.js';
 import { gatehouseConfig, type GatehouseConfiguration } from '../config/gatehouse.config.js';
 import { rejectUnauthorized, rejectUpgrade } from './upgrade-response.js';
 import { DeadlineQueue } from './deadline-queue.js';
-import { CONNECTION, Connection, type GatehouseSocket } from './ws-connection.js';
+import { CONNECTION, Connection, NO_HANDLERS, type GatehouseSocket } from './ws-connection.js';
 import { parseFrame, refuse, type Frame } from './ws-frames.js';
 import {
   AUTH_REQUIRED,
@@ -87,11 +87,15 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
 
   /** Nest hands over each gateway's handlers bound to this socket; dispatch is by event name. */
   bindMessageHandlers(socket: GatehouseSocket, handlers: WsMessageHandler[]): void {
-    socket[CONNECTION]?.handlers.push(...handlers);
+    const connection = socket[CONNECTION];
+    if (!connection) return;
+    // One gateway (the usual case): keep Nest's array rather than a copy per socket.
+    connection.handlers = connection.handlers.length === 0 ? handlers : [...connection.handlers, ...handlers];
   }
 
   bindClientDisconnect(socket: GatehouseSocket, callback: () => void): void {
-    socket.once('close', callback);
+    // 'close' is emitted once; on() spares the wrapper once() allocates per socket.
+    socket.on('close', callback);
   }
 
   /**
@@ -289,5 +293,5 @@ function forgetSocket(this: GatehouseSocket): void {
   if (!connection) return;
   connection.closing = true;
   connection.clearTimers();
-  connection.handlers.length = 0;
+  connection.handlers = NO_HANDLERS;
 }

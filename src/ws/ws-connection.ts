@@ -6,6 +6,9 @@ import type { Deadline } from './deadline-queue.js';
 
 export const CONNECTION = Symbol('gatehouse.ws.connection');
 
+/** Shared by every socket that has no handlers yet, or none any more. */
+export const NO_HANDLERS: readonly WsMessageHandler[] = Object.freeze([]);
+
 /**
  * What Gatehouse keeps per socket: one plain object with its deadlines and flags, no
  * per-socket streams, closures or Node timers, so that many idle sockets stay cheap.
@@ -24,8 +27,8 @@ export class Connection {
   closing = false;
   /** An auth frame is being verified: frames after it wait, so they see its outcome. */
   pending: Promise<void> | undefined;
-  /** Message handlers of every gateway, as Nest binds them to this socket. */
-  readonly handlers: WsMessageHandler[] = [];
+  /** Message handlers of every gateway, as Nest binds them to this socket (Nest's own array when one gateway). */
+  handlers: readonly WsMessageHandler[] = NO_HANDLERS;
 
   clearSessionTimers(): void {
     this.noticeTimer?.cancel();
