@@ -2,16 +2,17 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import { IS_PUBLIC } from './public.decorator.js';
 import type { Session } from './session.js';
-import type { JwtStrategy } from './strategies/jwt.strategy.js';
+import type { BearerRequest, JwtStrategy } from './strategies/jwt.strategy.js';
 import { TokenVerifier } from './token-verifier.js';
 
 /**
  * The global REST guard (APP_GUARD): every route needs a valid bearer token unless it
  * is marked @Public(). It does not know which auth mode is active.
  *
- * It calls the active passport strategy's validate() itself rather than going through
- * passport.authenticate(): same strategy, same checks, same AuthRejection (and so the
- * same 401), without passport's per-request middleware, closures and promise chain.
+ * It asks the active passport strategy itself (sessionOf(), what its validate() runs)
+ * rather than going through passport.authenticate(): same strategy, same checks, same
+ * AuthRejection (and so the same 401), without passport's per-request middleware,
+ * closures and promise chain.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
@@ -29,11 +30,18 @@ export class JwtAuthGuard implements CanActivate {
     // WebSocket adapter and guarded by WsSessionGuard instead.
     if (context.getType() !== 'http') return true;
     if (this.isPublic(context)) return true;
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined>; user?: Session }>();
-    return this.strategy.validate(request).then((session) => {
-      request.user = session; // where passport would put it: @CurrentSession() reads it
-      return true;
-    });
+    const request = context.switchToHttp().getRequest<BearerRequest & { user?: Session }>();
+    // Synchronous for a token in the cache or checked with keys at hand: no promise
+    // hops on the hot path. A failure throws AuthRejection, as passport would.
+    const session = this.strategy.sessionOf(request);
+    if (session instanceof Promise) {
+      return session.then((value) => {
+        request.user = value;
+        return true;
+      });
+    }
+    request.user = session; // where passport would put it: @CurrentSession() reads it
+    return true;
   }
 
   private isPublic(context: ExecutionContext): boolean {

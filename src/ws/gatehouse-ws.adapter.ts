@@ -7,6 +7,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AuthFailure } from '../auth/auth-failure.js';
 import { bearerToken } from '../auth/bearer-token.js';
 import type { Session } from '../auth/session.js';
+import type { ValidationResult } from '../auth/validate-token.js';
 import { SOCKET_SESSION } from '../auth/session-holder.js';
 import { gatehouseConfig, type GatehouseConfiguration } from '../config/gatehouse.config.js';
 import { rejectUnauthorized, rejectUpgrade } from './upgrade-response.js';
@@ -149,11 +150,12 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
       if (this.shuttingDown) return this.rejectShuttingDown(socket);
       const token = bearerToken(request.headers.authorization);
       if (token === undefined) return this.accept(request, socket, head, undefined);
-      this.sessions.verify(token).then(
-        (result) =>
-          result instanceof AuthFailure ? rejectUnauthorized(socket, result) : this.accept(request, socket, head, result),
-        (error: unknown) => this.failUpgrade(socket, error),
-      );
+      const decide = (result: ValidationResult): void =>
+        result instanceof AuthFailure ? rejectUnauthorized(socket, result) : this.accept(request, socket, head, result);
+      // Synchronous unless keys must be fetched first: the upgrade completes in this turn.
+      const result = this.sessions.verifyNow(token);
+      if (result instanceof Promise) result.then(decide, (error: unknown) => this.failUpgrade(socket, error));
+      else decide(result);
     } catch (error) {
       this.failUpgrade(socket, error);
     }

@@ -29,8 +29,9 @@ export class WsSessionService {
     this.leewayMs = config.auth.clockTolerance * 1000;
   }
 
-  verify(token: string): Promise<ValidationResult> {
-    return this.verifier.verify(token);
+  /** The TokenVerifier's answer, synchronously whenever it can give one. */
+  verifyNow(token: string): ValidationResult | Promise<ValidationResult> {
+    return this.verifier.verifyNow(token);
   }
 
   /** An `auth` frame: authenticates a new socket, or refreshes an authenticated one. */

@@ -13,6 +13,15 @@ export const JWT_STRATEGY = 'gatehouse-jwt';
 
 export type CheckResult = ValidatedToken | AuthFailure;
 
+export interface BearerRequest {
+  readonly headers: Record<string, string | string[] | undefined>;
+}
+
+function sessionOrRejection(result: ValidationResult): Session {
+  if (result instanceof AuthFailure) throw new AuthRejection(result);
+  return result;
+}
+
 /**
  * What both modes share: read the bearer token, remember the tokens that passed, and
  * turn a failure into the 401 the contract describes. Each mode says only how it
@@ -35,6 +44,11 @@ export abstract class JwtStrategy
   }
 
   verify(token: string): Promise<ValidationResult> {
+    const result = this.verifyNow(token);
+    return result instanceof Promise ? result : Promise.resolve(result);
+  }
+
+  verifyNow(token: string): ValidationResult | Promise<ValidationResult> {
     const now = nowInSeconds();
     const version = this.keysVersion();
     if (version !== this.cachedKeysVersion) {
@@ -42,19 +56,27 @@ export abstract class JwtStrategy
       this.cachedKeysVersion = version;
     }
     const cached = this.cache.get(token, now);
-    if (cached !== undefined) return Promise.resolve(cached);
+    if (cached !== undefined) return cached;
     const checked = this.check(token, now);
     return checked instanceof Promise
       ? checked.then((result) => this.remember(token, result, now, version))
-      : Promise.resolve(this.remember(token, checked, now, version));
+      : this.remember(token, checked, now, version);
   }
 
-  async validate(request: { headers: Record<string, string | string[] | undefined> }): Promise<Session> {
+  /** Passport's entry point: the request's session, or an AuthRejection. */
+  async validate(request: BearerRequest): Promise<Session> {
+    return this.sessionOf(request);
+  }
+
+  /**
+   * The session for the request's bearer token, synchronously when verifyNow() is;
+   * throws (or rejects with) the AuthRejection that becomes the contract's 401.
+   */
+  sessionOf(request: BearerRequest): Session | Promise<Session> {
     const token = bearerToken(request.headers.authorization);
     if (token === undefined) throw new AuthRejection(MISSING_TOKEN);
-    const result = await this.verify(token);
-    if (result instanceof AuthFailure) throw new AuthRejection(result);
-    return result;
+    const result = this.verifyNow(token);
+    return result instanceof Promise ? result.then(sessionOrRejection) : sessionOrRejection(result);
   }
 
   private remember(token: string, result: CheckResult, now: number, version: number): ValidationResult {
