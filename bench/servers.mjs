@@ -73,6 +73,11 @@ async function start(name, script, env) {
   };
 }
 
+/** Any server script (another Gatehouse build) with the same probe and environment handling. */
+export function startScript(name, script, env) {
+  return start(name, script, env);
+}
+
 export function startGatehouse(name, env) {
   return start(name, GATEHOUSE_MAIN, env);
 }
