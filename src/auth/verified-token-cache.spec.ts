@@ -18,6 +18,16 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get('t2', NOW)).toBeUndefined();
   });
 
+  it('freezes what it shares, claims included: one request cannot change another one\'s session', () => {
+    const cache = new VerifiedTokenCache(LEEWAY);
+    const [session, payload] = entry('alice', { sub: 'alice', iat: NOW, exp: NOW + 60, roles: ['a'], org: { id: 1 } });
+    cache.set('t', session, payload, NOW);
+    const hit = cache.get('t', NOW)!;
+    expect(Object.isFrozen(hit)).toBe(true);
+    expect(Object.isFrozen(hit.claims.roles)).toBe(true);
+    expect(Object.isFrozen(hit.claims.org)).toBe(true);
+  });
+
   describe('expiry boundary (exp < now - leeway is expired, as in checkTimes)', () => {
     const [session, payload] = entry('alice', { sub: 'alice', iat: NOW - 10, exp: NOW + 60 });
 

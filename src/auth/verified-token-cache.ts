@@ -24,7 +24,8 @@ interface Entry {
  *   afresh, so it gets token_expired, never a cached session;
  * - a token whose iat or nbf is still ahead of now (accepted only thanks to the
  *   leeway) is not stored;
- * - whoever owns the cache clears it when the verification keys change.
+ * - whoever owns the cache clears it when the verification keys change;
+ * - the stored session (claims included) is frozen: it is shared by every request.
  *
  * Everything else a check looks at (shape, alg, signature, iss, aud, sub) depends on
  * the token and the configuration alone, so it cannot change for the same string.
@@ -64,7 +65,9 @@ export class VerifiedTokenCache {
     while (this.entries.size >= this.capacity) {
       this.entries.delete(this.entries.keys().next().value!);
     }
-    this.entries.set(token, { session, payload });
+    // One session object now answers many requests and sockets: frozen, so that code
+    // that changes its request's session cannot change anyone else's.
+    this.entries.set(token, { session: deepFreeze(session), payload });
   }
 
   clear(): void {
@@ -83,4 +86,12 @@ export class VerifiedTokenCache {
 /** An optional time claim that is already in the past (or now): it cannot start failing later. */
 function settled(value: unknown, now: number): boolean {
   return value === undefined || (typeof value === 'number' && value <= now);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
