@@ -8,4 +8,6 @@ import type { ValidationResult } from './validate-token.js';
 export abstract class TokenVerifier {
   abstract readonly mode: 'secure' | 'insecure';
   abstract verify(token: string): Promise<ValidationResult>;
+  /** verify(), but answering synchronously whenever no key has to be fetched first (nearly always). */
+  abstract verifyNow(token: string): ValidationResult | Promise<ValidationResult>;
 }

@@ -65,6 +65,12 @@ function step<T extends AuthFailure | null>(trace: ValidationTrace | undefined, 
   return failure;
 }
 
+/** A success together with the payload it came from (for VerifiedTokenCache). */
+export interface ValidatedToken {
+  readonly session: Session;
+  readonly payload: JsonObject;
+}
+
 export function nowInSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
@@ -75,6 +81,17 @@ export function validateToken(
   now: number = nowInSeconds(),
   trace?: ValidationTrace,
 ): ValidationResult {
+  const result = validateTokenWithPayload(token, policy, now, trace);
+  return result instanceof AuthFailure ? result : result.session;
+}
+
+/** validateToken, also returning the payload of an accepted token. */
+export function validateTokenWithPayload(
+  token: string,
+  policy: ValidationPolicy,
+  now: number = nowInSeconds(),
+  trace?: ValidationTrace,
+): ValidatedToken | AuthFailure {
   const secure = policy.mode === 'secure';
 
   // 1. Shape (and size, before anything is parsed).
@@ -115,10 +132,11 @@ export function validateToken(
   if (subject instanceof AuthFailure) return step(trace, 'subject', subject);
   step(trace, 'subject', null);
 
-  return {
+  const session: Session = {
     sub: subject.sub,
     expiresAt: typeof payload.exp === 'number' ? payload.exp : null,
     claims: subject.claims,
     authMode: policy.mode,
   };
+  return { session, payload };
 }

@@ -7,10 +7,12 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AuthFailure } from '../auth/auth-failure.js';
 import { bearerToken } from '../auth/bearer-token.js';
 import type { Session } from '../auth/session.js';
+import type { ValidationResult } from '../auth/validate-token.js';
 import { SOCKET_SESSION } from '../auth/session-holder.js';
 import { gatehouseConfig, type GatehouseConfiguration } from '../config/gatehouse.config.js';
 import { rejectUnauthorized, rejectUpgrade } from './upgrade-response.js';
-import { CONNECTION, Connection, type GatehouseSocket } from './ws-connection.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import { CONNECTION, Connection, NO_HANDLERS, type GatehouseSocket } from './ws-connection.js';
 import { parseFrame, refuse, type Frame } from './ws-frames.js';
 import {
   AUTH_REQUIRED,
@@ -86,11 +88,15 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
 
   /** Nest hands over each gateway's handlers bound to this socket; dispatch is by event name. */
   bindMessageHandlers(socket: GatehouseSocket, handlers: WsMessageHandler[]): void {
-    socket[CONNECTION]?.handlers.push(...handlers);
+    const connection = socket[CONNECTION];
+    if (!connection) return;
+    // One gateway (the usual case): keep Nest's array rather than a copy per socket.
+    connection.handlers = connection.handlers.length === 0 ? handlers : [...connection.handlers, ...handlers];
   }
 
   bindClientDisconnect(socket: GatehouseSocket, callback: () => void): void {
-    socket.once('close', callback);
+    // 'close' is emitted once; on() spares the wrapper once() allocates per socket.
+    socket.on('close', callback);
   }
 
   /**
@@ -144,11 +150,12 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
       if (this.shuttingDown) return this.rejectShuttingDown(socket);
       const token = bearerToken(request.headers.authorization);
       if (token === undefined) return this.accept(request, socket, head, undefined);
-      this.sessions.verify(token).then(
-        (result) =>
-          result instanceof AuthFailure ? rejectUnauthorized(socket, result) : this.accept(request, socket, head, result),
-        (error: unknown) => this.failUpgrade(socket, error),
-      );
+      const decide = (result: ValidationResult): void =>
+        result instanceof AuthFailure ? rejectUnauthorized(socket, result) : this.accept(request, socket, head, result);
+      // Synchronous unless keys must be fetched first: the upgrade completes in this turn.
+      const result = this.sessions.verifyNow(token);
+      if (result instanceof Promise) result.then(decide, (error: unknown) => this.failUpgrade(socket, error));
+      else decide(result);
     } catch (error) {
       this.failUpgrade(socket, error);
     }
@@ -175,15 +182,16 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
     ws.on('message', this.messageListener);
     ws.on('pong', markAlive);
     ws.on('error', ignoreError); // ws closes the socket itself (1009, 1007, resets)
-    ws.once('close', forgetSocket);
+    ws.on('close', forgetSocket); // emitted once; on() spares once()'s wrapper per socket
     if (session) {
       this.sessions.start(ws, session); // first frame: the `session` event
     } else {
-      connection.authTimer = setTimeout(this.onAuthTimeout, this.settings.authTimeoutMs, ws);
+      connection.authTimer = this.authDeadlines.add(Date.now() + this.settings.authTimeoutMs, ws);
     }
   }
 
-  private readonly onAuthTimeout = (ws: GatehouseSocket): void => refuse(ws, this.timeoutFailure);
+  /** Sockets still waiting for their auth frame, by the time they run out: one timer for all. */
+  private readonly authDeadlines = new DeadlineQueue<GatehouseSocket>((ws) => refuse(ws, this.timeoutFailure));
 
   private readonly pingAll = (): void => {
     for (const ws of (this.server?.clients ?? []) as Set<GatehouseSocket>) {
@@ -287,5 +295,5 @@ function forgetSocket(this: GatehouseSocket): void {
   if (!connection) return;
   connection.closing = true;
   connection.clearTimers();
-  connection.handlers.length = 0;
+  connection.handlers = NO_HANDLERS;
 }

@@ -2,18 +2,22 @@ import type { WsMessageHandler } from '@nestjs/common';
 import type { WebSocket } from 'ws';
 import type { Session } from '../auth/session.js';
 import { SOCKET_SESSION } from '../auth/session-holder.js';
+import type { Deadline } from './deadline-queue.js';
 
 export const CONNECTION = Symbol('gatehouse.ws.connection');
 
+/** Shared by every socket that has no handlers yet, or none any more. */
+export const NO_HANDLERS: readonly WsMessageHandler[] = Object.freeze([]);
+
 /**
- * What Gatehouse keeps per socket: one plain object with the timers and flags, no
- * per-socket streams or closures, so that many idle sockets stay cheap.
+ * What Gatehouse keeps per socket: one plain object with its deadlines and flags, no
+ * per-socket streams, closures or Node timers, so that many idle sockets stay cheap.
  */
 export class Connection {
-  /** Cleared once the socket authenticates; fires auth_timeout otherwise. */
-  authTimer: NodeJS.Timeout | undefined;
-  noticeTimer: NodeJS.Timeout | undefined;
-  expiryTimer: NodeJS.Timeout | undefined;
+  /** Cancelled once the socket authenticates; fires auth_timeout otherwise. */
+  authTimer: Deadline<GatehouseSocket> | undefined;
+  noticeTimer: Deadline<GatehouseSocket> | undefined;
+  expiryTimer: Deadline<GatehouseSocket> | undefined;
   noticeSent = false;
   /** Epoch ms from which the session's token no longer passes validation. */
   deadline = Number.POSITIVE_INFINITY;
@@ -23,18 +27,22 @@ export class Connection {
   closing = false;
   /** An auth frame is being verified: frames after it wait, so they see its outcome. */
   pending: Promise<void> | undefined;
-  /** Message handlers of every gateway, as Nest binds them to this socket. */
-  readonly handlers: WsMessageHandler[] = [];
+  /** Message handlers of every gateway, as Nest binds them to this socket (Nest's own array when one gateway). */
+  handlers: readonly WsMessageHandler[] = NO_HANDLERS;
 
   clearSessionTimers(): void {
-    clearTimeout(this.noticeTimer);
-    clearTimeout(this.expiryTimer);
+    this.noticeTimer?.cancel();
+    this.expiryTimer?.cancel();
     this.noticeTimer = this.expiryTimer = undefined;
   }
 
-  clearTimers(): void {
-    clearTimeout(this.authTimer);
+  clearAuthTimer(): void {
+    this.authTimer?.cancel();
     this.authTimer = undefined;
+  }
+
+  clearTimers(): void {
+    this.clearAuthTimer();
     this.clearSessionTimers();
   }
 }

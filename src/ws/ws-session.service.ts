@@ -6,12 +6,10 @@ import { TokenVerifier } from '../auth/token-verifier.js';
 import { EXPIRED, isJsonObject } from '../auth/token-rules.js';
 import { nowInSeconds, type ValidationResult } from '../auth/validate-token.js';
 import { gatehouseConfig, type GatehouseConfiguration } from '../config/gatehouse.config.js';
+import { DeadlineQueue } from './deadline-queue.js';
 import { CONNECTION, type GatehouseSocket } from './ws-connection.js';
 import { refuse, sendEvent } from './ws-frames.js';
 import { SUB_MISMATCH } from './ws-protocol.js';
-
-// setTimeout cannot wait longer than this (about 24.8 days); longer waits are re-armed.
-const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /**
  * A socket's session over its life: authentication (header or first frame), refresh,
@@ -31,8 +29,9 @@ export class WsSessionService {
     this.leewayMs = config.auth.clockTolerance * 1000;
   }
 
-  verify(token: string): Promise<ValidationResult> {
-    return this.verifier.verify(token);
+  /** The TokenVerifier's answer, synchronously whenever it can give one. */
+  verifyNow(token: string): ValidationResult | Promise<ValidationResult> {
+    return this.verifier.verifyNow(token);
   }
 
   /** An `auth` frame: authenticates a new socket, or refreshes an authenticated one. */
@@ -49,8 +48,7 @@ export class WsSessionService {
   /** Installs (or replaces) the session, answers with the `session` event, arms its timers. */
   start(socket: GatehouseSocket, session: Session): void {
     const connection = socket[CONNECTION]!;
-    clearTimeout(connection.authTimer);
-    connection.authTimer = undefined;
+    connection.clearAuthTimer();
     socket[SOCKET_SESSION] = session;
     // Live until the token would fail section 3's exp check (whole seconds, with leeway).
     connection.deadline =
@@ -65,19 +63,15 @@ export class WsSessionService {
     connection.clearSessionTimers();
     const expiresAt = socket[SOCKET_SESSION]?.expiresAt;
     if (expiresAt === null || expiresAt === undefined || connection.closing) return;
-    const now = Date.now();
-    if (!connection.noticeSent) {
-      const delay = expiresAt * 1000 - this.noticeMs - now;
-      connection.noticeTimer =
-        delay > MAX_DELAY_MS ? setTimeout(this.rearm, MAX_DELAY_MS, socket) : setTimeout(this.notify, Math.max(0, delay), socket);
-    }
-    const delay = connection.deadline - now;
-    connection.expiryTimer =
-      delay > MAX_DELAY_MS ? setTimeout(this.rearm, MAX_DELAY_MS, socket) : setTimeout(this.expire, Math.max(0, delay), socket);
+    // A time already past fires on the next turn, as setTimeout(fn, 0) would.
+    if (!connection.noticeSent) connection.noticeTimer = this.notices.add(expiresAt * 1000 - this.noticeMs, socket);
+    connection.expiryTimer = this.expiries.add(connection.deadline, socket);
   }
 
-  // Shared timer callbacks (the socket comes as an argument): no closure per socket.
-  private readonly rearm = (socket: GatehouseSocket): void => this.armTimers(socket);
+  // One queue (and one timer) per kind for every socket, the socket as the item: no
+  // Node timer and no closure per socket.
+  private readonly notices = new DeadlineQueue<GatehouseSocket>((socket) => this.notify(socket));
+  private readonly expiries = new DeadlineQueue<GatehouseSocket>((socket) => this.expire(socket));
 
   private readonly notify = (socket: GatehouseSocket): void => {
     const connection = socket[CONNECTION]!;

@@ -18,4 +18,11 @@ export abstract class KeySource {
   abstract keysFor(header: JsonObject): readonly KeyObject[] | undefined;
   /** Called after key_not_found; resolves true when new keys were loaded, worth a second try. */
   abstract refreshForUnknownKid(): Promise<boolean>;
+  /**
+   * Changes whenever the keys are replaced: what was verified with the old keys must
+   * be verified again (a removed key stops working). Fixed keys never change.
+   */
+  get version(): number {
+    return 0;
+  }
 }

@@ -27,6 +27,7 @@ export interface RemoteKeySourceOptions {
  */
 export class RemoteKeySource extends KeySource implements OnModuleInit, OnModuleDestroy {
   private current: KeySet | undefined;
+  private loads = 0;
   /** The one fetch running now; everyone who needs a fetch meanwhile shares it. */
   private inFlight: Promise<boolean> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -98,6 +99,10 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
     return this.inFlight;
   }
 
+  override get version(): number {
+    return this.loads;
+  }
+
   private async load(): Promise<boolean> {
     clearTimeout(this.timer);
     try {
@@ -109,6 +114,7 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
       }
       const before = this.current && this.describe();
       this.current = new KeySet(this.url, imported.entries, new Date(this.now()));
+      this.loads += 1;
       this.failures = 0;
       this.lastError = undefined;
       this.regularMs = refreshDelayMs(fetched.cacheControl);

@@ -1,7 +1,8 @@
 import type { InsecureAuthConfig } from '../../config/env.schema.js';
-import { validateToken, type ValidationPolicy, type ValidationResult } from '../validate-token.js';
+import { validateTokenWithPayload, type ValidationPolicy } from '../validate-token.js';
 import { policyFor } from '../validation-policy.js';
-import { JwtStrategy } from './jwt.strategy.js';
+import { VerifiedTokenCache } from '../verified-token-cache.js';
+import { JwtStrategy, type CheckResult } from './jwt.strategy.js';
 
 /**
  * AUTH_MODE=insecure, for development and tests: unsigned (`alg: none`) tokens and
@@ -9,14 +10,16 @@ import { JwtStrategy } from './jwt.strategy.js';
  */
 export class InsecureJwtStrategy extends JwtStrategy {
   readonly mode = 'insecure' as const;
+  protected readonly cache: VerifiedTokenCache;
   private readonly policy: ValidationPolicy;
 
   constructor(config: InsecureAuthConfig) {
     super();
     this.policy = policyFor(config);
+    this.cache = new VerifiedTokenCache(config.clockTolerance);
   }
 
-  verify(token: string): Promise<ValidationResult> {
-    return Promise.resolve(validateToken(token, this.policy));
+  protected check(token: string, now: number): CheckResult {
+    return validateTokenWithPayload(token, this.policy, now);
   }
 }

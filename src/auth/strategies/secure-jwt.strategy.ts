@@ -1,9 +1,10 @@
 import type { SecureAuthConfig } from '../../config/env.schema.js';
 import { AuthFailure } from '../auth-failure.js';
 import type { KeySource } from '../key-set/key-source.js';
-import { validateToken, type ValidationPolicy, type ValidationResult } from '../validate-token.js';
+import { nowInSeconds, validateTokenWithPayload, type ValidationPolicy } from '../validate-token.js';
 import { policyFor } from '../validation-policy.js';
-import { JwtStrategy } from './jwt.strategy.js';
+import { VerifiedTokenCache } from '../verified-token-cache.js';
+import { JwtStrategy, type CheckResult } from './jwt.strategy.js';
 
 /**
  * AUTH_MODE=secure, the default: the signature is verified with the configured
@@ -12,6 +13,7 @@ import { JwtStrategy } from './jwt.strategy.js';
  */
 export class SecureJwtStrategy extends JwtStrategy {
   readonly mode = 'secure' as const;
+  protected readonly cache: VerifiedTokenCache;
   private readonly policy: ValidationPolicy;
 
   constructor(
@@ -20,14 +22,23 @@ export class SecureJwtStrategy extends JwtStrategy {
   ) {
     super();
     this.policy = policyFor(config, (header) => keySource.keysFor(header));
+    this.cache = new VerifiedTokenCache(config.clockTolerance);
   }
 
-  async verify(token: string): Promise<ValidationResult> {
-    const result = validateToken(token, this.policy);
+  protected override keysVersion(): number {
+    return this.keySource.version;
+  }
+
+  protected check(token: string, now: number): CheckResult | Promise<CheckResult> {
+    const result = validateTokenWithPayload(token, this.policy, now);
     if (!(result instanceof AuthFailure) || result.reason !== 'key_not_found') return result;
-    // A kid the key set does not hold may be a key the provider just started using:
-    // refetch (rate-limited, shared with concurrent requests) and try once more.
+    return this.retryWithFreshKeys(token, result);
+  }
+
+  // A kid the key set does not hold may be a key the provider just started using:
+  // refetch (rate-limited, shared with concurrent requests) and try once more.
+  private async retryWithFreshKeys(token: string, failure: AuthFailure): Promise<CheckResult> {
     const refreshed = await this.keySource.refreshForUnknownKid();
-    return refreshed ? validateToken(token, this.policy) : result;
+    return refreshed ? validateTokenWithPayload(token, this.policy, nowInSeconds()) : failure;
   }
 }

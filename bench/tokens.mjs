@@ -1,0 +1,19 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+// HS256 tokens for the bench: both servers share one secret, so they verify the very same tokens.
+
+const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+export function newSecret() {
+  return randomBytes(32).toString('base64url'); // 43 characters: above HS256's 32-byte minimum
+}
+
+export function signHs256(payload, secret) {
+  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+export function userToken(sub, secret, lifetimeSeconds = 3600) {
+  const iat = Math.floor(Date.now() / 1000);
+  return signHs256({ sub, iat, exp: iat + lifetimeSeconds }, secret);
+}

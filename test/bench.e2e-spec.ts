@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { assertBuilt } from './support/server-process.js';
+
+// The bench (npm run bench) at toy size: it starts its servers, measures every row and
+// prints the table. Nothing here is about speed: no timing is asserted.
+
+const BENCH = resolve(import.meta.dirname, '../bench/bench.mjs');
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BENCH, ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** The table row whose first cell starts with `name`, as its cells. */
+function row(table: string, name: string): string[] {
+  const line = table.split('\n').find((l) => l.startsWith(`| ${name}`));
+  expect(line, `row "${name}" in:\n${table}`).toBeDefined();
+  return line!.split('|').slice(1, -1).map((cell) => cell.trim());
+}
+
+const number = (cell: string) => Number(cell.replaceAll(',', ''));
+
+describe('npm run bench', () => {
+  it('prints every row with measured numbers', async () => {
+    assertBuilt();
+    const { code, stdout, stderr } = await runBench(['--sockets', '50', '--rounds', '1', '--duration', '0.5', '--warmup', '0.2', '--ws-rounds', '1']);
+    expect(code, stderr).toBe(0);
+
+    const session = row(stdout, 'REST GET /api/session, secure');
+    expect(number(session[1])).toBeGreaterThan(0);
+    expect(number(session[2])).toBeGreaterThan(0);
+    expect(number(session[4])).toBeGreaterThan(0);
+    expect(number(row(stdout, 'REST GET /health')[1])).toBeGreaterThan(0);
+    expect(number(row(stdout, 'REST GET /api/session, insecure')[1])).toBeGreaterThan(0);
+
+    const connect = row(stdout, 'WS connect rate');
+    expect(number(connect[1])).toBeGreaterThan(0);
+    expect(number(connect[2])).toBeGreaterThan(0);
+    // 50 sockets are within RSS noise: only that a figure was measured.
+    const memory = row(stdout, 'WS RSS per idle authenticated socket');
+    expect(Number.isFinite(number(memory[1]))).toBe(true);
+    expect(Number.isFinite(number(memory[2]))).toBe(true);
+    expect(row(stdout, 'WS authenticated sockets held at once').slice(1, 3)).toEqual(['50', '50']);
+  }, 120_000);
+});
