@@ -16,9 +16,12 @@ export const TOKEN_REASONS = [
 
 export const WS_REASONS = ['auth_required', 'auth_timeout', 'sub_mismatch', 'bad_message'] as const;
 
+/** Not a token failure: the client address is over the failed-authentication limit (AUTH_FAIL_LIMIT). */
+export const RATE_LIMITED = 'rate_limited';
+
 export type TokenReason = (typeof TOKEN_REASONS)[number];
 export type WsReason = (typeof WS_REASONS)[number];
-export type Reason = TokenReason | WsReason;
+export type Reason = TokenReason | WsReason | typeof RATE_LIMITED;
 
 export class AuthFailure {
   constructor(

@@ -23,6 +23,9 @@ import {
   authTimeout,
 } from './ws-protocol.js';
 import { WsSessionService } from './ws-session.service.js';
+import { AuthAttempts } from '../limits/auth-attempts.service.js';
+import { clientAddressOf } from '../limits/client-address.js';
+import { refuseUpgrade } from '../limits/upgrade-refusal.js';
 
 /** How long shutdown waits for clients to answer the 1001 close before dropping them. */
 const SHUTDOWN_GRACE_MS = 3000;
@@ -51,6 +54,8 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
   private readonly logger = new Logger('WebSocket');
   private readonly sessions: WsSessionService;
   private readonly settings: GatehouseConfiguration['ws'];
+  private readonly attempts: AuthAttempts;
+  private readonly addressOf: (request: IncomingMessage) => string;
   private readonly timeoutFailure: AuthFailure;
   private server: WebSocketServer | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -62,7 +67,10 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
     super(app);
     this.http = this.httpServer as UpgradeSource;
     this.sessions = app.get(WsSessionService, { strict: false });
-    this.settings = app.get<GatehouseConfiguration>(gatehouseConfig.KEY, { strict: false }).ws;
+    this.attempts = this.sessions.attempts;
+    const config = app.get<GatehouseConfiguration>(gatehouseConfig.KEY, { strict: false });
+    this.settings = config.ws;
+    this.addressOf = clientAddressOf(config.http.trustProxy);
     this.timeoutFailure = authTimeout(this.settings.authTimeoutMs);
   }
 
@@ -148,10 +156,20 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
         return rejectUpgrade(socket, 404, { statusCode: 404, error: 'Not Found', message: `WebSockets are served at ${WS_PATH}` });
       }
       if (this.shuttingDown) return this.rejectShuttingDown(socket);
+      const address = this.addressOf(request);
+      // An address over the failed-authentication limit is refused like REST: 429.
+      const retryAfter = this.attempts.refusal('ws', address);
+      if (retryAfter > 0) return refuseUpgrade(socket, retryAfter);
       const token = bearerToken(request.headers.authorization);
-      if (token === undefined) return this.accept(request, socket, head, undefined);
-      const decide = (result: ValidationResult): void =>
-        result instanceof AuthFailure ? rejectUnauthorized(socket, result) : this.accept(request, socket, head, result);
+      if (token === undefined) return this.accept(request, socket, head, undefined, address);
+      const decide = (result: ValidationResult): void => {
+        if (result instanceof AuthFailure) {
+          this.attempts.failed('ws', address, result);
+          return rejectUnauthorized(socket, result);
+        }
+        this.attempts.succeeded('ws', address, result.sub);
+        this.accept(request, socket, head, result, address);
+      };
       // Synchronous unless keys must be fetched first: the upgrade completes in this turn.
       const result = this.sessions.verifyNow(token);
       if (result instanceof Promise) result.then(decide, (error: unknown) => this.failUpgrade(socket, error));
@@ -161,13 +179,13 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
     }
   };
 
-  private accept(request: IncomingMessage, socket: Duplex, head: Buffer, session: Session | undefined): void {
+  private accept(request: IncomingMessage, socket: Duplex, head: Buffer, session: Session | undefined, address: string): void {
     const server = this.server;
     if (this.shuttingDown || !server) return this.rejectShuttingDown(socket);
     try {
       server.handleUpgrade(request, socket, head, (ws: GatehouseSocket) => {
         socket.off('error', ignoreError);
-        this.setUp(ws, session);
+        this.setUp(ws, session, address);
         server.emit('connection', ws, request);
       });
     } catch (error) {
@@ -176,13 +194,15 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
   }
 
   /** Listeners and state of a new socket; with a header session it is authenticated at once. */
-  private setUp(ws: GatehouseSocket, session: Session | undefined): void {
+  private setUp(ws: GatehouseSocket, session: Session | undefined, address: string): void {
     const connection = new Connection();
+    connection.address = address;
     ws[CONNECTION] = connection;
+    this.sessions.events.socketOpened();
     ws.on('message', this.messageListener);
     ws.on('pong', markAlive);
     ws.on('error', ignoreError); // ws closes the socket itself (1009, 1007, resets)
-    ws.on('close', forgetSocket); // emitted once; on() spares once()'s wrapper per socket
+    ws.on('close', this.closeListener); // emitted once; on() spares once()'s wrapper per socket
     if (session) {
       this.sessions.start(ws, session); // first frame: the `session` event
     } else {
@@ -209,6 +229,12 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
       }
     }
   };
+
+  private readonly closeListener = ((adapter: GatehouseWsAdapter) =>
+    function (this: GatehouseSocket): void {
+      adapter.sessions.events.socketClosed(this[SOCKET_SESSION] !== undefined);
+      forgetSocket(this);
+    })(this);
 
   private readonly messageListener = ((adapter: GatehouseWsAdapter) =>
     function (this: GatehouseSocket, data: RawData, isBinary: boolean): void {
@@ -290,8 +316,8 @@ function markAlive(this: GatehouseSocket): void {
   if (connection) connection.alive = true;
 }
 
-function forgetSocket(this: GatehouseSocket): void {
-  const connection = this[CONNECTION];
+function forgetSocket(socket: GatehouseSocket): void {
+  const connection = socket[CONNECTION];
   if (!connection) return;
   connection.closing = true;
   connection.clearTimers();

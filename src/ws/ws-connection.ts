@@ -21,6 +21,8 @@ export class Connection {
   noticeSent = false;
   /** Epoch ms from which the session's token no longer passes validation. */
   deadline = Number.POSITIVE_INFINITY;
+  /** The client address failed authentications are counted against (TRUST_PROXY applied). */
+  address = '';
   /** Answered the last ping (keepalive). */
   alive = true;
   /** A refusal or close is under way: later frames are ignored. */

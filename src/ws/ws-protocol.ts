@@ -1,4 +1,5 @@
 import { AuthFailure, type Reason } from '../auth/auth-failure.js';
+import { RATE_LIMITED_MESSAGE } from '../limits/rate-limited.js';
 
 // The fixed parts of contract section 5: where the gateway listens, the close code of
 // each refusal, and the WebSocket-only failures (contract section 7).
@@ -14,6 +15,8 @@ const CLOSE_CODES: Partial<Record<Reason, number>> = {
   sub_mismatch: 4403,
   auth_timeout: 4408,
   bad_message: 1007,
+  // Not in the contract's table: the address is over AUTH_FAIL_LIMIT (HTTP's 429).
+  rate_limited: 4429,
 };
 
 /** 4401 for every other token failure of section 3 and for auth_required. */
@@ -38,4 +41,8 @@ export const SUB_MISMATCH = new AuthFailure(
 
 export function authTimeout(ms: number): AuthFailure {
   return new AuthFailure('auth_timeout', `No valid auth frame within ${ms} ms`);
+}
+
+export function rateLimitedFailure(retryAfterSeconds: number): AuthFailure {
+  return new AuthFailure('rate_limited', `${RATE_LIMITED_MESSAGE} (in ${retryAfterSeconds} s)`);
 }

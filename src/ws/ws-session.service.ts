@@ -9,7 +9,9 @@ import { gatehouseConfig, type GatehouseConfiguration } from '../config/gatehous
 import { DeadlineQueue } from './deadline-queue.js';
 import { CONNECTION, type GatehouseSocket } from './ws-connection.js';
 import { refuse, sendEvent } from './ws-frames.js';
-import { SUB_MISMATCH } from './ws-protocol.js';
+import { SUB_MISMATCH, rateLimitedFailure } from './ws-protocol.js';
+import { AuthAttempts } from '../limits/auth-attempts.service.js';
+import { AuthEventsService } from '../observability/auth-events.service.js';
 
 /**
  * A socket's session over its life: authentication (header or first frame), refresh,
@@ -24,6 +26,8 @@ export class WsSessionService {
   constructor(
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
     @Inject(gatehouseConfig.KEY) config: GatehouseConfiguration,
+    @Inject(AuthAttempts) readonly attempts: AuthAttempts,
+    @Inject(AuthEventsService) readonly events: AuthEventsService,
   ) {
     this.noticeMs = config.ws.expiryNoticeSeconds * 1000;
     this.leewayMs = config.auth.clockTolerance * 1000;
@@ -36,18 +40,31 @@ export class WsSessionService {
 
   /** An `auth` frame: authenticates a new socket, or refreshes an authenticated one. */
   async authenticate(socket: GatehouseSocket, data: unknown): Promise<void> {
+    const address = socket[CONNECTION]?.address ?? '';
+    // An address over the failure limit gets no more guesses, over this socket either.
+    const retryAfter = this.attempts.refusal('ws', address);
+    if (retryAfter > 0) return refuse(socket, rateLimitedFailure(retryAfter));
     const token = isJsonObject(data) && typeof data.token === 'string' && data.token !== '' ? data.token : undefined;
     const result = token === undefined ? MISSING_TOKEN : await this.verifier.verify(token);
     if (socket[CONNECTION]?.closing) return;
-    if (result instanceof AuthFailure) return refuse(socket, result);
     const current = socket[SOCKET_SESSION];
-    if (current !== undefined && current.sub !== result.sub) return refuse(socket, SUB_MISMATCH);
+    if (result instanceof AuthFailure) {
+      this.attempts.failed('ws', address, result, current?.sub);
+      return refuse(socket, result);
+    }
+    if (current !== undefined && current.sub !== result.sub) {
+      this.attempts.failed('ws', address, SUB_MISMATCH, current.sub);
+      return refuse(socket, SUB_MISMATCH);
+    }
+    this.attempts.succeeded('ws', address, result.sub);
+    if (current !== undefined) this.events.refreshed({ sub: result.sub });
     this.start(socket, result);
   }
 
   /** Installs (or replaces) the session, answers with the `session` event, arms its timers. */
   start(socket: GatehouseSocket, session: Session): void {
     const connection = socket[CONNECTION]!;
+    if (socket[SOCKET_SESSION] === undefined) this.events.sessionStarted();
     connection.clearAuthTimer();
     socket[SOCKET_SESSION] = session;
     // Live until the token would fail section 3's exp check (whole seconds, with leeway).
@@ -83,7 +100,9 @@ export class WsSessionService {
   };
 
   private readonly expire = (socket: GatehouseSocket): void => {
-    socket[CONNECTION]!.expiryTimer = undefined;
+    const connection = socket[CONNECTION]!;
+    connection.expiryTimer = undefined;
+    if (!connection.closing) this.events.expiryClosed({ sub: socket[SOCKET_SESSION]?.sub, address: connection.address });
     refuse(socket, EXPIRED);
   };
 }
