@@ -63,7 +63,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   });
   if (pino) app.useLogger(app.get(Logger));
 
-  installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(GatehouseMetrics));
+  if (config.ops.metricsEnabled) installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(GatehouseMetrics));
   const headers = securityHeaders();
   app.getHttpAdapter().getInstance().addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);

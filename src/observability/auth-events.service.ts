@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { gatehouseConfig, type GatehouseConfiguration } from '../config/gatehouse.config.js';
 import type { AuthFailure } from '../auth/auth-failure.js';
 import { GatehouseMetrics, type Transport } from './gatehouse-metrics.js';
 
@@ -20,12 +21,26 @@ export class AuthEventsService {
   // class stays usable in apps (and tests) that log otherwise or not at all.
   private readonly logger = new Logger('Auth');
 
-  constructor(private readonly metrics: GatehouseMetrics) {}
+  // The success path runs on every request: its counters are looked up once, and its
+  // debug line is built only when debug logging is on.
+  private readonly acceptedTotal: Record<Transport, { inc(): void }>;
+  private readonly debugEnabled: boolean;
+
+  constructor(
+    private readonly metrics: GatehouseMetrics,
+    @Inject(gatehouseConfig.KEY) config: GatehouseConfiguration,
+  ) {
+    this.acceptedTotal = {
+      http: metrics.authTotal.labels('http', 'accepted', 'none'),
+      ws: metrics.authTotal.labels('ws', 'accepted', 'none'),
+    };
+    this.debugEnabled = config.ops.logLevel === 'debug' || config.ops.logLevel === 'trace';
+  }
 
   accepted(transport: Transport, details: AuthEventDetails = {}): void {
-    this.metrics.authTotal.labels(transport, 'accepted', 'none').inc();
+    this.acceptedTotal[transport].inc();
     // Debug: the success path is every request; info would double the request log.
-    this.logger.debug({ msg: 'authentication accepted', event: 'auth_accepted', transport, ...details });
+    if (this.debugEnabled) this.logger.debug({ msg: 'authentication accepted', event: 'auth_accepted', transport, ...details });
   }
 
   rejected(transport: Transport, failure: AuthFailure, details: AuthEventDetails = {}): void {
