@@ -32,6 +32,18 @@ export function useGatehouse(app: NestFastifyApplication): NestFastifyApplicatio
   return app;
 }
 
+const SHUTTING_DOWN = { statusCode: 503, error: 'Service Unavailable', message: 'Server is shutting down' } as const;
+const shutdownStates = new WeakMap<NestFastifyApplication, { stopping: boolean }>();
+
+/**
+ * The first step of a graceful stop (SIGTERM/SIGINT): from now on new HTTP requests get
+ * 503 at once, while in-flight ones finish and app.close() closes the sockets.
+ */
+export function stopAccepting(app: NestFastifyApplication): void {
+  const state = shutdownStates.get(app);
+  if (state) state.stopping = true;
+}
+
 /**
  * The Gatehouse application, wired as main.ts runs it: the e2e tests build theirs
  * here too, so they test what users run.
@@ -65,8 +77,15 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
 
   if (config.ops.metricsEnabled) installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(GatehouseMetrics));
   const headers = securityHeaders();
+  const state = { stopping: false };
+  shutdownStates.set(app, state);
   app.getHttpAdapter().getInstance().addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);
+    if (state.stopping) {
+      // Shutting down: no new work, while requests already in flight finish.
+      void reply.status(503).header('connection', 'close').send(SHUTTING_DOWN);
+      return;
+    }
     done();
   });
   const cors = corsOptions(config.http.corsOrigins);

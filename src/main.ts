@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { ConfigurationError } from './config/env.schema.js';
 import { loadConfiguration } from './config/gatehouse.config.js';
 import { readEnvironment } from './config/load-environment.js';
-import { createApp } from './create-app.js';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp, stopAccepting } from './create-app.js';
 
 /** Contract section 1: after SIGTERM or SIGINT the process exits 0 within 10 seconds. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -18,21 +19,20 @@ async function bootstrap(): Promise<void> {
     process.stderr.write(`${error.lines.join('\n')}\n`);
     process.exit(1);
   }
-  const app = await createApp();
-  await app.listen(config.server.port, config.server.host);
-  new Logger('Gatehouse').log(
-    `listening on ${await app.getUrl()} (REST, and WebSocket at /ws), AUTH_MODE=${config.auth.mode}`,
-  );
-
   // Not Nest's enableShutdownHooks: it re-raises the signal, so the process would end
-  // "killed by SIGTERM" instead of with status 0. app.close() runs the same hooks:
-  // stop accepting, close sockets, let in-flight requests finish.
+  // "killed by SIGTERM" instead of with status 0. Installed before startup, so that a
+  // signal while starting also ends with 0.
+  let app: NestFastifyApplication | undefined;
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    if (app === undefined) process.exit(0);
     new Logger('Gatehouse').log(`${signal} received: shutting down`);
     setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS - 500).unref();
+    // New requests get 503 at once; app.close() then closes every socket (1001), lets
+    // in-flight requests finish and stops the server.
+    stopAccepting(app);
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -43,6 +43,12 @@ async function bootstrap(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+
+  app = await createApp();
+  await app.listen(config.server.port, config.server.host);
+  new Logger('Gatehouse').log(
+    `listening on ${await app.getUrl()} (REST, and WebSocket at /ws), AUTH_MODE=${config.auth.mode}`,
+  );
 }
 
 await bootstrap();

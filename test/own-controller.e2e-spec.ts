@@ -1,4 +1,4 @@
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, Module, NotFoundException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -23,6 +23,12 @@ class NotesController {
   @Get('count')
   count() {
     return { count: 0 };
+  }
+
+  @Public()
+  @Get('archived')
+  archived() {
+    throw new NotFoundException('No archived notes');
   }
 }
 
@@ -52,5 +58,11 @@ describe("a user's own controller", () => {
   it('@Public() opts a route out', async () => {
     const res = await request(url).get('/notes/count');
     expect(res.status).toBe(200);
+  });
+
+  it("a public route's own 404 stays a 404 (only unmatched paths answer 401)", async () => {
+    const res = await request(url).get('/notes/archived');
+    expect(res.status).toBe(404);
+    expect(res.body.message).toBe('No archived notes');
   });
 });

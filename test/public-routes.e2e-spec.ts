@@ -37,7 +37,7 @@ describe('the public surface', () => {
       [
         "GET /api/docs/*: token",
         "GET /api/docs/: public",
-        "GET /api/docs/LICENSE: token",
+        "GET /api/docs/LICENSE: public",
         "GET /api/docs/docs/swagger-ui-init.js: public",
         "GET /api/docs/index.html: public",
         "GET /api/docs/json: public",

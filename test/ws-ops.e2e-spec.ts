@@ -54,3 +54,29 @@ describe('WebSocket limits and metrics', () => {
     expect(rest.status).toBe(429);
   });
 });
+
+describe('WebSocket expiry agrees with REST', () => {
+  let live: RunningApp;
+  beforeAll(async () => {
+    live = await startApp({ AUTH_MODE: 'insecure', AUTH_JWT_CLOCK_TOLERANCE: '0', WS_EXPIRY_NOTICE_SECONDS: '0' });
+  });
+  afterAll(() => live.app.close());
+
+  it('a live session with a fractional exp closes exactly when REST starts refusing its token', async () => {
+    const token = unsignedToken({ sub: 'dora', exp: now() + 1.5 });
+    const client = await connect(live.port, token);
+    let closedAt = 0;
+    void client.closed.then(() => (closedAt = Date.now()));
+    const rest = () => request(live.url).get('/api/session').set('Authorization', `Bearer ${token}`);
+    // Poll REST until it refuses the token; the socket must be closed by then (give or take a poll).
+    let res = await rest();
+    while (res.status === 200) {
+      await new Promise((r) => setTimeout(r, 50));
+      res = await rest();
+    }
+    const refusedAt = Date.now();
+    expect(res.body.reason).toBe('token_expired');
+    expect(await client.closed).toEqual({ code: 4001, reason: 'token_expired' });
+    expect(Math.abs(closedAt - refusedAt)).toBeLessThan(300);
+  });
+});

@@ -23,7 +23,9 @@ export class UnknownRouteFilter implements ExceptionFilter {
   async catch(exception: NotFoundException, host: ArgumentsHost): Promise<void> {
     const request = host.switchToHttp().getRequest<FastifyRequest & { user?: Session }>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    if (request.user === undefined) {
+    // A 404 thrown by a route's own handler (a public one, say) is that route's answer.
+    const unmatched = request.routeOptions?.url === undefined;
+    if (unmatched && request.user === undefined) {
       // 401 vs 404 tells whether a token is valid: limited like any guarded route.
       const retryAfter = this.attempts.refusal('http', request.ip);
       if (retryAfter > 0) {

@@ -76,6 +76,10 @@ describe('parseEnvironment: startup errors of section 2, exactly worded', () => 
     expect(errorsOf({ ...HS, AUTH_MODE: 'foo' })).toEqual([
       'AUTH_MODE has invalid value: "foo". Must be one of ["secure", "insecure"]',
     ]);
+    // Not also "AUTH_JWT_ALG not set": the user may have meant insecure.
+    expect(errorsOf({ AUTH_MODE: 'insecur' })).toEqual([
+      'AUTH_MODE has invalid value: "insecur". Must be one of ["secure", "insecure"]',
+    ]);
   });
   it('secure mode without AUTH_JWT_ALG / AUTH_JWT_KEY', () => {
     expect(errorsOf({ AUTH_MODE: 'secure', AUTH_JWT_KEY: SECRET })).toEqual(['AUTH_JWT_ALG not set']);

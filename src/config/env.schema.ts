@@ -187,7 +187,11 @@ export function parseEnvironment(env: Environment): GatehouseConfig {
     return false;
   };
 
+  const errorsBeforeMode = errors.length;
   const mode = oneOf('AUTH_MODE', ['secure', 'insecure'], 'secure');
+  // With AUTH_MODE itself wrong, the checks that depend on the mode would only add
+  // misleading lines ("AUTH_JWT_ALG not set" for someone who meant insecure).
+  const modeKnown = errors.length === errorsBeforeMode;
   const nodeEnv = raw('NODE_ENV')?.trim();
   const namespaceSetting = raw('AUTH_JWT_NAMESPACE');
   const namespace = parseNamespace(namespaceSetting);
@@ -220,7 +224,9 @@ export function parseEnvironment(env: Environment): GatehouseConfig {
     auth = { mode, ...common };
   } else {
     flag('AUTH_INSECURE_ALLOW_IN_PRODUCTION');
-    auth = { mode, ...common, ...parseSecureKeys(raw, flag, errors, warnings) };
+    const keyErrors: string[] = [];
+    auth = { mode, ...common, ...parseSecureKeys(raw, flag, keyErrors, warnings) };
+    if (modeKnown) errors.push(...keyErrors);
   }
 
   const config: GatehouseConfig = {

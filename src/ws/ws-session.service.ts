@@ -21,7 +21,7 @@ import { AuthEventsService } from '../observability/auth-events.service.js';
 @Injectable()
 export class WsSessionService {
   private readonly noticeMs: number;
-  private readonly leewayMs: number;
+  private readonly leeway: number;
 
   constructor(
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
@@ -30,7 +30,7 @@ export class WsSessionService {
     @Inject(AuthEventsService) readonly events: AuthEventsService,
   ) {
     this.noticeMs = config.ws.expiryNoticeSeconds * 1000;
-    this.leewayMs = config.auth.clockTolerance * 1000;
+    this.leeway = config.auth.clockTolerance;
   }
 
   /** The TokenVerifier's answer, synchronously whenever it can give one. */
@@ -41,6 +41,8 @@ export class WsSessionService {
   /** An `auth` frame: authenticates a new socket, or refreshes an authenticated one. */
   async authenticate(socket: GatehouseSocket, data: unknown): Promise<void> {
     const address = socket[CONNECTION]?.address ?? '';
+    // The auth frame came in time: a slow check (a key-set refetch) must not turn it into auth_timeout.
+    socket[CONNECTION]?.clearAuthTimer();
     // An address over the failure limit gets no more guesses, over this socket either.
     const retryAfter = this.attempts.refusal('ws', address);
     if (retryAfter > 0) return refuse(socket, rateLimitedFailure(retryAfter));
@@ -68,8 +70,9 @@ export class WsSessionService {
     connection.clearAuthTimer();
     socket[SOCKET_SESSION] = session;
     // Live until the token would fail section 3's exp check (whole seconds, with leeway).
+    // checkTimes refuses once now (whole seconds) > exp + leeway; exp may be fractional.
     connection.deadline =
-      session.expiresAt === null ? Number.POSITIVE_INFINITY : session.expiresAt * 1000 + this.leewayMs + 1000;
+      session.expiresAt === null ? Number.POSITIVE_INFINITY : (Math.floor(session.expiresAt + this.leeway) + 1) * 1000;
     connection.noticeSent = false;
     sendEvent(socket, 'session', session);
     this.armTimers(socket);
