@@ -1,12 +1,12 @@
 import { Catch, Inject, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthAttempts } from '../limits/auth-attempts.service.js';
-import { rateLimitedBody } from '../limits/rate-limited.js';
+import { sendRateLimited } from '../limits/rate-limited.js';
 import { AuthFailure, MISSING_TOKEN } from './auth-failure.js';
 import { bearerToken } from './bearer-token.js';
 import type { Session } from './session.js';
 import { TokenVerifier } from './token-verifier.js';
-import { unauthorizedBody, wwwAuthenticate } from './www-authenticate.js';
+import { sendUnauthorized } from './www-authenticate.js';
 
 /**
  * A path that matches no route never reaches the guard, so without this a caller with
@@ -29,15 +29,13 @@ export class UnknownRouteFilter implements ExceptionFilter {
       // 401 vs 404 tells whether a token is valid: limited like any guarded route.
       const retryAfter = this.attempts.refusal('http', request.ip);
       if (retryAfter > 0) {
-        void reply.status(429).header('Retry-After', String(retryAfter)).send(rateLimitedBody());
-        return;
+        return sendRateLimited(reply, retryAfter);
       }
       const token = bearerToken(request.headers.authorization);
       const result = token === undefined ? MISSING_TOKEN : await this.verifier.verify(token);
       if (result instanceof AuthFailure) {
         this.attempts.failed('http', request.ip, result);
-        void reply.status(401).header('WWW-Authenticate', wwwAuthenticate(result)).send(unauthorizedBody(result));
-        return;
+        return sendUnauthorized(reply, result);
       }
     }
     void reply.status(404).send(exception.getResponse());

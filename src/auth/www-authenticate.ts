@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { AuthFailure } from './auth-failure.js';
 
 export const REALM = 'gatehouse';
@@ -15,4 +16,9 @@ export function wwwAuthenticate(failure: AuthFailure): string {
 
 export function unauthorizedBody(failure: AuthFailure) {
   return { statusCode: 401, error: 'Unauthorized', reason: failure.reason, message: failure.message };
+}
+
+/** The contract's 401 for a REST request: status, challenge header and JSON body. */
+export function sendUnauthorized(reply: FastifyReply, failure: AuthFailure): void {
+  void reply.status(401).header('WWW-Authenticate', wwwAuthenticate(failure)).send(unauthorizedBody(failure));
 }

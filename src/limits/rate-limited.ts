@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 
 export const RATE_LIMITED_MESSAGE = 'Too many failed authentication attempts; retry later';
 
@@ -17,4 +18,9 @@ export class RateLimited extends HttpException {
   constructor(readonly retryAfterSeconds: number) {
     super(rateLimitedBody(), HttpStatus.TOO_MANY_REQUESTS);
   }
+}
+
+/** 429 with Retry-After (whole seconds, RFC 9110) and the JSON body. */
+export function sendRateLimited(reply: FastifyReply, retryAfterSeconds: number): void {
+  void reply.status(429).header('Retry-After', String(retryAfterSeconds)).send(rateLimitedBody());
 }
