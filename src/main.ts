@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { ConfigurationError } from './config/env.schema.js';
-import { loadConfiguration } from './config/gatehouse.config.js';
-import { readEnvironment } from './config/load-environment.js';
+import { ConfigurationError } from './lib/options/env.schema.js';
+import { loadConfiguration } from './server/config/gatehouse.config.js';
+import { readEnvironment } from './server/config/load-environment.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp, stopAccepting } from './create-app.js';
+import { createApp, stopAccepting } from './server/create-app.js';
 
 /** Contract section 1: after SIGTERM or SIGINT the process exits 0 within 10 seconds. */
 const SHUTDOWN_DEADLINE_MS = 10_000;

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { stopAccepting } from '../src/create-app.js';
+import { stopAccepting } from '../src/server/create-app.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { unsignedToken } from './support/tokens.js';
 

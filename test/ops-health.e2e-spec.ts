@@ -1,6 +1,6 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import request from 'supertest';
-import { ReadinessChecks } from '../src/health/readiness-checks.js';
+import { ReadinessChecks } from '../src/lib/health/readiness-checks.js';
 import { startApp, type RunningApp } from './support/app.js';
 
 describe('health probes', () => {

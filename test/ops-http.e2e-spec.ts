@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { TOKEN_REASONS } from '../src/auth/auth-failure.js';
+import { TOKEN_REASONS } from '../src/lib/core/auth-failure.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { unsignedToken } from './support/tokens.js';
 

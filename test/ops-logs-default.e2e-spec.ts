@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { createApp } from '../src/create-app.js';
+import { createApp } from '../src/server/create-app.js';
 import { setEnv } from './support/app.js';
 import { now, unsignedToken } from './support/tokens.js';
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { createApp } from '../src/create-app.js';
+import { createApp } from '../src/server/create-app.js';
 import { setEnv } from './support/app.js';
 import { now, unsignedToken } from './support/tokens.js';
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { AuthEventsService } from '../src/observability/auth-events.service.js';
+import { AuthEventsService } from '../src/lib/observability/auth-events.service.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { now, unsignedToken } from './support/tokens.js';
 

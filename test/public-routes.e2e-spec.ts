@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createApp } from '../src/create-app.js';
+import { createApp } from '../src/server/create-app.js';
 import { setEnv } from './support/app.js';
 
 // Which routes answer without a token. A new route is guarded unless it says @Public();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { TOKEN_REASONS } from '../src/auth/auth-failure.js';
+import { TOKEN_REASONS } from '../src/lib/core/auth-failure.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { rawGet } from './support/raw-http.js';
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALGORITHMS } from '../src/auth/algorithms.js';
+import { ALGORITHMS } from '../src/lib/core/algorithms.js';
 import { runServer, startServer, tempDir } from './support/server-process.js';
 import { generateEc } from './support/tokens.js';
 

@@ -1,19 +1,19 @@
 import type { KeyObject } from 'node:crypto';
-import { AuthFailure } from '../auth/auth-failure.js';
-import { importKeySet } from '../auth/key-set/jwk-import.js';
-import { fetchJwks } from '../auth/key-set/jwks-fetcher.js';
-import { KeySet } from '../auth/key-set/key-set.js';
-import { displayUrl } from '../auth/key-set/remote-key-source.js';
-import { resolvePath } from '../auth/namespace.js';
-import { decodeJsonSegment, type JsonObject } from '../auth/token-rules.js';
+import { AuthFailure } from '../lib/core/auth-failure.js';
+import { importKeySet } from '../lib/keys/jwk-import.js';
+import { fetchJwks } from '../lib/keys/jwks-fetcher.js';
+import { KeySet } from '../lib/keys/key-set.js';
+import { displayUrl } from '../lib/keys/remote-key-source.js';
+import { resolvePath } from '../lib/core/namespace.js';
+import { decodeJsonSegment, type JsonObject } from '../lib/core/token-rules.js';
 import {
   VALIDATION_STEPS,
   validateToken,
   type ValidationStep,
-} from '../auth/validate-token.js';
-import { policyFor } from '../auth/validation-policy.js';
-import { ConfigurationError, type AuthConfig, type Environment } from '../config/env.schema.js';
-import { loadConfiguration } from '../config/gatehouse.config.js';
+} from '../lib/core/validate-token.js';
+import { policyFor } from '../lib/core/validation-policy.js';
+import { ConfigurationError, type AuthConfig, type Environment } from '../lib/options/env.schema.js';
+import { loadConfiguration } from '../server/config/gatehouse.config.js';
 import type { CommandResult } from './token-command.js';
 
 // `npm run -s token -- explain <token>`: runs the server's own validateToken under the

@@ -1,5 +1,5 @@
 import { constants, createHmac, sign, type KeyObject } from 'node:crypto';
-import { ALGORITHM_SPECS, type Algorithm } from '../auth/algorithms.js';
+import { ALGORITHM_SPECS, type Algorithm } from '../lib/core/algorithms.js';
 
 // Minting tokens for development (the token CLI). Verification never uses this file.
 

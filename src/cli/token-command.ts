@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { isSymmetric } from '../auth/algorithms.js';
-import { AuthFailure } from '../auth/auth-failure.js';
-import { parseNamespace, placeAtPath, type NamespacePath } from '../auth/namespace.js';
-import { keyMismatch } from '../config/key-material.js';
-import { ConfigurationError, type AuthConfig, type Environment } from '../config/env.schema.js';
-import { loadConfiguration } from '../config/gatehouse.config.js';
-import { policyFor } from '../auth/validation-policy.js';
-import { validateToken, type ValidationPolicy } from '../auth/validate-token.js';
+import { isSymmetric } from '../lib/core/algorithms.js';
+import { AuthFailure } from '../lib/core/auth-failure.js';
+import { parseNamespace, placeAtPath, type NamespacePath } from '../lib/core/namespace.js';
+import { keyMismatch } from '../lib/keys/key-material.js';
+import { ConfigurationError, type AuthConfig, type Environment } from '../lib/options/env.schema.js';
+import { loadConfiguration } from '../server/config/gatehouse.config.js';
+import { policyFor } from '../lib/core/validation-policy.js';
+import { validateToken, type ValidationPolicy } from '../lib/core/validate-token.js';
 import { signedToken, unsignedToken } from './sign-token.js';
 
 // `npm run -s token -- --sub alice`: a token that the server, as configured by this

@@ -1,5 +1,5 @@
 import { text } from 'node:stream/consumers';
-import { readEnvironment } from '../config/load-environment.js';
+import { readEnvironment } from '../server/config/load-environment.js';
 import { runExplainCommand } from './explain-command.js';
 import { runTokenCommand } from './token-command.js';
 

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ENV_VARIABLES } from '../../src/config/env.schema.js';
-import { createApp } from '../../src/create-app.js';
+import { ENV_VARIABLES } from '../../src/lib/options/env.schema.js';
+import { createApp } from '../../src/server/create-app.js';
 
 export type TestEnv = Partial<Record<keyof typeof ENV_VARIABLES, string>>;
 

@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import type { Algorithm } from '../../src/auth/algorithms.js';
-import { parseNamespace } from '../../src/auth/namespace.js';
-import { requiredClaims } from '../../src/auth/token-rules.js';
-import type { InsecurePolicy, SecurePolicy } from '../../src/auth/validate-token.js';
+import type { Algorithm } from '../../src/lib/core/algorithms.js';
+import { parseNamespace } from '../../src/lib/core/namespace.js';
+import { requiredClaims } from '../../src/lib/core/token-rules.js';
+import type { InsecurePolicy, SecurePolicy } from '../../src/lib/core/validate-token.js';
 
 function namespaceOf(value: string | undefined) {
   const ns = parseNamespace(value);

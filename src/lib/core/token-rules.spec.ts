@@ -1,0 +1,173 @@
+import { createSecretKey } from 'node:crypto';
+import { AuthFailure } from './auth-failure.js';
+import {
+  checkAlgorithm,
+  checkIssuerAndAudience,
+  checkRequiredClaims,
+  checkSignature,
+  checkTimes,
+  decodeJsonSegment,
+  decodeToken,
+  extractSubject,
+  oversized,
+  requiredClaims,
+} from './token-rules.js';
+import { rawToken, segment, unsignedToken } from '../../../test/support/tokens.js';
+import { createHmac } from 'node:crypto';
+
+const plain = (f: AuthFailure | null | unknown) =>
+  f instanceof AuthFailure ? { reason: f.reason, message: f.message } : f;
+
+describe('decodeJsonSegment', () => {
+  it('decodes a base64url JSON object', () => {
+    expect(decodeJsonSegment(segment('{"a":1}'))).toEqual({ a: 1 });
+  });
+  it.each([
+    ['empty', ''],
+    ['an array', segment('[1]')],
+    ['a string', segment('"x"')],
+    ['null', segment('null')],
+    ['a number', segment('1')],
+    ['bad JSON', segment('{')],
+    ['standard-alphabet characters', 'ab+/'],
+    ['other characters', 'ab$c'],
+    ['padding (JWS segments are unpadded)', `${segment('{"a":1}')}==`],
+  ])('%s → undefined', (_n, seg) => {
+    expect(decodeJsonSegment(seg)).toBeUndefined();
+  });
+});
+
+describe('oversized', () => {
+  it('is null at the limit and token_malformed "Invalid token" above it', () => {
+    expect(oversized('x'.repeat(10), 10)).toBeNull();
+    expect(plain(oversized('x'.repeat(11), 10))).toEqual({ reason: 'token_malformed', message: 'Invalid token' });
+  });
+  it('counts bytes, not characters', () => {
+    expect(plain(oversized('é'.repeat(6), 10))).toEqual({ reason: 'token_malformed', message: 'Invalid token' });
+  });
+});
+
+describe('decodeToken', () => {
+  it('secure: returns header, payload, the exact signing input and signature', () => {
+    const token = rawToken({ alg: 'HS256' }, { sub: 'a' }, 'c2ln');
+    const [h, p] = token.split('.');
+    expect(decodeToken(token, true)).toEqual({
+      header: { alg: 'HS256' },
+      payload: { sub: 'a' },
+      signingInput: `${h}.${p}`,
+      signature: 'c2ln',
+    });
+  });
+  it('insecure: two parts are fine and the header is not read', () => {
+    expect(decodeToken(`garbage.${segment('{"sub":"a"}')}`, false)).toMatchObject({ header: undefined, payload: { sub: 'a' } });
+  });
+  it('secure: two parts, or a signature that is not base64url, is malformed', () => {
+    expect(plain(decodeToken(unsignedToken({ sub: 'a' }, { trailingDot: false }), true))).toEqual({ reason: 'token_malformed', message: 'Invalid token' });
+    expect(plain(decodeToken(rawToken({ alg: 'HS256' }, { sub: 'a' }, 'a+b/'), true))).toEqual({ reason: 'token_malformed', message: 'Invalid token' });
+  });
+});
+
+describe('checkAlgorithm', () => {
+  it('passes the configured alg only', () => {
+    expect(checkAlgorithm({ alg: 'RS256' }, ['RS256'])).toBeNull();
+    for (const alg of ['none', 'None', 'HS256', 'rs256', '', null, 5, ['RS256']]) {
+      expect(plain(checkAlgorithm({ alg }, ['RS256']))).toEqual({ reason: 'alg_not_allowed', message: 'Signing algorithm mismatch' });
+    }
+  });
+});
+
+describe('checkSignature', () => {
+  const key = createSecretKey(Buffer.from('k'.repeat(32)));
+  const input = 'aGVhZGVy.cGF5bG9hZA';
+  const mac = createHmac('sha256', 'k'.repeat(32)).update(input).digest('base64url');
+  const decoded = (signature: string) => ({ header: { alg: 'HS256' }, payload: {}, signingInput: input, signature });
+  it('passes a correct HMAC, refuses a wrong or truncated one', () => {
+    expect(checkSignature(decoded(mac), 'HS256', [key])).toBeNull();
+    expect(plain(checkSignature(decoded(mac.slice(0, -2)), 'HS256', [key]))).toEqual({ reason: 'signature_invalid', message: 'Invalid token signature' });
+    expect(plain(checkSignature(decoded(''), 'HS256', [key]))).toEqual({ reason: 'signature_invalid', message: 'Invalid token signature' });
+  });
+  it('with no keys, nothing verifies', () => {
+    expect(plain(checkSignature(decoded(mac), 'HS256', []))).toMatchObject({ reason: 'signature_invalid' });
+  });
+  it('never throws on a key of the wrong kind', () => {
+    expect(plain(checkSignature(decoded(mac), 'RS256', [key]))).toMatchObject({ reason: 'signature_invalid' });
+  });
+});
+
+describe('checkTimes', () => {
+  const now = 1000;
+  it('passes when no time claim is present', () => expect(checkTimes({}, now, 0)).toBeNull());
+  it('exp: expired only below now - leeway', () => {
+    expect(checkTimes({ exp: now - 5 }, now, 5)).toBeNull();
+    expect(plain(checkTimes({ exp: now - 6 }, now, 5))).toEqual({ reason: 'token_expired', message: 'Expired token' });
+  });
+  it('iat: invalid only above now + leeway, message with the value', () => {
+    expect(checkTimes({ iat: now + 5 }, now, 5)).toBeNull();
+    expect(plain(checkTimes({ iat: now + 6 }, now, 5))).toEqual({ reason: 'claim_invalid', message: 'Invalid "iat" claim value: 1006' });
+  });
+  it('nbf: not yet valid only above now + leeway', () => {
+    expect(checkTimes({ nbf: now + 5 }, now, 5)).toBeNull();
+    expect(plain(checkTimes({ nbf: now + 6 }, now, 5))).toEqual({ reason: 'token_not_yet_valid', message: 'Token is not yet valid' });
+  });
+  it('fractional seconds are numbers', () => {
+    expect(checkTimes({ exp: now - 0.5, iat: now - 0.5, nbf: now - 0.5 }, now, 1)).toBeNull();
+    expect(checkTimes({ exp: now + 0.5 }, now, 0)).toBeNull();
+    expect(plain(checkTimes({ exp: now - 0.5 }, now, 0))).toMatchObject({ reason: 'token_expired' });
+  });
+  it.each([
+    ['exp', 'x', '"x"'],
+    ['iat', '5', '"5"'],
+    ['nbf', false, 'false'],
+    ['exp', [1], '[1]'],
+  ])('%s = %j → claim_invalid', (name, value, shown) => {
+    expect(plain(checkTimes({ [name]: value }, now, 0))).toEqual({ reason: 'claim_invalid', message: `Invalid "${name}" claim value: ${shown}` });
+  });
+});
+
+describe('checkIssuerAndAudience', () => {
+  it('passes when not configured, whatever the token says', () => {
+    expect(checkIssuerAndAudience({ iss: 1, aud: 2 }, undefined, undefined)).toBeNull();
+  });
+  it('passes when configured but absent (step 6 reports that)', () => {
+    expect(checkIssuerAndAudience({}, 'i', 'a')).toBeNull();
+  });
+  it('checks iss exactly and aud as a string or an array', () => {
+    expect(checkIssuerAndAudience({ iss: 'i', aud: 'a' }, 'i', 'a')).toBeNull();
+    expect(checkIssuerAndAudience({ iss: 'i', aud: ['b', 'a'] }, 'i', 'a')).toBeNull();
+    expect(plain(checkIssuerAndAudience({ iss: 'j' }, 'i', undefined))).toEqual({ reason: 'claim_invalid', message: 'Invalid "iss" claim value: "j"' });
+    expect(plain(checkIssuerAndAudience({ aud: ['b'] }, undefined, 'a'))).toEqual({ reason: 'claim_invalid', message: 'Invalid "aud" claim value: ["b"]' });
+    expect(plain(checkIssuerAndAudience({ aud: { a: 1 } }, undefined, 'a'))).toMatchObject({ reason: 'claim_invalid' });
+  });
+});
+
+describe('checkRequiredClaims and requiredClaims', () => {
+  it('lists exp, iat, then iss and aud when configured', () => {
+    expect(requiredClaims(undefined, undefined)).toEqual(['exp', 'iat']);
+    expect(requiredClaims('i', undefined)).toEqual(['exp', 'iat', 'iss']);
+    expect(requiredClaims(undefined, 'a')).toEqual(['exp', 'iat', 'aud']);
+    expect(requiredClaims('i', 'a')).toEqual(['exp', 'iat', 'iss', 'aud']);
+  });
+  it('reports the first missing one', () => {
+    const req = requiredClaims('i', 'a');
+    expect(plain(checkRequiredClaims({}, req))).toEqual({ reason: 'claim_missing', message: 'Missing required "exp" claim' });
+    expect(plain(checkRequiredClaims({ exp: 1, iat: 1, aud: 'a' }, req))).toEqual({ reason: 'claim_missing', message: 'Missing required "iss" claim' });
+    expect(checkRequiredClaims({ exp: 1, iat: 1, iss: 'i', aud: 'a' }, req)).toBeNull();
+  });
+});
+
+describe('extractSubject', () => {
+  const SUB = { reason: 'sub_invalid', message: "Missing or invalid 'sub' claim" };
+  it('returns sub and the claims object', () => {
+    expect(extractSubject({ ns: { sub: 'a', x: 1 } }, ['ns'])).toEqual({ sub: 'a', claims: { sub: 'a', x: 1 } });
+    expect(extractSubject({ sub: 'a' }, [])).toEqual({ sub: 'a', claims: { sub: 'a' } });
+  });
+  it('falls back to user_id only when sub is absent or null', () => {
+    expect(extractSubject({ user_id: 'u' }, [])).toMatchObject({ sub: 'u' });
+    expect(extractSubject({ sub: null, user_id: 'u' }, [])).toMatchObject({ sub: 'u' });
+    expect(plain(extractSubject({ sub: 1, user_id: 'u' }, []))).toEqual(SUB);
+  });
+  it('refuses a claims object that is missing or not an object', () => {
+    expect(plain(extractSubject({ sub: 'a' }, ['ns']))).toEqual(SUB);
+    expect(plain(extractSubject({ ns: [] }, ['ns']))).toEqual(SUB);
+  });
+});

@@ -1,0 +1,29 @@
+import type { KeyObject } from 'node:crypto';
+import type { AuthConfig } from '../options/env.schema.js';
+import { requiredClaims, type JsonObject } from './token-rules.js';
+import type { ValidationPolicy } from './validate-token.js';
+
+/**
+ * The validation policy for a configuration: what the strategies check with, and what
+ * the token CLI checks its tokens against. `keysFor` is secure mode's key source.
+ */
+export function policyFor(
+  auth: AuthConfig,
+  keysFor: (header: JsonObject) => readonly KeyObject[] | undefined = () => [],
+): ValidationPolicy {
+  const common = {
+    namespace: auth.namespace,
+    clockTolerance: auth.clockTolerance,
+    maxTokenBytes: auth.maxTokenBytes,
+  };
+  if (auth.mode === 'insecure') return { mode: 'insecure', ...common };
+  return {
+    mode: 'secure',
+    ...common,
+    algorithms: auth.algorithms,
+    keysFor,
+    issuer: auth.issuer,
+    audience: auth.audience,
+    requiredClaims: requiredClaims(auth.issuer, auth.audience),
+  };
+}

@@ -1,0 +1,22 @@
+import { Controller, Get, HttpException, HttpStatus, Inject } from '@nestjs/common';
+import { KeySource } from '../keys/key-source.js';
+import { Public } from '../auth/public.decorator.js';
+import { gatehouseConfig, type GatehouseConfiguration } from '../../server/config/gatehouse.config.js';
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(gatehouseConfig.KEY) private readonly config: GatehouseConfiguration,
+    @Inject(KeySource) private readonly keySource: KeySource,
+  ) {}
+
+  /** 200 once tokens can be verified; 503 "starting" while a key set is not loaded yet. */
+  @Public()
+  @Get()
+  check() {
+    const { ready, ...details } = this.keySource.status();
+    const body = { status: ready ? 'ok' : 'starting', authMode: this.config.auth.mode, ...details };
+    if (!ready) throw new HttpException(body, HttpStatus.SERVICE_UNAVAILABLE);
+    return body;
+  }
+}

@@ -1,0 +1,46 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { KeySource } from '../keys/key-source.js';
+import { Public } from '../auth/public.decorator.js';
+import { ReadinessChecks } from './readiness-checks.js';
+
+/**
+ * Kubernetes-style probes next to the contract's GET /health: live says the process
+ * answers (restart it if not), ready says it should receive traffic.
+ */
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class ProbesController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly readiness: ReadinessChecks,
+    @Inject(KeySource) private readonly keySource: KeySource,
+  ) {}
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: 200 while the process serves requests' })
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: 200 when every registered check is up, 503 otherwise (and during shutdown)' })
+  @HealthCheck()
+  ready() {
+    const shutdown = () => {
+      const session = this.indicators.check('shutdown');
+      return this.readiness.shuttingDown ? session.down({ message: 'shutting down' }) : session.up();
+    };
+    // Tokens cannot be verified until the key set (AUTH_JWT_JWKS_URL) is loaded.
+    const keys = () => {
+      const { ready, ...details } = this.keySource.status();
+      const indicator = this.indicators.check('keys');
+      return ready ? indicator.up() : indicator.down(details);
+    };
+    return this.health.check([shutdown, keys, ...this.readiness.all()]);
+  }
+}

@@ -1,0 +1,28 @@
+import type { KeyObject } from 'node:crypto';
+import type { JsonObject } from '../core/token-rules.js';
+
+/** What /health reports about the keys: ready once tokens can be verified. */
+export interface KeySourceStatus {
+  readonly ready: boolean;
+  readonly [detail: string]: unknown;
+}
+
+/**
+ * Where secure mode's verification keys come from: fixed at startup (AUTH_JWT_KEY,
+ * AUTH_JWT_KEY_FILE) or fetched from an identity provider (AUTH_JWT_JWKS_URL). The
+ * strategy asks it for keys, the health check whether it is ready.
+ */
+export abstract class KeySource {
+  abstract status(): KeySourceStatus;
+  /** The keys that may have signed a token with this header; undefined: none for its kid. */
+  abstract keysFor(header: JsonObject): readonly KeyObject[] | undefined;
+  /** Called after key_not_found; resolves true when new keys were loaded, worth a second try. */
+  abstract refreshForUnknownKid(): Promise<boolean>;
+  /**
+   * Changes whenever the keys are replaced: what was verified with the old keys must
+   * be verified again (a removed key stops working). Fixed keys never change.
+   */
+  get version(): number {
+    return 0;
+  }
+}

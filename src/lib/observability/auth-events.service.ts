@@ -1,0 +1,98 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { gatehouseConfig, type GatehouseConfiguration } from '../../server/config/gatehouse.config.js';
+import type { AuthFailure } from '../core/auth-failure.js';
+import { GatehouseMetrics, type Transport } from './gatehouse-metrics.js';
+
+export interface AuthEventDetails {
+  /** The user id, when it is known (a session, or a failure such as sub_mismatch). */
+  readonly sub?: string;
+  /** The client address the request or socket came from. */
+  readonly address?: string;
+}
+
+/**
+ * What happened to authentication, for REST and the WebSocket gateway alike: one log
+ * line per rejection and the matching metrics. Callers pass only what they know; no
+ * token ever reaches this class, so none can reach a log.
+ */
+@Injectable()
+export class AuthEventsService {
+  // Nest's Logger: it writes through nestjs-pino when the app installs it, and this
+  // class stays usable in apps (and tests) that log otherwise or not at all.
+  private readonly logger = new Logger('Auth');
+
+  // The success path runs on every request: its counters are looked up once, and its
+  // debug line is built only when debug logging is on.
+  private readonly acceptedTotal: Record<Transport, { inc(): void }>;
+  private readonly debugEnabled: boolean;
+
+  constructor(
+    private readonly metrics: GatehouseMetrics,
+    @Inject(gatehouseConfig.KEY) config: GatehouseConfiguration,
+  ) {
+    this.acceptedTotal = {
+      http: metrics.authTotal.labels('http', 'accepted', 'none'),
+      ws: metrics.authTotal.labels('ws', 'accepted', 'none'),
+    };
+    this.debugEnabled = config.ops.logLevel === 'debug' || config.ops.logLevel === 'trace';
+  }
+
+  accepted(transport: Transport, details: AuthEventDetails = {}): void {
+    this.acceptedTotal[transport].inc();
+    // Debug: the success path is every request; info would double the request log.
+    if (this.debugEnabled) this.logger.debug({ msg: 'authentication accepted', event: 'auth_accepted', transport, ...details });
+  }
+
+  rejected(transport: Transport, failure: AuthFailure, details: AuthEventDetails = {}): void {
+    this.metrics.authTotal.labels(transport, 'rejected', failure.reason).inc();
+    this.logger.log({
+      msg: 'authentication rejected',
+      event: 'auth_rejected',
+      transport,
+      reason: failure.reason,
+      message: failure.message,
+      ...details,
+    });
+  }
+
+  /**
+   * An attempt refused because its address is over the failure limit. `blocked` is
+   * true for the failure that used up the allowance: logged once as a warning, the
+   * refusals that follow only at debug level, so an attack cannot flood the log.
+   */
+  rateLimited(transport: Transport, details: AuthEventDetails & { retryAfterSeconds: number }): void {
+    this.metrics.authTotal.labels(transport, 'rate_limited', 'rate_limited').inc();
+    this.logger.debug({ msg: 'authentication refused: too many failures', event: 'auth_rate_limited', transport, ...details });
+  }
+
+  addressBlocked(transport: Transport, details: AuthEventDetails & { failures: number; windowSeconds: number }): void {
+    this.logger.warn({ msg: 'client address reached the failed-authentication limit', event: 'auth_address_blocked', transport, ...details });
+  }
+
+  // The WebSocket gateway's lifecycle, for the gauges and counters.
+
+  socketOpened(): void {
+    this.metrics.openSockets.inc();
+  }
+
+  /** `authenticated`: whether the socket held a session when it closed. */
+  socketClosed(authenticated: boolean): void {
+    this.metrics.openSockets.dec();
+    if (authenticated) this.metrics.authenticatedSessions.dec();
+  }
+
+  /** A socket's first session (a refresh is `refreshed`, not this). */
+  sessionStarted(): void {
+    this.metrics.authenticatedSessions.inc();
+  }
+
+  refreshed(details: AuthEventDetails = {}): void {
+    this.metrics.refreshes.inc();
+    this.logger.debug({ msg: 'session refreshed', event: 'session_refreshed', transport: 'ws', ...details });
+  }
+
+  expiryClosed(details: AuthEventDetails = {}): void {
+    this.metrics.expiryCloses.inc();
+    this.logger.log({ msg: 'session expired: socket closed with 4001', event: 'session_expired', transport: 'ws', ...details });
+  }
+}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { TOKEN_REASONS, WS_REASONS } from '../core/auth-failure.js';
+
+export type Transport = 'http' | 'ws';
+
+/**
+ * Every Gatehouse metric, in a Registry of this app's own (not prom-client's global
+ * one), so that several apps in one process (tests) never collide over names.
+ */
+@Injectable()
+export class GatehouseMetrics {
+  readonly registry = new Registry();
+
+  readonly authTotal = new Counter({
+    name: 'gatehouse_auth_total',
+    help: 'Authentication attempts by transport, outcome (accepted, rejected, rate_limited) and reason',
+    labelNames: ['transport', 'outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly openSockets = new Gauge({
+    name: 'gatehouse_ws_open_sockets',
+    help: 'WebSocket connections currently open, authenticated or not',
+    registers: [this.registry],
+  });
+
+  readonly authenticatedSessions = new Gauge({
+    name: 'gatehouse_ws_authenticated_sessions',
+    help: 'WebSocket connections currently holding a valid session',
+    registers: [this.registry],
+  });
+
+  readonly refreshes = new Counter({
+    name: 'gatehouse_ws_session_refreshes_total',
+    help: 'Sessions replaced by a new token over an open WebSocket',
+    registers: [this.registry],
+  });
+
+  readonly expiryCloses = new Counter({
+    name: 'gatehouse_ws_expiry_closes_total',
+    help: 'WebSockets closed with 4001 because their session expired without a refresh',
+    registers: [this.registry],
+  });
+
+  readonly limitedAddresses = new Gauge({
+    name: 'gatehouse_auth_limiter_tracked_addresses',
+    help: 'Client addresses the failed-authentication limiter currently tracks',
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'gatehouse_http_request_duration_seconds',
+    help: 'HTTP request duration by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    // Zero series for every known rejection, so rate() and alerts work from the start.
+    for (const transport of ['http', 'ws'] as const) {
+      this.authTotal.labels(transport, 'accepted', 'none').inc(0);
+      this.authTotal.labels(transport, 'rate_limited', 'rate_limited').inc(0);
+      for (const reason of TOKEN_REASONS) this.authTotal.labels(transport, 'rejected', reason).inc(0);
+    }
+    for (const reason of WS_REASONS) this.authTotal.labels('ws', 'rejected', reason).inc(0);
+  }
+}

@@ -1,0 +1,25 @@
+import type { InsecureAuthConfig } from '../options/env.schema.js';
+import { validateTokenWithPayload, type ValidationPolicy } from '../core/validate-token.js';
+import { policyFor } from '../core/validation-policy.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
+import { JwtStrategy, type CheckResult } from './jwt-verifier.js';
+
+/**
+ * AUTH_MODE=insecure, for development and tests: unsigned (`alg: none`) tokens and
+ * tokens signed with any key are accepted alike; only shape, times and `sub` count.
+ */
+export class InsecureJwtStrategy extends JwtStrategy {
+  readonly mode = 'insecure' as const;
+  protected readonly cache: VerifiedTokenCache;
+  private readonly policy: ValidationPolicy;
+
+  constructor(config: InsecureAuthConfig) {
+    super();
+    this.policy = policyFor(config);
+    this.cache = new VerifiedTokenCache(config.clockTolerance);
+  }
+
+  protected check(token: string, now: number): CheckResult {
+    return validateTokenWithPayload(token, this.policy, now);
+  }
+}

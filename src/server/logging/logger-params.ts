@@ -1,0 +1,92 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Params } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { GatehouseConfig } from '../../lib/options/env.schema.js';
+
+/**
+ * Where secrets could appear in a log record. Tokens travel in the Authorization
+ * header (REST and the WebSocket upgrade), in a `token` field (the WebSocket `auth`
+ * frame's data), and some clients put them in the subprotocol header or a cookie.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["proxy-authorization"]',
+  'req.headers.cookie',
+  'req.headers["sec-websocket-protocol"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'token',
+  '*.token',
+  '*.*.token',
+  'authorization',
+  '*.authorization',
+];
+
+/** Probes and scrapes every few seconds would drown the request log. */
+const QUIET_PATHS = /^\/(health(\/live|\/ready)?|metrics)(\?|$)/;
+
+/** `?token=...` or `?access_token=...` in a URL: the value never reaches a log. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:access_)?token=)[^&#]*/gi, '$1[Redacted]');
+}
+
+export type LogFormat = 'json' | 'pretty';
+
+/** LOG_FORMAT=auto: pretty for a developer at a terminal, JSON everywhere else. */
+export function resolveLogFormat(config: GatehouseConfig, isTty = process.stdout.isTTY === true): LogFormat {
+  const { logFormat } = config.ops;
+  if (logFormat !== 'auto') return logFormat;
+  return config.server.nodeEnv !== 'production' && isTty ? 'pretty' : 'json';
+}
+
+/**
+ * nestjs-pino's parameters: the app's one pino-http logger (request logs and every
+ * Nest log), JSON lines on stdout unless `destination` says otherwise.
+ */
+export async function loggerParams(
+  config: GatehouseConfig,
+  destination?: DestinationStream,
+): Promise<Params> {
+  const options = {
+    level: config.ops.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
+    // Token failures are 4xx by design: a 401 is not a warning about the server.
+    customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
+      error !== undefined || res.statusCode >= 500 ? ('error' as const) : ('info' as const),
+    // Middleware sees req.url with its mount path cut; originalUrl is the full one.
+    autoLogging: {
+      ignore: (req: IncomingMessage & { originalUrl?: string }) => QUIET_PATHS.test(req.originalUrl ?? req.url ?? ''),
+    },
+    serializers: {
+      // Only what an operator needs; headers other than these stay out of the log.
+      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string; headers: Record<string, unknown> }) => ({
+        id: req.id,
+        method: req.method,
+        url: redactUrl(req.url),
+        remoteAddress: req.remoteAddress,
+        userAgent: req.headers['user-agent'],
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  };
+  let stream = destination;
+  if (stream === undefined && resolveLogFormat(config) === 'pretty') stream = await prettyStream();
+  return {
+    pinoHttp: stream === undefined ? options : [options, stream],
+    // nestjs-pino's default route pattern never matches under the Fastify adapter
+    // here (no request log, no request context); '*' does. Without LOG_REQUESTS no
+    // route gets the middleware: a child logger per request is most of its cost.
+    forRoutes: config.ops.logRequests ? ['*'] : [],
+  };
+}
+
+/** pino-pretty is a dev dependency: without it (a production install) logs stay JSON. */
+async function prettyStream(): Promise<DestinationStream | undefined> {
+  try {
+    const { default: pretty } = await import('pino-pretty');
+    return pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  } catch {
+    process.stderr.write('LOG_FORMAT: pino-pretty is not installed, logging JSON\n');
+    return undefined;
+  }
+}
