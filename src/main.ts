@@ -1,19 +1,20 @@
 import { Logger } from '@nestjs/common';
-import { ConfigurationError } from './lib/options/env.schema.js';
-import { loadConfiguration } from './server/config/gatehouse.config.js';
-import { readEnvironment } from './server/config/load-environment.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp, stopAccepting } from './server/create-app.js';
+import { ConfigurationError } from './index.js';
+import { readEnvironment } from './server/config/load-environment.js';
+import { parseServerEnvironment } from './server/config/server-settings.js';
+import { createApp } from './server/create-app.js';
 
-/** Contract section 1: after SIGTERM or SIGINT the process exits 0 within 10 seconds. */
+/** docs/protocol.md §1: after SIGTERM or SIGINT the process exits 0 within 10 seconds. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function bootstrap(): Promise<void> {
   // Checked before Nest starts, so that a bad setting prints every problem, one line
   // each, and nothing else: no Nest error log, no stack trace.
-  let config;
+  const env = readEnvironment();
+  let server;
   try {
-    config = loadConfiguration(readEnvironment());
+    ({ server } = parseServerEnvironment(env));
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     process.stderr.write(`${error.lines.join('\n')}\n`);
@@ -30,9 +31,8 @@ async function bootstrap(): Promise<void> {
     if (app === undefined) process.exit(0);
     new Logger('Gatehouse').log(`${signal} received: shutting down`);
     setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS - 500).unref();
-    // New requests get 503 at once; app.close() then closes every socket (1001), lets
-    // in-flight requests finish and stops the server.
-    stopAccepting(app);
+    // app.close(): new requests get 503 at once (GatehouseHttpModule), every socket is
+    // closed with 1001, in-flight requests finish, then the server stops.
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -44,11 +44,9 @@ async function bootstrap(): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 
-  app = await createApp();
-  await app.listen(config.server.port, config.server.host);
-  new Logger('Gatehouse').log(
-    `listening on ${await app.getUrl()} (REST, and WebSocket at /ws), AUTH_MODE=${config.auth.mode}`,
-  );
+  app = await createApp({ env });
+  await app.listen(server.port, server.host);
+  new Logger('Gatehouse').log(`listening on ${await app.getUrl()} (REST, and WebSocket at /ws)`);
 }
 
 await bootstrap();

@@ -11,7 +11,7 @@ import {
   validateToken,
   type ValidationStep,
 } from '../lib/core/validate-token.js';
-import { policyFor } from '../lib/core/validation-policy.js';
+import { policyFor } from '../lib/verify/validation-policy.js';
 import { ConfigurationError, type AuthConfig, type Environment } from '../lib/options/env.schema.js';
 import { loadConfiguration } from '../server/config/gatehouse.config.js';
 import type { CommandResult } from './token-command.js';

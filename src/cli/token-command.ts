@@ -7,7 +7,7 @@ import { parseNamespace, placeAtPath, type NamespacePath } from '../lib/core/nam
 import { keyMismatch } from '../lib/keys/key-material.js';
 import { ConfigurationError, type AuthConfig, type Environment } from '../lib/options/env.schema.js';
 import { loadConfiguration } from '../server/config/gatehouse.config.js';
-import { policyFor } from '../lib/core/validation-policy.js';
+import { policyFor } from '../lib/verify/validation-policy.js';
 import { validateToken, type ValidationPolicy } from '../lib/core/validate-token.js';
 import { signedToken, unsignedToken } from './sign-token.js';
 

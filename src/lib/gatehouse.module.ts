@@ -1,36 +1,98 @@
-import { Logger, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
-import { gatehouseConfig, type GatehouseConfiguration } from '../server/config/gatehouse.config.js';
-import { LimitsModule } from './limits/limits.module.js';
-import { ObservabilityModule } from './observability/observability.module.js';
-import { AuthRejectionFilter } from './auth/refusal.filter.js';
-import { JwtAuthGuard } from './auth/gatehouse.guard.js';
-import { KeySource } from './keys/key-source.js';
-import { KeySourceModule } from './keys/key-source.module.js';
-import { InsecureJwtStrategy } from './verify/insecure-jwt-verifier.js';
-import { SecureJwtStrategy } from './verify/secure-jwt-verifier.js';
-import { TokenVerifier } from './verify/token-verifier.js';
+import { Logger, Module, type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, ModuleRef } from '@nestjs/core';
+import { Authenticator } from './auth/authenticator.js';
+import { GatehouseGuard } from './auth/gatehouse.guard.js';
+import { GatehouseStrategy } from './auth/gatehouse.strategy.js';
+import { RefusalFilter } from './auth/refusal.filter.js';
+import { RequestGate } from './auth/request-gate.js';
 import { UnknownRouteFilter } from './auth/unknown-route.filter.js';
+import { GATEHOUSE_OPTIONS, GATEHOUSE_SETTINGS, GatehouseConfigurableModule } from './gatehouse.module-definition.js';
+import { KeySource } from './keys/key-source.js';
+import { RemoteKeySource } from './keys/remote-key-source.js';
+import { StaticKeySource } from './keys/static-key-source.js';
+import { FailureLimiter } from './limits/failure-limiter.js';
+import { AuthEventsService } from './observability/auth-events.service.js';
+import { GatehouseMetrics } from './observability/gatehouse-metrics.js';
+import type { GatehouseOptions } from './options/gatehouse-options.js';
+import { resolveOptions } from './options/resolve-options.js';
+import type { GatehouseSettings } from './options/settings.js';
+import { InsecureJwtVerifier } from './verify/insecure-jwt-verifier.js';
+import { SecureJwtVerifier } from './verify/secure-jwt-verifier.js';
+import { TokenVerifier } from './verify/token-verifier.js';
+import { WsSessionGuard } from './ws/ws-session.guard.js';
+import { WsSessions } from './ws/ws-sessions.service.js';
 
-@Module({
-  imports: [PassportModule, KeySourceModule, ObservabilityModule, LimitsModule],
-  providers: [
-    {
-      // One strategy, chosen once from AUTH_MODE; constructing it registers it with
-      // passport under JWT_STRATEGY. Gateways inject it as the TokenVerifier.
-      provide: TokenVerifier,
-      inject: [gatehouseConfig.KEY, KeySource],
-      useFactory: ({ auth, warnings }: GatehouseConfiguration, keySource: KeySource): TokenVerifier => {
-        const logger = new Logger('Auth');
-        for (const warning of warnings) logger.warn(warning);
-        return auth.mode === 'secure' ? new SecureJwtStrategy(auth, keySource) : new InsecureJwtStrategy(auth);
-      },
+const providers: Provider[] = [
+  {
+    // Invalid options stop the app here, every problem listed at once (ConfigurationError).
+    provide: GATEHOUSE_SETTINGS,
+    inject: [GATEHOUSE_OPTIONS],
+    useFactory: (options: GatehouseOptions): GatehouseSettings => {
+      const settings = resolveOptions(options);
+      const logger = new Logger('Gatehouse');
+      for (const warning of settings.warnings) logger.warn(warning);
+      return settings;
     },
-    { provide: APP_GUARD, useClass: JwtAuthGuard },
-    { provide: APP_FILTER, useClass: AuthRejectionFilter },
-    { provide: APP_FILTER, useClass: UnknownRouteFilter },
+  },
+  {
+    provide: KeySource,
+    inject: [GATEHOUSE_SETTINGS],
+    useFactory: ({ auth }: GatehouseSettings): KeySource => {
+      if (auth.mode !== 'secure') return new StaticKeySource([]);
+      const source = auth.keySource;
+      return source.kind === 'jwks' ? new RemoteKeySource(source.url, auth.algorithms) : new StaticKeySource(source.keys);
+    },
+  },
+  {
+    // The JWT check of the configured mode, or the host app's own verifier (built with
+    // the module's injector, so it can inject what forRootAsync's `imports` provide).
+    provide: TokenVerifier,
+    inject: [GATEHOUSE_SETTINGS, KeySource, ModuleRef],
+    useFactory: ({ auth }: GatehouseSettings, keys: KeySource, moduleRef: ModuleRef): TokenVerifier | Promise<TokenVerifier> => {
+      if (auth.mode === 'custom') return moduleRef.create(auth.verifier);
+      return auth.mode === 'secure' ? new SecureJwtVerifier(auth, keys) : new InsecureJwtVerifier(auth);
+    },
+  },
+  {
+    provide: FailureLimiter,
+    inject: [GATEHOUSE_SETTINGS],
+    useFactory: ({ failureLimit }: GatehouseSettings) =>
+      new FailureLimiter({
+        limit: failureLimit.limit,
+        windowMs: failureLimit.windowSeconds * 1000,
+        maxAddresses: failureLimit.maxAddresses,
+      }),
+  },
+  GatehouseMetrics,
+  AuthEventsService,
+  Authenticator,
+  GatehouseStrategy,
+  RequestGate,
+  WsSessions,
+  WsSessionGuard,
+  // Inert when `globalGuard` is false; the refusal filter catches only Gatehouse's own refusals.
+  { provide: APP_GUARD, useClass: GatehouseGuard },
+  { provide: APP_FILTER, useClass: RefusalFilter },
+  { provide: APP_FILTER, useClass: UnknownRouteFilter },
+];
+
+/**
+ * Authentication for a NestJS app (docs/protocol.md §9): import it once with
+ * forRoot(options) or forRootAsync({ imports, inject, useFactory }). It is global, so
+ * gateways, guards and the optional modules (health, metrics, HTTP) find its services.
+ */
+@Module({
+  providers,
+  exports: [
+    GATEHOUSE_SETTINGS,
+    TokenVerifier,
+    KeySource,
+    FailureLimiter,
+    GatehouseMetrics,
+    AuthEventsService,
+    Authenticator,
+    WsSessions,
+    WsSessionGuard,
   ],
-  exports: [TokenVerifier],
 })
-export class AuthModule {}
+export class GatehouseModule extends GatehouseConfigurableModule {}

@@ -1,11 +1,33 @@
-import { Module } from '@nestjs/common';
-import { AuthModule } from '../lib/gatehouse.module.js';
-import { GatehouseConfigModule } from './config/config.module.js';
-import { HealthModule } from '../lib/health/health.module.js';
+import type { DynamicModule } from '@nestjs/common';
+import { LoggerModule, type Params } from 'nestjs-pino';
+import {
+  GatehouseHealthModule,
+  GatehouseHttpModule,
+  GatehouseMetricsModule,
+  GatehouseModule,
+  type GatehouseOptions,
+} from '../index.js';
+import type { ServerSettings } from './config/server-settings.js';
 import { SessionModule } from './session/session.module.js';
-import { WsModule } from '../lib/ws/ws.module.js';
 
-@Module({
-  imports: [GatehouseConfigModule, AuthModule, HealthModule, SessionModule, WsModule],
-})
-export class AppModule {}
+/**
+ * The server, assembled from the library's public modules as any host app would:
+ * authentication, health, security headers and graceful stop, metrics (on their own
+ * port in production), and its own routes.
+ */
+export class AppModule {
+  static forRoot(options: GatehouseOptions, server: ServerSettings, logger?: Params): DynamicModule {
+    const metrics = server.production ? { port: server.metricsPort, host: server.host } : {};
+    return {
+      module: AppModule,
+      imports: [
+        GatehouseModule.forRoot(options),
+        GatehouseHealthModule,
+        GatehouseHttpModule,
+        ...(server.metricsEnabled ? [GatehouseMetricsModule.forRoot(metrics)] : []),
+        SessionModule,
+        ...(logger ? [LoggerModule.forRoot(logger)] : []),
+      ],
+    };
+  }
+}

@@ -1,21 +1,19 @@
-import type { DynamicModule, LogLevel } from '@nestjs/common';
+import { Logger as NestLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger, LoggerModule } from 'nestjs-pino';
+import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { GatehouseWsAdapter } from '../index.js';
 import { AppModule } from './app.module.js';
-import { loadConfiguration } from './config/gatehouse.config.js';
-import { readEnvironment } from './config/load-environment.js';
+import { readEnvironment, type Environment } from './config/load-environment.js';
+import { parseServerEnvironment } from './config/server-settings.js';
 import { setUpApiDocs } from './docs/api-docs.js';
 import { corsOptions } from './http/cors-options.js';
-import { securityHeaders } from '../lib/http/helmet-options.js';
-import { GatehouseMetrics } from '../lib/observability/gatehouse-metrics.js';
-import { installHttpMetrics } from '../lib/metrics/http-metrics.hook.js';
-import { loggerParams } from './logging/logger-params.js';
-import { MetricsModule } from '../lib/metrics/metrics.module.js';
-import { GatehouseWsAdapter } from '../lib/ws/gatehouse-ws.adapter.js';
+import { loggerParams, nestLogLevels } from './logging/logger-params.js';
 
 export interface CreateAppOptions {
+  /** The variables to run with; default: the process environment over `.env`. */
+  readonly env?: Environment;
   /** false silences every log (tests); a list of levels uses Nest's console logger instead of pino. */
   readonly logger?: false | LogLevel[];
   /** Where the JSON log lines go instead of stdout (tests read them). */
@@ -23,73 +21,39 @@ export interface CreateAppOptions {
 }
 
 /**
- * What an application needs besides importing Gatehouse's modules, before `init()` or
- * `listen()`: the WebSocket adapter (authentication at upgrade, the `/ws` protocol).
- * Call it on apps you build yourself, e.g. with Test.createTestingModule in e2e tests.
- */
-export function useGatehouse(app: NestFastifyApplication): NestFastifyApplication {
-  app.useWebSocketAdapter(new GatehouseWsAdapter(app));
-  return app;
-}
-
-const SHUTTING_DOWN = { statusCode: 503, error: 'Service Unavailable', message: 'Server is shutting down' } as const;
-const shutdownStates = new WeakMap<NestFastifyApplication, { stopping: boolean }>();
-
-/**
- * The first step of a graceful stop (SIGTERM/SIGINT): from now on new HTTP requests get
- * 503 at once, while in-flight ones finish and app.close() closes the sockets.
- */
-export function stopAccepting(app: NestFastifyApplication): void {
-  const state = shutdownStates.get(app);
-  if (state) state.stopping = true;
-}
-
-/**
- * The Gatehouse application, wired as main.ts runs it: the e2e tests build theirs
- * here too, so they test what users run.
+ * The Gatehouse server as main.ts runs it (the e2e tests build theirs here too): the
+ * environment read once, then an app built from the library's public API.
  */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  // The same settings Nest will load (.env under the real environment), needed here
-  // for what must exist before Nest does: the adapter, the logger, the HTTP layer.
-  const config = loadConfiguration(readEnvironment());
+  const { options: gatehouse, server } = parseServerEnvironment(options.env ?? readEnvironment());
   const pino = options.logger === undefined;
-  // nestjs-pino keeps one logger per process: the first app that logs decides where.
-  const root: DynamicModule = {
-    module: class Gatehouse {},
-    imports: [
-      AppModule,
-      ...(pino ? [LoggerModule.forRoot(await loggerParams(config, options.logDestination))] : []),
-      ...(config.ops.metricsEnabled ? [MetricsModule] : []),
-    ],
-  };
-  const { trustProxy } = config.http;
-  // A hop count, as a function: Fastify's types do not list the number form.
+  const logger = pino ? await loggerParams(server, options.logDestination) : undefined;
+  const { trustProxy } = gatehouse;
+  // Only for the request log's address: authentication computes its own from the same option.
   const adapter = new FastifyAdapter({
-    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
+    trustProxy:
+      typeof trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < trustProxy
+        : trustProxy === true
+          ? 1
+          : trustProxy === undefined
+            ? false
+            : (trustProxy as boolean | string[]),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(gatehouse, server, logger), adapter, {
     logger: pino ? undefined : options.logger,
     bufferLogs: pino,
     // Reject instead of exiting the process, so callers (main.ts, tests) see the error.
     abortOnError: false,
   });
-  if (pino) app.useLogger(app.get(Logger));
-
-  if (config.ops.metricsEnabled) installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(GatehouseMetrics));
-  const headers = securityHeaders();
-  const state = { stopping: false };
-  shutdownStates.set(app, state);
-  app.getHttpAdapter().getInstance().addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
-    if (state.stopping) {
-      // Shutting down: no new work, while requests already in flight finish.
-      void reply.status(503).header('connection', 'close').send(SHUTTING_DOWN);
-      return;
-    }
-    done();
-  });
-  const cors = corsOptions(config.http.corsOrigins);
+  if (pino) {
+    app.useLogger(app.get(Logger));
+    // Tells the library (Logger.isLevelEnabled) which levels pino writes.
+    NestLogger.overrideLogger(nestLogLevels(server.logLevel));
+  }
+  const cors = corsOptions(server.corsOrigins);
   if (cors) app.enableCors(cors);
-  if (config.ops.docsEnabled) setUpApiDocs(app);
-  return useGatehouse(app);
+  if (server.docsEnabled) setUpApiDocs(app);
+  app.useWebSocketAdapter(new GatehouseWsAdapter(app));
+  return app;
 }

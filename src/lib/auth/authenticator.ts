@@ -1,50 +1,115 @@
-import { Injectable } from '@nestjs/common';
-import type { AuthFailure, Reason } from '../core/auth-failure.js';
-import { AuthEventsService } from '../observability/auth-events.service.js';
-import { GatehouseMetrics, type Transport } from '../observability/gatehouse-metrics.js';
+import type { IncomingMessage } from 'node:http';
+import { Inject, Injectable } from '@nestjs/common';
+import { AuthFailure, MISSING_TOKEN, RateLimitedFailure, type Reason } from '../core/auth-failure.js';
+import { bearerToken } from '../core/bearer-token.js';
+import type { Session } from '../core/session.js';
+import { GATEHOUSE_SETTINGS } from '../gatehouse.module-definition.js';
+import { clientAddressOf } from '../limits/client-address.js';
 import { FailureLimiter } from '../limits/failure-limiter.js';
+import type { GatehouseSettings } from '../options/settings.js';
+import { AuthEventsService } from '../observability/auth-events.service.js';
+import type { Transport } from '../observability/gatehouse-metrics.js';
+import { TokenVerifier, type VerifyResult } from '../verify/token-verifier.js';
+
+export type Outcome = Session | AuthFailure;
+
+/** What REST needs of a request (Fastify's): its headers and the Node request under it. */
+export interface AuthRequest {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly raw: IncomingMessage;
+}
 
 /**
- * Failures that do not count against an address: no token at all costs the server
- * nothing and is what a signed-out client sends (a page asking "am I logged in?"),
- * and the WebSocket protocol errors are not guesses at a token.
+ * Failures that do not count against an address (docs/protocol.md §10): no token at
+ * all is what a signed-out client sends, an expired token is what every client sends
+ * when its token runs out, and the WebSocket protocol errors are not guesses at a token.
  */
-const NOT_COUNTED: ReadonlySet<Reason> = new Set(['token_missing', 'auth_required', 'auth_timeout', 'bad_message']);
+const NOT_COUNTED: ReadonlySet<Reason> = new Set([
+  'token_missing',
+  'token_expired',
+  'auth_required',
+  'auth_timeout',
+  'bad_message',
+]);
+
+export const SUB_MISMATCH = new AuthFailure(
+  'sub_mismatch',
+  "The new token's 'sub' differs from the session's: reconnect to change users",
+);
 
 /**
- * Every authentication attempt goes through here, over REST and WebSocket alike:
- * refusal() before a token is checked, then failed() or succeeded(). It ties the
- * failure limiter to the log and the metrics so that callers make one call each.
+ * The one authentication path. REST (guard, passport strategy, unknown routes, the
+ * pre-body hook) and WebSocket (upgrade, auth frames, refresh) all hand it a token and
+ * the client's address, and get a session or a refusal; it records the attempt: the
+ * failure limit, the log line, the metrics.
+ *
+ * The failure limit never refuses a valid token: the token is verified first, and
+ * only a failing attempt from an address over the limit becomes `rate_limited`.
  */
 @Injectable()
-export class AuthAttempts {
+export class Authenticator {
+  /**
+   * The client address of a request or upgrade under the `trustProxy` option: the
+   * same function for REST and WebSocket, so both count failures against one address.
+   */
+  readonly addressOf: (request: IncomingMessage) => string;
+
   constructor(
-    private readonly limiter: FailureLimiter,
-    private readonly events: AuthEventsService,
-    private readonly metrics: GatehouseMetrics,
-  ) {}
-
-  /** 0 when `address` may try; otherwise Retry-After seconds (the refusal is counted). */
-  refusal(transport: Transport, address: string): number {
-    const retryAfterSeconds = this.limiter.retryAfterSeconds(address);
-    if (retryAfterSeconds > 0) this.events.rateLimited(transport, { address, retryAfterSeconds });
-    return retryAfterSeconds;
+    @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
+    @Inject(FailureLimiter) private readonly limiter: FailureLimiter,
+    @Inject(AuthEventsService) private readonly events: AuthEventsService,
+    @Inject(GATEHOUSE_SETTINGS) settings: GatehouseSettings,
+  ) {
+    this.addressOf = clientAddressOf(settings.trustProxy);
   }
 
-  failed(transport: Transport, address: string, failure: AuthFailure, sub?: string): void {
-    this.events.rejected(transport, failure, sub === undefined ? { address } : { address, sub });
-    if (!this.limiter.enabled || NOT_COUNTED.has(failure.reason)) return;
-    if (this.limiter.recordFailure(address)) {
-      this.events.addressBlocked(transport, {
-        address,
-        failures: this.limiter.limit,
-        windowSeconds: this.limiter.windowMs / 1000,
-      });
+  /**
+   * `token` undefined: none was sent. `expectedSub`: a refresh of a live session,
+   * which must keep its user. Synchronous whenever the verifier is (nearly always).
+   */
+  authenticate(transport: Transport, token: string | undefined, address: string, expectedSub?: string): Outcome | Promise<Outcome> {
+    if (token === undefined) return this.refuse(transport, address, MISSING_TOKEN, expectedSub);
+    const result = this.verifier.verify(token);
+    return result instanceof Promise
+      ? result.then((value) => this.decide(transport, address, value, expectedSub))
+      : this.decide(transport, address, result, expectedSub);
+  }
+
+  /** A REST request's `Authorization: Bearer` token, from its client address. */
+  authenticateRequest(request: AuthRequest): Outcome | Promise<Outcome> {
+    return this.authenticate('http', bearerToken(request.headers.authorization), this.addressOf(request.raw));
+  }
+
+  private decide(transport: Transport, address: string, result: VerifyResult, expectedSub: string | undefined): Outcome {
+    if (result instanceof AuthFailure) return this.refuse(transport, address, result, expectedSub);
+    if (expectedSub !== undefined && result.sub !== expectedSub) {
+      return this.refuse(transport, address, SUB_MISMATCH, expectedSub);
     }
-    this.metrics.limitedAddresses.set(this.limiter.trackedAddresses);
+    this.events.accepted(transport, address, result.sub);
+    return result;
   }
 
-  succeeded(transport: Transport, address: string, sub: string): void {
-    this.events.accepted(transport, { address, sub });
+  private refuse(transport: Transport, address: string, failure: AuthFailure, sub: string | undefined): AuthFailure {
+    const counted = this.limiter.enabled && !NOT_COUNTED.has(failure.reason);
+    // An address over the limit learns nothing more about why its tokens fail. What
+    // does not count keeps its own answer: an expired token must still say
+    // token_expired, or a client behind a blocked address could not tell to refresh.
+    const retryAfterSeconds = counted ? this.limiter.retryAfterSeconds(address) : 0;
+    if (retryAfterSeconds > 0) {
+      this.events.rateLimited(transport, { address, retryAfterSeconds });
+      return new RateLimitedFailure(retryAfterSeconds);
+    }
+    this.events.rejected(transport, failure, sub === undefined ? { address } : { address, sub });
+    if (counted) {
+      if (this.limiter.recordFailure(address)) {
+        this.events.addressBlocked(transport, {
+          address,
+          failures: this.limiter.limit,
+          windowSeconds: this.limiter.windowMs / 1000,
+        });
+      }
+      this.events.trackedAddresses(this.limiter.trackedAddresses);
+    }
+    return failure;
   }
 }

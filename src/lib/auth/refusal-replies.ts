@@ -1,7 +1,18 @@
+import { HttpException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { AuthFailure } from '../core/auth-failure.js';
+import { AuthFailure, RateLimitedFailure } from '../core/auth-failure.js';
+
+// Every HTTP answer Gatehouse gives instead of the route's own (docs/protocol.md §4, §10):
+// the body, status and headers of each, built here only. REST replies and refused
+// WebSocket upgrades (which write raw HTTP) both take them from here.
 
 export const REALM = 'gatehouse';
+
+export interface HttpRefusal {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Readonly<Record<string, unknown>>;
+}
 
 /**
  * The RFC 6750 challenge. error_description may only hold printable ASCII without
@@ -18,7 +29,39 @@ export function unauthorizedBody(failure: AuthFailure) {
   return { statusCode: 401, error: 'Unauthorized', reason: failure.reason, message: failure.message };
 }
 
-/** The contract's 401 for a REST request: status, challenge header and JSON body. */
-export function sendUnauthorized(reply: FastifyReply, failure: AuthFailure): void {
-  void reply.status(401).header('WWW-Authenticate', wwwAuthenticate(failure)).send(unauthorizedBody(failure));
+/** 429 for the limits (rate_limited, too_many_connections), 401 for everything else. */
+export function httpRefusal(failure: AuthFailure): HttpRefusal {
+  if (failure instanceof RateLimitedFailure) {
+    return {
+      status: 429,
+      headers: { 'Retry-After': String(failure.retryAfterSeconds) },
+      body: { statusCode: 429, error: 'Too Many Requests', reason: failure.reason, message: failure.message },
+    };
+  }
+  if (failure.reason === 'too_many_connections') {
+    return {
+      status: 429,
+      headers: {},
+      body: { statusCode: 429, error: 'Too Many Requests', reason: failure.reason, message: failure.message },
+    };
+  }
+  return { status: 401, headers: { 'WWW-Authenticate': wwwAuthenticate(failure) }, body: unauthorizedBody(failure) };
+}
+
+export const SHUTTING_DOWN: HttpRefusal = {
+  status: 503,
+  headers: { Connection: 'close' },
+  body: { statusCode: 503, error: 'Service Unavailable', message: 'Server is shutting down' },
+};
+
+export function sendHttpRefusal(reply: FastifyReply, refusal: HttpRefusal): void {
+  void reply.status(refusal.status).headers(refusal.headers).send(refusal.body);
+}
+
+/** Thrown by the guard and the passport strategy; RefusalFilter answers it with httpRefusal(). */
+export class GatehouseRefusal extends HttpException {
+  constructor(readonly failure: AuthFailure) {
+    const refusal = httpRefusal(failure);
+    super(refusal.body, refusal.status);
+  }
 }

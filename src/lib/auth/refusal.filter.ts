@@ -1,13 +1,14 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AuthRejection } from './auth-rejection.js';
-import { sendUnauthorized } from './refusal-replies.js';
+import { GatehouseRefusal, httpRefusal, sendHttpRefusal } from './refusal-replies.js';
 
-/** Every REST authentication failure: the contract's 401 body and RFC 6750 header. */
-@Catch(AuthRejection)
-export class AuthRejectionFilter implements ExceptionFilter {
-  catch(exception: AuthRejection, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    sendUnauthorized(reply, exception.failure);
+/**
+ * Gatehouse's own refusals only (401, 429), with their headers: WWW-Authenticate,
+ * Retry-After. Every other exception of the host app is left to its own filters.
+ */
+@Catch(GatehouseRefusal)
+export class RefusalFilter implements ExceptionFilter {
+  catch(exception: GatehouseRefusal, host: ArgumentsHost): void {
+    sendHttpRefusal(host.switchToHttp().getResponse<FastifyReply>(), httpRefusal(exception.failure));
   }
 }

@@ -16,12 +16,13 @@ export const TOKEN_REASONS = [
 
 export const WS_REASONS = ['auth_required', 'auth_timeout', 'sub_mismatch', 'bad_message'] as const;
 
-/** Not a token failure: the client address is over the failed-authentication limit (AUTH_FAIL_LIMIT). */
-export const RATE_LIMITED = 'rate_limited';
+/** Not token failures: limits that protect other clients (docs/protocol.md §10) and revocation (§11). */
+export const LIMIT_REASONS = ['rate_limited', 'too_many_connections', 'slow_consumer', 'token_revoked'] as const;
 
 export type TokenReason = (typeof TOKEN_REASONS)[number];
 export type WsReason = (typeof WS_REASONS)[number];
-export type Reason = TokenReason | WsReason | typeof RATE_LIMITED;
+export type LimitReason = (typeof LIMIT_REASONS)[number];
+export type Reason = TokenReason | WsReason | LimitReason;
 
 export class AuthFailure {
   constructor(
@@ -31,6 +32,13 @@ export class AuthFailure {
 
   toJSON(): { reason: Reason; message: string } {
     return { reason: this.reason, message: this.message };
+  }
+}
+
+/** The address is over the failed-authentication limit: 429 with Retry-After, or close 4429. */
+export class RateLimitedFailure extends AuthFailure {
+  constructor(readonly retryAfterSeconds: number) {
+    super('rate_limited', `Too many failed authentication attempts; retry in ${retryAfterSeconds} s`);
   }
 }
 

@@ -1,12 +1,13 @@
 import { Controller, Get, HttpException, HttpStatus, Inject } from '@nestjs/common';
 import { KeySource } from '../keys/key-source.js';
 import { Public } from '../auth/public.decorator.js';
-import { gatehouseConfig, type GatehouseConfiguration } from '../../server/config/gatehouse.config.js';
+import { GATEHOUSE_SETTINGS } from '../gatehouse.module-definition.js';
+import type { GatehouseSettings } from '../options/settings.js';
 
 @Controller('health')
 export class HealthController {
   constructor(
-    @Inject(gatehouseConfig.KEY) private readonly config: GatehouseConfiguration,
+    @Inject(GATEHOUSE_SETTINGS) private readonly settings: GatehouseSettings,
     @Inject(KeySource) private readonly keySource: KeySource,
   ) {}
 
@@ -15,7 +16,7 @@ export class HealthController {
   @Get()
   check() {
     const { ready, ...details } = this.keySource.status();
-    const body = { status: ready ? 'ok' : 'starting', authMode: this.config.auth.mode, ...details };
+    const body = { status: ready ? 'ok' : 'starting', authMode: this.settings.auth.mode, ...details };
     if (!ready) throw new HttpException(body, HttpStatus.SERVICE_UNAVAILABLE);
     return body;
   }

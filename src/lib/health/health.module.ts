@@ -1,17 +1,15 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { KeySourceModule } from '../keys/key-source.module.js';
 import { HealthController } from './health.controller.js';
 import { ProbesController } from './probes.controller.js';
 import { ReadinessChecks } from './readiness-checks.js';
 
-// Global so that any module (the key-set loader) can register a readiness check.
-@Global()
+/** GET /health, /health/live and /health/ready, public. Needs GatehouseModule. */
 @Module({
   // Terminus logs a failed check itself; ours are expected states (starting, stopping).
-  imports: [KeySourceModule, TerminusModule.forRoot({ logger: false })],
+  imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController, ProbesController],
   providers: [ReadinessChecks],
   exports: [ReadinessChecks],
 })
-export class HealthModule {}
+export class GatehouseHealthModule {}

@@ -1,5 +1,4 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { KeySource } from '../keys/key-source.js';
 import { Public } from '../auth/public.decorator.js';
@@ -9,7 +8,6 @@ import { ReadinessChecks } from './readiness-checks.js';
  * Kubernetes-style probes next to the contract's GET /health: live says the process
  * answers (restart it if not), ready says it should receive traffic.
  */
-@ApiTags('health')
 @Public()
 @Controller('health')
 export class ProbesController {
@@ -21,14 +19,12 @@ export class ProbesController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: 200 while the process serves requests' })
   @HealthCheck()
   live() {
     return this.health.check([]);
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: 200 when every registered check is up, 503 otherwise (and during shutdown)' })
   @HealthCheck()
   ready() {
     const shutdown = () => {

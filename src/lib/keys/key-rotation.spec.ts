@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { SecureJwtStrategy } from '../verify/secure-jwt-verifier.js';
+import { SecureJwtVerifier } from '../verify/secure-jwt-verifier.js';
 import { StaticKeySource } from './static-key-source.js';
 import { parseEnvironment, type SecureAuthConfig } from '../options/env.schema.js';
 import { loadPublicKeys, unescapePem } from './key-material.js';
@@ -11,10 +11,10 @@ const rsa = () => {
 };
 
 /** The strategy exactly as secure mode builds it from AUTH_JWT_KEY. */
-function strategyFor(env: Record<string, string>): SecureJwtStrategy {
+function strategyFor(env: Record<string, string>): SecureJwtVerifier {
   const auth = parseEnvironment(env).auth as SecureAuthConfig;
   if (auth.keySource.kind !== 'static') throw new Error('expected static keys');
-  return new SecureJwtStrategy(auth, new StaticKeySource(auth.keySource.keys));
+  return new SecureJwtVerifier(auth, new StaticKeySource(auth.keySource.keys));
 }
 
 describe('several PEM blocks in AUTH_JWT_KEY (key rotation)', () => {

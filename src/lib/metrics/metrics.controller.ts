@@ -1,5 +1,4 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../auth/public.decorator.js';
 import { GatehouseMetrics } from '../observability/gatehouse-metrics.js';
 
@@ -7,7 +6,6 @@ import { GatehouseMetrics } from '../observability/gatehouse-metrics.js';
  * Prometheus scrapes this without a token: scrapers rarely hold JWTs, and the numbers
  * reveal no token or user id. Restrict it at the network (or METRICS_ENABLED=false).
  */
-@ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: GatehouseMetrics) {}

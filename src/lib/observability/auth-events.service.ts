@@ -1,5 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { gatehouseConfig, type GatehouseConfiguration } from '../../server/config/gatehouse.config.js';
+import { Injectable, Logger } from '@nestjs/common';
 import type { AuthFailure } from '../core/auth-failure.js';
 import { GatehouseMetrics, type Transport } from './gatehouse-metrics.js';
 
@@ -22,25 +21,26 @@ export class AuthEventsService {
   private readonly logger = new Logger('Auth');
 
   // The success path runs on every request: its counters are looked up once, and its
-  // debug line is built only when debug logging is on.
+  // debug line is built only when the app's logger has debug on.
   private readonly acceptedTotal: Record<Transport, { inc(): void }>;
-  private readonly debugEnabled: boolean;
 
-  constructor(
-    private readonly metrics: GatehouseMetrics,
-    @Inject(gatehouseConfig.KEY) config: GatehouseConfiguration,
-  ) {
+  constructor(private readonly metrics: GatehouseMetrics) {
     this.acceptedTotal = {
       http: metrics.authTotal.labels('http', 'accepted', 'none'),
       ws: metrics.authTotal.labels('ws', 'accepted', 'none'),
     };
-    this.debugEnabled = config.ops.logLevel === 'debug' || config.ops.logLevel === 'trace';
   }
 
-  accepted(transport: Transport, details: AuthEventDetails = {}): void {
+  accepted(transport: Transport, address: string, sub: string): void {
     this.acceptedTotal[transport].inc();
     // Debug: the success path is every request; info would double the request log.
-    if (this.debugEnabled) this.logger.debug({ msg: 'authentication accepted', event: 'auth_accepted', transport, ...details });
+    if (Logger.isLevelEnabled('debug')) {
+      this.logger.debug({ msg: 'authentication accepted', event: 'auth_accepted', transport, address, sub });
+    }
+  }
+
+  trackedAddresses(count: number): void {
+    this.metrics.limitedAddresses.set(count);
   }
 
   rejected(transport: Transport, failure: AuthFailure, details: AuthEventDetails = {}): void {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { ALGORITHMS } from '../core/algorithms.js';
-import { SecureJwtStrategy } from '../verify/secure-jwt-verifier.js';
+import { SecureJwtVerifier } from '../verify/secure-jwt-verifier.js';
 import { StaticKeySource } from '../keys/static-key-source.js';
-import { InsecureJwtStrategy } from '../verify/insecure-jwt-verifier.js';
+import { InsecureJwtVerifier } from '../verify/insecure-jwt-verifier.js';
 import { ConfigurationError, parseEnvironment, type Environment, type SecureAuthConfig } from './env.schema.js';
 import { generateEc, generateRsa, unsignedToken } from '../../../test/support/tokens.js';
 
@@ -23,9 +23,9 @@ function errorsOf(env: Environment): string[] {
 }
 
 /** The secure strategy as AuthModule builds it for static keys. */
-function strategyOf(auth: SecureAuthConfig): SecureJwtStrategy {
+function strategyOf(auth: SecureAuthConfig): SecureJwtVerifier {
   if (auth.keySource.kind !== 'static') throw new Error('expected static keys');
-  return new SecureJwtStrategy(auth, new StaticKeySource(auth.keySource.keys));
+  return new SecureJwtVerifier(auth, new StaticKeySource(auth.keySource.keys));
 }
 const staticKeys = (auth: SecureAuthConfig) => (auth.keySource.kind === 'static' ? auth.keySource.keys : []);
 
@@ -251,7 +251,7 @@ describe('configuration to verification, as a user sets it up', () => {
   });
   it('insecure mode: an unsigned token with the configured namespace', async () => {
     const config = parseEnvironment({ AUTH_MODE: 'insecure', AUTH_JWT_NAMESPACE: 'https://electric-sql.com/jwt/claims', AUTH_JWT_CLOCK_TOLERANCE: '0' });
-    const verifier = new InsecureJwtStrategy(config.auth as never);
+    const verifier = new InsecureJwtVerifier(config.auth as never);
     await expect(verifier.verify(unsignedToken({ 'https://electric-sql.com/jwt/claims': { sub: 'bob' } }))).resolves.toMatchObject({ sub: 'bob', authMode: 'insecure', expiresAt: null });
     await expect(verifier.verify(unsignedToken({ sub: 'bob', exp: now() - 1 }))).resolves.toMatchObject({ reason: 'token_expired' });
   });

@@ -1,14 +1,14 @@
-import type { InsecureAuthConfig } from '../options/env.schema.js';
+import type { InsecureAuthConfig } from '../options/settings.js';
 import { validateTokenWithPayload, type ValidationPolicy } from '../core/validate-token.js';
-import { policyFor } from '../core/validation-policy.js';
+import { policyFor } from './validation-policy.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
-import { JwtStrategy, type CheckResult } from './jwt-verifier.js';
+import { JwtVerifier, type CheckResult } from './jwt-verifier.js';
 
 /**
  * AUTH_MODE=insecure, for development and tests: unsigned (`alg: none`) tokens and
  * tokens signed with any key are accepted alike; only shape, times and `sub` count.
  */
-export class InsecureJwtStrategy extends JwtStrategy {
+export class InsecureJwtVerifier extends JwtVerifier {
   readonly mode = 'insecure' as const;
   protected readonly cache: VerifiedTokenCache;
   private readonly policy: ValidationPolicy;

@@ -3,8 +3,8 @@ import { AuthFailure } from '../core/auth-failure.js';
 import { KeySource, type KeySourceStatus } from '../keys/key-source.js';
 import { parseNamespace } from '../core/namespace.js';
 import type { ValidationResult } from '../core/validate-token.js';
-import { InsecureJwtStrategy } from './insecure-jwt-verifier.js';
-import { SecureJwtStrategy } from './secure-jwt-verifier.js';
+import { InsecureJwtVerifier } from './insecure-jwt-verifier.js';
+import { SecureJwtVerifier } from './secure-jwt-verifier.js';
 import { segment, unsignedToken } from '../../../test/support/tokens.js';
 
 // The strategies with their cache of verified tokens: whatever the cache holds, every
@@ -52,7 +52,7 @@ describe('strategies with the verified-token cache', () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  const insecure = () => new InsecureJwtStrategy({ mode: 'insecure', ...common });
+  const insecure = () => new InsecureJwtVerifier({ mode: 'insecure', ...common });
 
   it('answers a repeated token with the same session', async () => {
     const strategy = insecure();
@@ -83,7 +83,7 @@ describe('strategies with the verified-token cache', () => {
   it('re-checks every time a token it refused for its signature', async () => {
     const secret = 'a-secret-that-is-at-least-32-bytes-long!!';
     const keys = new SwappableKeys([createSecretKey(Buffer.from('another-secret-of-at-least-32-bytes!!'))]);
-    const strategy = new SecureJwtStrategy(
+    const strategy = new SecureJwtVerifier(
       { mode: 'secure', ...common, algorithms: ['HS256'], keySource: { kind: 'static', keys: [] }, issuer: undefined, audience: undefined },
       keys,
     );
@@ -96,7 +96,7 @@ describe('strategies with the verified-token cache', () => {
   it('drops what it verified when the keys change: a removed key stops working at once', async () => {
     const secret = 'a-secret-that-is-at-least-32-bytes-long!!';
     const keys = new SwappableKeys([createSecretKey(Buffer.from(secret))]);
-    const strategy = new SecureJwtStrategy(
+    const strategy = new SecureJwtVerifier(
       { mode: 'secure', ...common, algorithms: ['HS256'], keySource: { kind: 'static', keys: [] }, issuer: undefined, audience: undefined },
       keys,
     );

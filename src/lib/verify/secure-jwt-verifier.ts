@@ -1,17 +1,17 @@
-import type { SecureAuthConfig } from '../options/env.schema.js';
+import type { SecureAuthConfig } from '../options/settings.js';
 import { AuthFailure } from '../core/auth-failure.js';
 import type { KeySource } from '../keys/key-source.js';
 import { nowInSeconds, validateTokenWithPayload, type ValidationPolicy } from '../core/validate-token.js';
-import { policyFor } from '../core/validation-policy.js';
+import { policyFor } from './validation-policy.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
-import { JwtStrategy, type CheckResult } from './jwt-verifier.js';
+import { JwtVerifier, type CheckResult } from './jwt-verifier.js';
 
 /**
  * AUTH_MODE=secure, the default: the signature is verified with the configured
  * algorithm(s) and the key source's keys, iat and exp are required, iss/aud checked
  * when set.
  */
-export class SecureJwtStrategy extends JwtStrategy {
+export class SecureJwtVerifier extends JwtVerifier {
   readonly mode = 'secure' as const;
   protected readonly cache: VerifiedTokenCache;
   private readonly policy: ValidationPolicy;

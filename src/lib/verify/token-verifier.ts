@@ -1,13 +1,16 @@
-import type { ValidationResult } from '../core/validate-token.js';
+import type { AuthFailure } from '../core/auth-failure.js';
+import type { Session } from '../core/session.js';
+
+export type VerifyResult = Session | AuthFailure;
 
 /**
- * What REST and WebSocket both ask of the active auth mode: the passport strategy
- * chosen at startup is provided under this token, so a gateway reuses exactly the
- * checks a guarded route runs.
+ * Decides what one bearer token is worth: a session, or an AuthFailure with a reason
+ * code of docs/protocol.md §7. The built-in JWT verifiers implement it, and a host app
+ * can plug in its own (`verifier` option). It is also the injection token.
+ *
+ * Answer synchronously when you can (a lookup in memory): every REST request and
+ * WebSocket upgrade waits on it, and a promise costs a few microseconds each time.
  */
 export abstract class TokenVerifier {
-  abstract readonly mode: 'secure' | 'insecure';
-  abstract verify(token: string): Promise<ValidationResult>;
-  /** verify(), but answering synchronously whenever no key has to be fetched first (nearly always). */
-  abstract verifyNow(token: string): ValidationResult | Promise<ValidationResult>;
+  abstract verify(token: string): VerifyResult | Promise<VerifyResult>;
 }

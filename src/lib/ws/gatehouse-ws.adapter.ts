@@ -4,28 +4,17 @@ import { Logger, type INestApplicationContext, type WsMessageHandler } from '@ne
 import { AbstractWsAdapter } from '@nestjs/websockets';
 import { isObservable } from 'rxjs';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { Outcome } from '../auth/authenticator.js';
+import { Authenticator } from '../auth/authenticator.js';
+import { SHUTTING_DOWN, httpRefusal } from '../auth/refusal-replies.js';
+import { SOCKET_SESSION } from '../auth/session-holder.js';
 import { AuthFailure } from '../core/auth-failure.js';
 import { bearerToken } from '../core/bearer-token.js';
-import type { Session } from '../core/session.js';
-import type { ValidationResult } from '../core/validate-token.js';
-import { SOCKET_SESSION } from '../auth/session-holder.js';
-import { gatehouseConfig, type GatehouseConfiguration } from '../../server/config/gatehouse.config.js';
-import { rejectUnauthorized, rejectUpgrade } from './upgrade-response.js';
-import { DeadlineQueue } from './deadline-queue.js';
-import { CONNECTION, Connection, NO_HANDLERS, type GatehouseSocket } from './ws-connection.js';
-import { parseFrame, refuse, type Frame } from './ws-frames.js';
-import {
-  AUTH_REQUIRED,
-  BAD_MESSAGE,
-  SERVER_SHUTDOWN_CODE,
-  SERVER_SHUTDOWN_REASON,
-  WS_PATH,
-  authTimeout,
-} from './ws-protocol.js';
-import { WsSessionService } from './ws-sessions.service.js';
-import { AuthAttempts } from '../auth/authenticator.js';
-import { clientAddressOf } from '../limits/client-address.js';
-import { refuseUpgrade } from './upgrade-refusal.js';
+import { rejectUpgrade } from './upgrade-response.js';
+import { CONNECTION, NO_HANDLERS, type GatehouseSocket } from './ws-connection.js';
+import { sendFrame, type Frame } from './ws-frames.js';
+import { SERVER_SHUTDOWN_CODE, SERVER_SHUTDOWN_REASON } from './ws-protocol.js';
+import { WsSessions } from './ws-sessions.service.js';
 
 /** How long shutdown waits for clients to answer the 1001 close before dropping them. */
 const SHUTDOWN_GRACE_MS = 3000;
@@ -42,21 +31,20 @@ interface GatewayOptions {
 }
 
 /**
- * Raw WebSocket (`ws`) on the HTTP server's port, at /ws, for every gateway.
+ * Raw WebSocket (`ws`) on the HTTP server's port, at the `ws.path` option (`/ws`), for
+ * every gateway: `app.useWebSocketAdapter(new GatehouseWsAdapter(app))`.
  *
- * It owns the upgrade, so that an `Authorization: Bearer` header is checked before
- * the socket opens (guards only run on messages), and it runs the contract's
- * protocol: first-frame `auth`, refusals, keepalive, shutdown. Frames are parsed once
- * and dispatched to the gateways' handlers by event name, without the per-socket
- * rxjs streams of Nest's WsAdapter.
+ * The transport only: it owns the upgrade (guards only run on messages, so an
+ * `Authorization: Bearer` header is checked here, before the socket opens), keepalive,
+ * shutdown, and dispatch of frames to the gateways' handlers by event name, without
+ * the per-socket rxjs streams of Nest's WsAdapter. What a frame means to the protocol
+ * (auth, refresh, timers, limits) is WsSessions' business.
  */
 export class GatehouseWsAdapter extends AbstractWsAdapter {
   private readonly logger = new Logger('WebSocket');
-  private readonly sessions: WsSessionService;
-  private readonly settings: GatehouseConfiguration['ws'];
-  private readonly attempts: AuthAttempts;
+  private readonly sessions: WsSessions;
   private readonly addressOf: (request: IncomingMessage) => string;
-  private readonly timeoutFailure: AuthFailure;
+  private readonly path: string;
   private server: WebSocketServer | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
@@ -66,25 +54,23 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
   constructor(app: INestApplicationContext) {
     super(app);
     this.http = this.httpServer as UpgradeSource;
-    this.sessions = app.get(WsSessionService, { strict: false });
-    this.attempts = this.sessions.attempts;
-    const config = app.get<GatehouseConfiguration>(gatehouseConfig.KEY, { strict: false });
-    this.settings = config.ws;
-    this.addressOf = clientAddressOf(config.http.trustProxy);
-    this.timeoutFailure = authTimeout(this.settings.authTimeoutMs);
+    this.sessions = app.get(WsSessions, { strict: false });
+    this.addressOf = app.get(Authenticator, { strict: false }).addressOf;
+    this.path = normalizePath(this.sessions.settings.path);
   }
 
-  /** Every gateway gets the one server at /ws (Nest calls this once per gateway options). */
+  /** Every gateway gets the one server (Nest calls this once per gateway options). */
   create(port: number, options: GatewayOptions = {}): WebSocketServer {
+    if (!this.sessions.served) throw new Error('GatehouseWsAdapter is installed but GatehouseModule has ws: false');
     if (port !== 0) throw new Error(`Gatehouse serves WebSockets on the HTTP port: leave the gateway's port unset (got ${port})`);
-    if (options.path !== undefined && normalizePath(options.path) !== WS_PATH) {
-      throw new Error(`Gatehouse serves WebSockets at ${WS_PATH}: a gateway cannot listen at ${options.path}`);
+    if (options.path !== undefined && normalizePath(options.path) !== this.path) {
+      throw new Error(`Gatehouse serves WebSockets at ${this.path} (the ws.path option): a gateway cannot listen at ${options.path}`);
     }
     if (this.server) return this.server;
-    const server = new WebSocketServer({ noServer: true, maxPayload: this.settings.maxPayloadBytes });
+    const server = new WebSocketServer({ noServer: true, maxPayload: this.sessions.settings.maxPayloadBytes });
     server.on('error', (error) => this.logger.error(error));
     this.http.on('upgrade', this.onUpgrade);
-    this.pingTimer = setInterval(this.pingAll, this.settings.pingIntervalMs);
+    this.pingTimer = setInterval(this.pingAll, this.sessions.settings.pingIntervalMs);
     this.pingTimer.unref();
     this.server = server;
     return server;
@@ -152,66 +138,47 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
     // handler once it takes the socket over.
     socket.on('error', ignoreError);
     try {
-      if (normalizePath(request.url?.split('?')[0] ?? '') !== WS_PATH) {
-        return rejectUpgrade(socket, 404, { statusCode: 404, error: 'Not Found', message: `WebSockets are served at ${WS_PATH}` });
+      if (normalizePath(request.url?.split('?')[0] ?? '') !== this.path) {
+        return rejectUpgrade(socket, {
+          status: 404,
+          headers: {},
+          body: { statusCode: 404, error: 'Not Found', message: `WebSockets are served at ${this.path}` },
+        });
       }
-      if (this.shuttingDown) return this.rejectShuttingDown(socket);
+      if (this.shuttingDown) return rejectUpgrade(socket, SHUTTING_DOWN);
       const address = this.addressOf(request);
-      // An address over the failed-authentication limit is refused like REST: 429.
-      const retryAfter = this.attempts.refusal('ws', address);
-      if (retryAfter > 0) return refuseUpgrade(socket, retryAfter);
       const token = bearerToken(request.headers.authorization);
       if (token === undefined) return this.accept(request, socket, head, undefined, address);
-      const decide = (result: ValidationResult): void => {
-        if (result instanceof AuthFailure) {
-          this.attempts.failed('ws', address, result);
-          return rejectUnauthorized(socket, result);
-        }
-        this.attempts.succeeded('ws', address, result.sub);
-        this.accept(request, socket, head, result, address);
+      const decide = (outcome: Outcome): void => {
+        if (outcome instanceof AuthFailure) return rejectUpgrade(socket, httpRefusal(outcome));
+        this.accept(request, socket, head, outcome, address);
       };
       // Synchronous unless keys must be fetched first: the upgrade completes in this turn.
-      const result = this.sessions.verifyNow(token);
-      if (result instanceof Promise) result.then(decide, (error: unknown) => this.failUpgrade(socket, error));
-      else decide(result);
+      const outcome = this.sessions.admitUpgrade(token, address);
+      if (outcome instanceof Promise) outcome.then(decide, (error: unknown) => this.failUpgrade(socket, error));
+      else decide(outcome);
     } catch (error) {
       this.failUpgrade(socket, error);
     }
   };
 
-  private accept(request: IncomingMessage, socket: Duplex, head: Buffer, session: Session | undefined, address: string): void {
+  private accept(request: IncomingMessage, socket: Duplex, head: Buffer, session: Outcome | undefined, address: string): void {
     const server = this.server;
-    if (this.shuttingDown || !server) return this.rejectShuttingDown(socket);
+    if (this.shuttingDown || !server) return rejectUpgrade(socket, SHUTTING_DOWN);
     try {
       server.handleUpgrade(request, socket, head, (ws: GatehouseSocket) => {
         socket.off('error', ignoreError);
-        this.setUp(ws, session, address);
+        ws.on('message', this.messageListener);
+        ws.on('pong', markAlive);
+        ws.on('error', ignoreError); // ws closes the socket itself (1009, 1007, resets)
+        ws.on('close', this.closeListener); // emitted once; on() spares once()'s wrapper per socket
+        this.sessions.opened(ws, session instanceof AuthFailure ? undefined : session, address);
         server.emit('connection', ws, request);
       });
     } catch (error) {
       this.failUpgrade(socket, error);
     }
   }
-
-  /** Listeners and state of a new socket; with a header session it is authenticated at once. */
-  private setUp(ws: GatehouseSocket, session: Session | undefined, address: string): void {
-    const connection = new Connection();
-    connection.address = address;
-    ws[CONNECTION] = connection;
-    this.sessions.events.socketOpened();
-    ws.on('message', this.messageListener);
-    ws.on('pong', markAlive);
-    ws.on('error', ignoreError); // ws closes the socket itself (1009, 1007, resets)
-    ws.on('close', this.closeListener); // emitted once; on() spares once()'s wrapper per socket
-    if (session) {
-      this.sessions.start(ws, session); // first frame: the `session` event
-    } else {
-      connection.authTimer = this.authDeadlines.add(Date.now() + this.settings.authTimeoutMs, ws);
-    }
-  }
-
-  /** Sockets still waiting for their auth frame, by the time they run out: one timer for all. */
-  private readonly authDeadlines = new DeadlineQueue<GatehouseSocket>((ws) => refuse(ws, this.timeoutFailure));
 
   private readonly pingAll = (): void => {
     for (const ws of (this.server?.clients ?? []) as Set<GatehouseSocket>) {
@@ -232,50 +199,27 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
 
   private readonly closeListener = ((adapter: GatehouseWsAdapter) =>
     function (this: GatehouseSocket): void {
-      adapter.sessions.events.socketClosed(this[SOCKET_SESSION] !== undefined);
+      adapter.sessions.closed(this);
       forgetSocket(this);
     })(this);
 
   private readonly messageListener = ((adapter: GatehouseWsAdapter) =>
     function (this: GatehouseSocket, data: RawData, isBinary: boolean): void {
-      adapter.onMessage(this, data, isBinary);
+      try {
+        adapter.sessions.receive(this, data, isBinary, (frame) => adapter.dispatch(this, frame));
+      } catch (error) {
+        adapter.logger.error(error);
+      }
     })(this);
 
-  private onMessage(ws: GatehouseSocket, data: RawData, isBinary: boolean): void {
-    const connection = ws[CONNECTION]!;
-    if (connection.closing) return;
-    // Frames that follow an auth frame wait for its outcome, in order.
-    if (connection.pending) return this.enqueue(connection, () => this.process(ws, connection, data, isBinary));
-    try {
-      const authenticating = this.process(ws, connection, data, isBinary);
-      if (authenticating) this.enqueue(connection, () => authenticating);
-    } catch (error) {
-      this.logger.error(error);
+  /** Unknown events after auth are ignored: no handler matches. */
+  private dispatch(ws: GatehouseSocket, frame: Frame): void {
+    for (const handler of ws[CONNECTION]?.handlers ?? NO_HANDLERS) {
+      if (handler.message === frame.event) this.run(ws, handler, frame);
     }
   }
 
-  private enqueue(connection: Connection, task: () => Promise<void> | void): void {
-    const run = (connection.pending ?? Promise.resolve()).then(task).catch((error: unknown) => this.logger.error(error));
-    connection.pending = run;
-    void run.finally(() => {
-      if (connection.pending === run) connection.pending = undefined;
-    });
-  }
-
-  /** One frame; returns a promise only for `auth`, which later frames must wait for. */
-  private process(ws: GatehouseSocket, connection: Connection, data: RawData, isBinary: boolean): Promise<void> | void {
-    if (connection.closing) return;
-    const frame = parseFrame(data, isBinary);
-    if (frame === undefined) return refuse(ws, BAD_MESSAGE);
-    if (frame.event === 'auth') return this.sessions.authenticate(ws, frame.data);
-    if (ws[SOCKET_SESSION] === undefined) return refuse(ws, AUTH_REQUIRED);
-    // Unknown events after auth are ignored (no handler matches).
-    for (const handler of connection.handlers) {
-      if (handler.message === frame.event) this.dispatch(ws, handler, frame);
-    }
-  }
-
-  private dispatch(ws: GatehouseSocket, handler: WsMessageHandler, frame: Frame): void {
+  private run(ws: GatehouseSocket, handler: WsMessageHandler, frame: Frame): void {
     // Nest's wrapped handler runs guards, pipes, interceptors and exception filters;
     // whatever it returns (value, promise, observable) is sent back as one frame per value.
     Promise.resolve()
@@ -290,18 +234,14 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
       .catch((error: unknown) => this.logger.error(error));
   }
 
-  private rejectShuttingDown(socket: Duplex): void {
-    rejectUpgrade(socket, 503, { statusCode: 503, error: 'Service Unavailable', message: 'Server is shutting down' });
-  }
-
   private failUpgrade(socket: Duplex, error: unknown): void {
     this.logger.error(error);
     socket.destroy();
   }
 }
 
-function reply(ws: WebSocket, value: unknown): void {
-  if (value !== undefined && value !== null && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(value));
+function reply(ws: GatehouseSocket, value: unknown): void {
+  if (value !== undefined && value !== null) sendFrame(ws, JSON.stringify(value));
 }
 
 function normalizePath(path: string): string {

@@ -29,6 +29,10 @@ export class Connection {
   closing = false;
   /** An auth frame is being verified: frames after it wait, so they see its outcome. */
   pending: Promise<void> | undefined;
+  /** Frames waiting behind `pending` (at most maxPendingFrames). */
+  pendingFrames = 0;
+  /** Past this many bytes waiting to be sent, the socket is closed: slow_consumer. */
+  maxBufferedBytes = Number.POSITIVE_INFINITY;
   /** Message handlers of every gateway, as Nest binds them to this socket (Nest's own array when one gateway). */
   handlers: readonly WsMessageHandler[] = NO_HANDLERS;
 

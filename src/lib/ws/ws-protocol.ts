@@ -1,10 +1,7 @@
 import { AuthFailure, type Reason } from '../core/auth-failure.js';
-import { RATE_LIMITED_MESSAGE } from '../auth/rate-limited.js';
 
-// The fixed parts of contract section 5: where the gateway listens, the close code of
-// each refusal, and the WebSocket-only failures (contract section 7).
-
-export const WS_PATH = '/ws';
+// The fixed parts of docs/protocol.md §5 and §10: the close code of each refusal and
+// the WebSocket-only failures.
 
 /** 1001: the server is going away (SIGTERM/SIGINT); the client should reconnect later. */
 export const SERVER_SHUTDOWN_CODE = 1001;
@@ -15,11 +12,12 @@ const CLOSE_CODES: Partial<Record<Reason, number>> = {
   sub_mismatch: 4403,
   auth_timeout: 4408,
   bad_message: 1007,
-  // Not in the contract's table: the address is over AUTH_FAIL_LIMIT (HTTP's 429).
   rate_limited: 4429,
+  too_many_connections: 4429,
+  slow_consumer: 1008,
 };
 
-/** 4401 for every other token failure of section 3 and for auth_required. */
+/** 4401 for every other token failure of §3, auth_required and token_revoked. */
 export function closeCodeFor(reason: Reason): number {
   return CLOSE_CODES[reason] ?? 4401;
 }
@@ -34,15 +32,16 @@ export const BAD_MESSAGE = new AuthFailure(
   'Frames must be JSON text of the shape {"event": "<name>", "data": <any>}',
 );
 
-export const SUB_MISMATCH = new AuthFailure(
-  'sub_mismatch',
-  "The new token's 'sub' differs from the session's: reconnect to change users",
+/** Too many frames sent while an auth frame was being checked: closed with 1008. */
+export const TOO_MANY_PENDING = new AuthFailure('bad_message', 'Too many frames sent before authentication completed');
+
+export const TOO_MANY_CONNECTIONS = new AuthFailure(
+  'too_many_connections',
+  'Too many open connections for this user',
 );
+
+export const SLOW_CONSUMER = new AuthFailure('slow_consumer', 'Too much data waiting to be sent: read faster');
 
 export function authTimeout(ms: number): AuthFailure {
   return new AuthFailure('auth_timeout', `No valid auth frame within ${ms} ms`);
-}
-
-export function rateLimitedFailure(retryAfterSeconds: number): AuthFailure {
-  return new AuthFailure('rate_limited', `${RATE_LIMITED_MESSAGE} (in ${retryAfterSeconds} s)`);
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import type { GatehouseConfig } from '../../lib/options/env.schema.js';
+import type { LogLevel } from '@nestjs/common';
+import type { ServerSettings } from '../config/server-settings.js';
 
 /**
  * Where secrets could appear in a log record. Tokens travel in the Authorization
@@ -33,22 +34,26 @@ export function redactUrl(url: string): string {
 export type LogFormat = 'json' | 'pretty';
 
 /** LOG_FORMAT=auto: pretty for a developer at a terminal, JSON everywhere else. */
-export function resolveLogFormat(config: GatehouseConfig, isTty = process.stdout.isTTY === true): LogFormat {
-  const { logFormat } = config.ops;
-  if (logFormat !== 'auto') return logFormat;
-  return config.server.nodeEnv !== 'production' && isTty ? 'pretty' : 'json';
+export function resolveLogFormat(server: Pick<ServerSettings, 'logFormat' | 'production'>, isTty = process.stdout.isTTY === true): LogFormat {
+  if (server.logFormat !== 'auto') return server.logFormat;
+  return !server.production && isTty ? 'pretty' : 'json';
+}
+
+const NEST_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+const PINO_TO_NEST: Record<ServerSettings['logLevel'], number> = { silent: 0, fatal: 1, error: 2, warn: 3, info: 4, debug: 5, trace: 6 };
+
+/** The Nest log levels that pino writes at LOG_LEVEL (Nest's `log` is pino's `info`). */
+export function nestLogLevels(level: ServerSettings['logLevel']): LogLevel[] {
+  return NEST_LEVELS.slice(0, PINO_TO_NEST[level]);
 }
 
 /**
  * nestjs-pino's parameters: the app's one pino-http logger (request logs and every
  * Nest log), JSON lines on stdout unless `destination` says otherwise.
  */
-export async function loggerParams(
-  config: GatehouseConfig,
-  destination?: DestinationStream,
-): Promise<Params> {
+export async function loggerParams(server: ServerSettings, destination?: DestinationStream): Promise<Params> {
   const options = {
-    level: config.ops.logLevel,
+    level: server.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
     // Token failures are 4xx by design: a 401 is not a warning about the server.
     customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
@@ -70,13 +75,13 @@ export async function loggerParams(
     },
   };
   let stream = destination;
-  if (stream === undefined && resolveLogFormat(config) === 'pretty') stream = await prettyStream();
+  if (stream === undefined && resolveLogFormat(server) === 'pretty') stream = await prettyStream();
   return {
     pinoHttp: stream === undefined ? options : [options, stream],
     // nestjs-pino's default route pattern never matches under the Fastify adapter
     // here (no request log, no request context); '*' does. Without LOG_REQUESTS no
     // route gets the middleware: a child logger per request is most of its cost.
-    forRoutes: config.ops.logRequests ? ['*'] : [],
+    forRoutes: server.logRequests ? ['*'] : [],
   };
 }
 

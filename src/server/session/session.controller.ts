@@ -7,8 +7,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { CurrentSession } from '../../lib/auth/current-session.decorator.js';
-import type { Session } from '../../lib/core/session.js';
+import { CurrentSession, type Session } from '../../index.js';
 import { BEARER } from '../docs/api-docs.js';
 import {
   RATE_LIMITED_SCHEMA,

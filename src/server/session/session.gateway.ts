@@ -1,16 +1,12 @@
 import { UseGuards } from '@nestjs/common';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { CurrentSession } from '../../lib/auth/current-session.decorator.js';
-import type { Session } from '../../lib/core/session.js';
-import { WsSessionGuard } from '../../lib/ws/ws-session.guard.js';
-import { WS_PATH } from '../../lib/ws/ws-protocol.js';
+import { CurrentSession, WsSessionGuard, type Session } from '../../index.js';
 
 /**
- * Gatehouse's own guarded events. `auth` is not here: it is part of the connection
- * protocol (it must work before authentication) and GatehouseWsAdapter hands it to
- * WsSessionService directly.
+ * The server's guarded events. `auth` is not here: it is part of the connection
+ * protocol (it must work before authentication), handled by the adapter itself.
  */
-@WebSocketGateway({ path: WS_PATH })
+@WebSocketGateway()
 @UseGuards(WsSessionGuard)
 export class SessionGateway {
   @SubscribeMessage('whoami')

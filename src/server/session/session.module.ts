@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SessionController } from './session.controller.js';
+import { SessionGateway } from './session.gateway.js';
 
-@Module({ controllers: [SessionController] })
+/** The server's own routes: GET /api/session and the `whoami` event. */
+@Module({ controllers: [SessionController], providers: [SessionGateway] })
 export class SessionModule {}

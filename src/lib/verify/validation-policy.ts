@@ -1,14 +1,14 @@
 import type { KeyObject } from 'node:crypto';
-import type { AuthConfig } from '../options/env.schema.js';
-import { requiredClaims, type JsonObject } from './token-rules.js';
-import type { ValidationPolicy } from './validate-token.js';
+import type { JwtAuthConfig } from '../options/settings.js';
+import { requiredClaims, type JsonObject } from '../core/token-rules.js';
+import type { ValidationPolicy } from '../core/validate-token.js';
 
 /**
  * The validation policy for a configuration: what the strategies check with, and what
  * the token CLI checks its tokens against. `keysFor` is secure mode's key source.
  */
 export function policyFor(
-  auth: AuthConfig,
+  auth: JwtAuthConfig,
   keysFor: (header: JsonObject) => readonly KeyObject[] | undefined = () => [],
 ): ValidationPolicy {
   const common = {

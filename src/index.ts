@@ -1,0 +1,48 @@
+// The package's one public entry: everything a user of `gatehouse` imports comes from
+// here (docs/library.md). Nothing else in src/lib is supported as an import path.
+
+export { GatehouseModule } from './lib/gatehouse.module.js';
+export { GATEHOUSE_OPTIONS, GATEHOUSE_SETTINGS } from './lib/gatehouse.module-definition.js';
+export type {
+  CustomGatehouseOptions,
+  FailureLimitOptions,
+  GatehouseHostOptions,
+  GatehouseOptions,
+  InsecureGatehouseOptions,
+  SecureGatehouseOptions,
+  WsOptions,
+} from './lib/options/gatehouse-options.js';
+export type { GatehouseSettings, WsSettings, FailureLimitSettings } from './lib/options/settings.js';
+export { gatehouseOptionsFromEnv, GATEHOUSE_ENV_VARIABLES } from './lib/options/options-from-env.js';
+export { resolveOptions, isProduction } from './lib/options/resolve-options.js';
+export { ConfigurationError } from './lib/options/configuration-error.js';
+
+export { Public } from './lib/auth/public.decorator.js';
+export { CurrentSession } from './lib/auth/current-session.decorator.js';
+export { GatehouseGuard } from './lib/auth/gatehouse.guard.js';
+export { GATEHOUSE_STRATEGY } from './lib/auth/gatehouse.strategy.js';
+export { Authenticator, type Outcome } from './lib/auth/authenticator.js';
+export { GatehouseRefusal, httpRefusal, type HttpRefusal } from './lib/auth/refusal-replies.js';
+export type { Session } from './lib/core/session.js';
+export {
+  AuthFailure,
+  RateLimitedFailure,
+  TOKEN_REASONS,
+  WS_REASONS,
+  LIMIT_REASONS,
+  type Reason,
+  type TokenReason,
+  type WsReason,
+  type LimitReason,
+} from './lib/core/auth-failure.js';
+export type { Algorithm } from './lib/core/algorithms.js';
+export { TokenVerifier, type VerifyResult } from './lib/verify/token-verifier.js';
+
+export { GatehouseWsAdapter } from './lib/ws/gatehouse-ws.adapter.js';
+export { WsSessionGuard } from './lib/ws/ws-session.guard.js';
+
+export { GatehouseHealthModule } from './lib/health/health.module.js';
+export { ReadinessChecks } from './lib/health/readiness-checks.js';
+export { GatehouseMetricsModule, type GatehouseMetricsOptions } from './lib/metrics/gatehouse-metrics.module.js';
+export { GatehouseMetrics } from './lib/observability/gatehouse-metrics.js';
+export { GatehouseHttpModule } from './lib/http/gatehouse-http.module.js';

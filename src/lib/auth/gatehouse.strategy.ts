@@ -1,0 +1,28 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-custom';
+import type { Session } from '../core/session.js';
+import { Authenticator } from './authenticator.js';
+import { admit, type GuardedRequest } from './gatehouse.guard.js';
+
+/** The passport strategy name: `@UseGuards(AuthGuard('gatehouse'))`. */
+export const GATEHOUSE_STRATEGY = 'gatehouse';
+
+/**
+ * Gatehouse as a passport strategy, for apps that guard routes themselves
+ * (`globalGuard: false`). It asks the same Authenticator as the global guard, so the
+ * answers are the same 401/429. Passport's registry is global to the process: with
+ * two Gatehouse apps in one process, the last one started owns the name.
+ */
+@Injectable()
+export class GatehouseStrategy extends PassportStrategy(Strategy, GATEHOUSE_STRATEGY) {
+  constructor(@Inject(Authenticator) private readonly authenticator: Authenticator) {
+    super();
+  }
+
+  async validate(request: GuardedRequest): Promise<Session> {
+    const target: { user?: Session } = {};
+    admit(target, await this.authenticator.authenticateRequest(request));
+    return target.user!;
+  }
+}
