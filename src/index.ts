@@ -2,7 +2,8 @@
 // here (docs/library.md). Nothing else in src/lib is supported as an import path.
 
 export { GatehouseModule } from './lib/gatehouse.module.js';
-export { GATEHOUSE_OPTIONS, GATEHOUSE_SETTINGS } from './lib/gatehouse.module-definition.js';
+export { GATEHOUSE_OPTIONS } from './lib/gatehouse.module-definition.js';
+export { GATEHOUSE_SETTINGS } from './lib/options/settings.js';
 export type {
   CustomGatehouseOptions,
   FailureLimitOptions,
@@ -36,7 +37,7 @@ export {
   type LimitReason,
 } from './lib/core/auth-failure.js';
 export type { Algorithm } from './lib/core/algorithms.js';
-export { TokenVerifier, type VerifyResult } from './lib/verify/token-verifier.js';
+export { TokenVerifier, type VerifyResult } from './lib/core/token-verifier.js';
 
 export { GatehouseWsAdapter } from './lib/ws/gatehouse-ws.adapter.js';
 export { WsSessionGuard } from './lib/ws/ws-session.guard.js';

@@ -12,6 +12,3 @@ export const {
   .setClassMethodName('forRoot')
   .setExtras({}, (definition) => ({ ...definition, global: true }))
   .build();
-
-/** The checked options (GatehouseSettings): what every Gatehouse provider is built from. */
-export const GATEHOUSE_SETTINGS = Symbol('GATEHOUSE_SETTINGS');

@@ -3,13 +3,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuthFailure, MISSING_TOKEN, RateLimitedFailure, type Reason } from '../core/auth-failure.js';
 import { bearerToken } from '../core/bearer-token.js';
 import type { Session } from '../core/session.js';
-import { GATEHOUSE_SETTINGS } from '../gatehouse.module-definition.js';
 import { clientAddressOf } from '../limits/client-address.js';
 import { FailureLimiter } from '../limits/failure-limiter.js';
-import type { GatehouseSettings } from '../options/settings.js';
+import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 import { AuthEventsService } from '../observability/auth-events.service.js';
 import type { Transport } from '../observability/gatehouse-metrics.js';
-import { TokenVerifier, type VerifyResult } from '../verify/token-verifier.js';
+import { TokenVerifier, type VerifyResult } from '../core/token-verifier.js';
 
 export type Outcome = Session | AuthFailure;
 

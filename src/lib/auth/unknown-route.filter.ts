@@ -1,8 +1,7 @@
 import { Catch, Inject, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AuthFailure } from '../core/auth-failure.js';
-import { GATEHOUSE_SETTINGS } from '../gatehouse.module-definition.js';
-import type { GatehouseSettings } from '../options/settings.js';
+import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 import { Authenticator } from './authenticator.js';
 import type { GuardedRequest } from './gatehouse.guard.js';
 import { httpRefusal, sendHttpRefusal } from './refusal-replies.js';

@@ -1,8 +1,7 @@
 import { Controller, Get, HttpException, HttpStatus, Inject } from '@nestjs/common';
 import { KeySource } from '../keys/key-source.js';
 import { Public } from '../auth/public.decorator.js';
-import { GATEHOUSE_SETTINGS } from '../gatehouse.module-definition.js';
-import type { GatehouseSettings } from '../options/settings.js';
+import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 
 @Controller('health')
 export class HealthController {

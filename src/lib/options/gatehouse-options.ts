@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import type { Algorithm } from '../core/algorithms.js';
-import type { TokenVerifier } from '../verify/token-verifier.js';
+import type { TokenVerifier } from '../core/token-verifier.js';
 
 // GatehouseModule's options (docs/protocol.md §9): the variables of §2, §8 and §10 in
 // camelCase, with the mode as a discriminant. Everything but the mode has a default.

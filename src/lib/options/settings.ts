@@ -2,7 +2,10 @@ import type { Type } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import type { Algorithm } from '../core/algorithms.js';
 import type { NamespacePath } from '../core/namespace.js';
-import type { TokenVerifier } from '../verify/token-verifier.js';
+import type { TokenVerifier } from '../core/token-verifier.js';
+
+/** The injection token of the checked options: what every Gatehouse provider is built from. */
+export const GATEHOUSE_SETTINGS = Symbol('GATEHOUSE_SETTINGS');
 
 // GatehouseOptions after checking: every default filled in, keys parsed. What the
 // module's providers are built from; nothing below reads the environment.

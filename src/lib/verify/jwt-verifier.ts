@@ -1,6 +1,6 @@
 import { AuthFailure } from '../core/auth-failure.js';
 import { nowInSeconds, type ValidatedToken, type ValidationResult } from '../core/validate-token.js';
-import { TokenVerifier } from './token-verifier.js';
+import { TokenVerifier } from '../core/token-verifier.js';
 import type { VerifiedTokenCache } from './verified-token-cache.js';
 
 export type CheckResult = ValidatedToken | AuthFailure;

@@ -13,11 +13,13 @@ export function setUpApiDocs(app: NestFastifyApplication): void {
     .setTitle('Gatehouse')
     .setDescription(
       'JWT authentication for REST and WebSocket. Every route needs `Authorization: Bearer <token>` unless it says otherwise; ' +
-        'every failure is a 401 with a stable `reason`. The WebSocket protocol (ws://HOST:PORT/ws) is described in the README.',
+        'every failure is a 401 with a stable `reason`. The WebSocket protocol (ws://HOST:PORT/ws) is described in docs/protocol.md.',
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER)
     .build();
   const document = SwaggerModule.createDocument(app, config);
+  // Operational endpoints, not the API: scrapers need no description.
+  delete document.paths['/metrics'];
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}/json`, raw: ['json'] });
 }

@@ -1,5 +1,5 @@
-import type { AuthFailure } from '../core/auth-failure.js';
-import type { Session } from '../core/session.js';
+import type { AuthFailure } from './auth-failure.js';
+import type { Session } from './session.js';
 
 export type VerifyResult = Session | AuthFailure;
 
