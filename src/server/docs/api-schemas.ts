@@ -1,5 +1,5 @@
 import type { SchemaObject } from '@nestjs/swagger';
-import { LIMIT_REASONS, TOKEN_REASONS } from '../../index.js';
+import { TOKEN_REASONS } from '../../index.js';
 
 // OpenAPI schemas of the contract's JSON shapes (sections 3 and 4), written out here
 // because the shapes are interfaces, which leave no metadata for @nestjs/swagger.
