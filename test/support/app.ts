@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ENV_VARIABLES } from '../../src/lib/options/env.schema.js';
+import { ENV_VARIABLES } from '../../src/server/config/server-settings.js';
 import { createApp } from '../../src/server/create-app.js';
 
 export type TestEnv = Partial<Record<keyof typeof ENV_VARIABLES, string>>;
