@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { ALGORITHMS, isAlgorithm, isSymmetric, type Algorithm } from '../auth/algorithms.js';
 import { parseNamespace, type NamespacePath } from '../auth/namespace.js';
 import { loadPublicKeys, loadSecretKey, type KeyMaterial } from './key-material.js';
+import { isProduction } from './node-env.js';
 
 // The one schema of Gatehouse's configuration (contract section 2): every variable
 // with its default and meaning, and the parser that checks them all and reports every
@@ -16,7 +17,7 @@ export interface EnvVariable {
 export const ENV_VARIABLES = {
   PORT: { default: '3000', description: 'TCP port for REST and WebSocket alike' },
   HOST: { default: '0.0.0.0', description: 'address to listen on' },
-  NODE_ENV: { description: 'production makes insecure mode refuse to start' },
+  NODE_ENV: { description: 'production (or prod, any case) makes insecure mode refuse to start' },
   AUTH_MODE: { default: 'secure', description: 'secure (verify signatures) or insecure (development only)' },
   AUTH_JWT_NAMESPACE: {
     description: 'where the custom claims (sub among them) are: a JSON Pointer such as /app/claims, or one literal top-level key; unset: the payload itself',
@@ -213,9 +214,9 @@ export function parseEnvironment(env: Environment): GatehouseConfig {
       }
     }
     const allowInProduction = flag('AUTH_INSECURE_ALLOW_IN_PRODUCTION');
-    if (nodeEnv === 'production' && !allowInProduction) {
+    if (isProduction(nodeEnv) && !allowInProduction) {
       errors.push(
-        'AUTH_MODE=insecure refuses to start with NODE_ENV=production: it accepts unsigned tokens. Use AUTH_MODE=secure, or set AUTH_INSECURE_ALLOW_IN_PRODUCTION=true if you really mean it',
+        `AUTH_MODE=insecure refuses to start with NODE_ENV=${nodeEnv}: it accepts unsigned tokens. Use AUTH_MODE=secure, or set AUTH_INSECURE_ALLOW_IN_PRODUCTION=true if you really mean it`,
       );
     }
     warnings.push(

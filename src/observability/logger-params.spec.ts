@@ -38,6 +38,7 @@ describe('LOG_FORMAT', () => {
     expect(resolveLogFormat(config({}), true)).toBe('pretty');
     expect(resolveLogFormat(config({}), false)).toBe('json');
     expect(resolveLogFormat(config({ NODE_ENV: 'production' }), true)).toBe('json');
+    expect(resolveLogFormat(config({ NODE_ENV: ' Prod ' }), true)).toBe('json');
   });
 
   it('an explicit format wins', () => {

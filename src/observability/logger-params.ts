@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { GatehouseConfig } from '../config/env.schema.js';
+import { isProduction } from '../config/node-env.js';
 
 /**
  * Where secrets could appear in a log record. Tokens travel in the Authorization
@@ -36,7 +37,7 @@ export type LogFormat = 'json' | 'pretty';
 export function resolveLogFormat(config: GatehouseConfig, isTty = process.stdout.isTTY === true): LogFormat {
   const { logFormat } = config.ops;
   if (logFormat !== 'auto') return logFormat;
-  return config.server.nodeEnv !== 'production' && isTty ? 'pretty' : 'json';
+  return !isProduction(config.server.nodeEnv) && isTty ? 'pretty' : 'json';
 }
 
 /**
