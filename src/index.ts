@@ -52,4 +52,5 @@ export { GatehouseHealthModule } from './lib/health/health.module.js';
 export { ReadinessChecks } from './lib/health/readiness-checks.js';
 export { GatehouseMetricsModule, type GatehouseMetricsOptions } from './lib/metrics/gatehouse-metrics.module.js';
 export { GatehouseMetrics } from './lib/observability/gatehouse-metrics.js';
+export { escapeLineBreaks, escapeUnicodeLineBreaks, redactUrl } from './lib/observability/log-safety.js';
 export { GatehouseHttpModule } from './lib/http/gatehouse-http.module.js';
