@@ -4,12 +4,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger, LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
-import { loadConfiguration } from './config/gatehouse.config.js';
+import { gatehouseConfig, loadConfiguration, type GatehouseConfiguration } from './config/gatehouse.config.js';
 import { readEnvironment } from './config/load-environment.js';
 import { setUpApiDocs } from './docs/api-docs.js';
 import { corsOptions } from './http/cors-options.js';
 import { securityHeaders } from './http/helmet-options.js';
 import { GatehouseMetrics } from './observability/gatehouse-metrics.js';
+import { installClientAddress, proxyTrust } from './limits/client-address.js';
 import { installHttpMetrics } from './observability/http-metrics.hook.js';
 import { loggerParams } from './observability/logger-params.js';
 import { MetricsModule } from './observability/metrics.module.js';
@@ -24,10 +25,14 @@ export interface CreateAppOptions {
 
 /**
  * What an application needs besides importing Gatehouse's modules, before `init()` or
- * `listen()`: the WebSocket adapter (authentication at upgrade, the `/ws` protocol).
- * Call it on apps you build yourself, e.g. with Test.createTestingModule in e2e tests.
+ * `listen()`: the WebSocket adapter (authentication at upgrade, the `/ws` protocol),
+ * and request.ip read from X-Forwarded-For as TRUST_PROXY says, exactly as the
+ * upgrade reads it. Call it on apps you build yourself, e.g. with
+ * Test.createTestingModule in e2e tests.
  */
 export function useGatehouse(app: NestFastifyApplication): NestFastifyApplication {
+  const config = app.get<GatehouseConfiguration>(gatehouseConfig.KEY, { strict: false });
+  installClientAddress(app.getHttpAdapter().getInstance(), config.http.trustProxy);
   app.useWebSocketAdapter(new GatehouseWsAdapter(app));
   return app;
 }
@@ -62,11 +67,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
       ...(config.ops.metricsEnabled ? [MetricsModule] : []),
     ],
   };
-  const { trustProxy } = config.http;
-  // A hop count, as a function: Fastify's types do not list the number form.
-  const adapter = new FastifyAdapter({
-    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
-  });
+  // Fastify's own trust decides X-Forwarded-Host and -Proto; request.ip is set by
+  // useGatehouse (installClientAddress) with the same trust.
+  const adapter = new FastifyAdapter({ trustProxy: proxyTrust(config.http.trustProxy) });
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
     logger: pino ? undefined : options.logger,
     bufferLogs: pino,

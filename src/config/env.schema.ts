@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import proxyAddr from '@fastify/proxy-addr';
 import type { KeyObject } from 'node:crypto';
 import { ALGORITHMS, isAlgorithm, isSymmetric, type Algorithm } from '../auth/algorithms.js';
 import { parseNamespace, type NamespacePath } from '../auth/namespace.js';
@@ -50,7 +52,7 @@ export const ENV_VARIABLES = {
   AUTH_FAIL_LIMIT: { default: '30', description: 'failed authentications allowed per client address per window before 429; 0 disables' },
   AUTH_FAIL_WINDOW_SECONDS: { default: '60', description: 'length of the failed-authentication window (1 to 86400)' },
   AUTH_FAIL_MAX_ADDRESSES: { default: '10000', description: 'most client addresses tracked by the failure limiter; the oldest are forgotten first' },
-  TRUST_PROXY: { default: 'false', description: 'false, true, a hop count, or comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed' },
+  TRUST_PROXY: { default: 'false', description: 'false, true (one proxy), a hop count, or comma-separated proxy addresses/CIDRs; the client address is read from X-Forwarded-For right to left, past trusted proxies only' },
   CORS_ORIGINS: { description: 'comma-separated origins (https://app.example.com) allowed by CORS, or * for any; unset: CORS off' },
 } as const satisfies Record<string, EnvVariable>;
 
@@ -130,7 +132,7 @@ export interface GatehouseConfig {
     readonly authFailMaxAddresses: number;
   };
   readonly http: {
-    /** Fastify's trustProxy: false, true, a hop count, or proxy addresses/CIDRs. */
+    /** false, true (= 1 hop), a hop count, or proxy addresses/CIDRs (see limits/client-address.ts). */
     readonly trustProxy: boolean | number | string[];
     /** Empty: CORS off. ['*']: any origin. */
     readonly corsOrigins: readonly string[];
@@ -386,16 +388,26 @@ export function isHttpUrl(value: string): boolean {
   }
 }
 
-/** TRUST_PROXY, in the forms Fastify's trustProxy understands. */
+/** TRUST_PROXY: false, true (one hop), a hop count, or proxy addresses/CIDRs. */
 function parseTrustProxy(value: string | undefined, errors: string[]): boolean | number | string[] {
   const text = value?.trim();
   if (text === undefined || /^false$/i.test(text)) return false;
   if (/^true$/i.test(text)) return true;
   if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 100) return Number(text);
   const entries = text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
-  // IPv4/IPv6 addresses or CIDRs; proxy-addr also knows loopback, linklocal, uniquelocal.
-  const address = /^(loopback|linklocal|uniquelocal|[0-9a-f:.]+(\/\d{1,3})?)$/i;
-  const bad = entries.filter((entry) => !address.test(entry) || !/[0-9a-z]/i.test(entry));
+  // IPv4/IPv6 addresses or CIDRs (written the usual way: not 1.2.3 or 0x7f.1, which
+  // proxy-addr would read as some other address); proxy-addr also knows loopback,
+  // linklocal, uniquelocal. Its parser checks the rest, so nothing throws at startup.
+  const bad = entries.filter((entry) => {
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry);
+    if (!named && isIP(entry.split('/')[0]) === 0) return true;
+    try {
+      proxyAddr.compile(entry);
+      return false;
+    } catch {
+      return true;
+    }
+  });
   if (entries.length === 0 || bad.length > 0) {
     errors.push(
       `TRUST_PROXY has invalid value: ${JSON.stringify(text)}. Must be true, false, a hop count from 1 to 100, or comma-separated IP addresses/CIDRs`,

@@ -75,7 +75,7 @@ describe('fetchJwks', () => {
     expect(await reason('/html')).toBe('fetch failed (answer is not JSON)');
     expect(await reason('/huge')).toBe('fetch failed (answer larger than 1 MiB)');
     expect(await reason('/redirect')).toBe('fetch failed (HTTP 302 redirect, not followed)');
-    const tls = await fetchJwks(base.replace('http:', 'https:')).catch((error: KeySetFetchError) => error);
+    const tls = (await fetchJwks(base.replace('http:', 'https:')).catch((error: unknown) => error)) as KeySetFetchError;
     expect(tls.message).toMatch(/^request failed: /); // OpenSSL's own text, for the log
     expect(tls.publicReason).toBe('fetch failed (TLS error)');
   });
