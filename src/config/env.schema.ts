@@ -51,7 +51,7 @@ export const ENV_VARIABLES = {
   API_DOCS_ENABLED: { default: 'true', description: 'serve the OpenAPI description at /api/docs (UI) and /api/docs/json' },
   AUTH_FAIL_LIMIT: { default: '30', description: 'failed authentications allowed per client address per window before 429; 0 disables' },
   AUTH_FAIL_WINDOW_SECONDS: { default: '60', description: 'length of the failed-authentication window (1 to 86400)' },
-  AUTH_FAIL_MAX_ADDRESSES: { default: '10000', description: 'most client addresses tracked by the failure limiter; the oldest are forgotten first' },
+  AUTH_FAIL_MAX_ADDRESSES: { default: '10000', description: 'most client addresses tracked by the failure limiter; when full, new addresses are not tracked and tracked ones are kept until their window ends' },
   TRUST_PROXY: { default: 'false', description: 'false, true (one proxy), a hop count, or comma-separated proxy addresses/CIDRs; the client address is read from X-Forwarded-For right to left, past trusted proxies only' },
   CORS_ORIGINS: { description: 'comma-separated origins (https://app.example.com) allowed by CORS, or * for any; unset: CORS off' },
 } as const satisfies Record<string, EnvVariable>;
