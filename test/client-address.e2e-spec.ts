@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import request from 'supertest';
 import { WebSocket } from 'ws';
 import { eventually } from './support/jwks-server.js';
-import { startServer, type Started } from './support/server-process.js';
+import { startServer, stopServer, type Started } from './support/server-process.js';
 
 // TRUST_PROXY: the client address is read from X-Forwarded-For walking from the
 // right, past trusted proxies only. What a client writes itself (the leftmost
@@ -34,9 +34,7 @@ async function start(trustProxy: string, env: Record<string, string> = {}): Prom
 }
 
 async function stop(server: Started | undefined): Promise<void> {
-  if (!server) return;
-  server.child.kill('SIGTERM');
-  await server.exited;
+  if (server) await stopServer(server);
 }
 
 /** A failing attempt with this X-Forwarded-For: 401 while the address may try, 429 once it is blocked. */

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { JwksServer, eventually, publicJwk } from './support/jwks-server.js';
-import { startServer, type Started } from './support/server-process.js';
+import { startServer, stopServer, type Started } from './support/server-process.js';
 import { generateEd25519 } from './support/tokens.js';
 
 // /health is public: it says ok or not and why in words, never the key set URL (the
@@ -40,10 +40,7 @@ describe('/health with a failing key set names no URL and no error internals', (
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
   });
   afterAll(async () => {
-    for (const server of servers) {
-      server.child.kill('SIGTERM');
-      await server.exited;
-    }
+    await Promise.all(servers.map((server) => stopServer(server)));
     await jwks.stop();
     plain.closeAllConnections();
     await new Promise((resolve) => plain.close(resolve));

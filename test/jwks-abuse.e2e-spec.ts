@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import request from 'supertest';
 import { startApp, type RunningApp } from './support/app.js';
 import { JwksServer, eventually, publicJwk, signToken, startWithKeySet } from './support/jwks-server.js';
-import { startServer, type Started } from './support/server-process.js';
+import { startServer, stopServer, type Started } from './support/server-process.js';
 import { generateEd25519, type TestKeyPair } from './support/tokens.js';
 
 // What an identity provider (or whoever answers at its address) can make Gatehouse
@@ -79,8 +79,7 @@ describe.runIf(existsSync('/proc/self/status'))('JWKS: a huge chunked body is cu
     server = await startServer({ AUTH_MODE: 'secure', AUTH_JWT_JWKS_URL: jwks.url, LOG_FORMAT: 'json' }, undefined, '/health/live');
   });
   afterAll(async () => {
-    server.child.kill('SIGTERM');
-    await server.exited;
+    await stopServer(server);
     await jwks.stop();
   });
 

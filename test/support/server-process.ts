@@ -100,3 +100,17 @@ export async function startServer(env: Record<string, string>, cwd = tempDir(), 
   child.kill('SIGKILL');
   throw new Error(`server did not become healthy:\n${output}`);
 }
+
+/**
+ * SIGTERM, then SIGKILL if it has not exited within `graceMs`: a test that failed
+ * half-way (a server stuck writing a huge log to a pipe) never leaves a process behind.
+ */
+export async function stopServer(server: Started, graceMs = 10_000): Promise<number | null> {
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), graceMs);
+  try {
+    return await server.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
