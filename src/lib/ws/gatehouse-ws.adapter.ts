@@ -7,12 +7,12 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Outcome } from '../auth/authenticator.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { SHUTTING_DOWN, httpRefusal } from '../auth/refusal-replies.js';
-import { SOCKET_SESSION } from '../auth/session-holder.js';
 import { AuthFailure } from '../core/auth-failure.js';
 import { bearerToken } from '../core/bearer-token.js';
 import { rejectUpgrade } from './upgrade-response.js';
-import { CONNECTION, NO_HANDLERS, type GatehouseSocket } from './ws-connection.js';
-import { sendFrame, type Frame } from './ws-frames.js';
+import { CONNECTION } from './connection.js';
+import { NO_HANDLERS, WsConnection, type GatehouseSocket } from './ws-connection.js';
+import { parseFrame, type Frame } from './ws-frames.js';
 import { SERVER_SHUTDOWN_CODE, SERVER_SHUTDOWN_REASON } from './ws-protocol.js';
 import { WsSessions } from './ws-sessions.service.js';
 
@@ -172,7 +172,8 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
         ws.on('pong', markAlive);
         ws.on('error', ignoreError); // ws closes the socket itself (1009, 1007, resets)
         ws.on('close', this.closeListener); // emitted once; on() spares once()'s wrapper per socket
-        this.sessions.opened(ws, session instanceof AuthFailure ? undefined : session, address);
+        const connection = new WsConnection(ws, this.sessions.settings.maxBufferedBytes);
+        this.sessions.opened(connection, session instanceof AuthFailure ? undefined : session, address);
         server.emit('connection', ws, request);
       });
     } catch (error) {
@@ -199,36 +200,40 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
 
   private readonly closeListener = ((adapter: GatehouseWsAdapter) =>
     function (this: GatehouseSocket): void {
-      adapter.sessions.closed(this);
-      forgetSocket(this);
+      const connection = this[CONNECTION];
+      if (!connection) return;
+      adapter.sessions.closed(connection);
+      connection.handlers = NO_HANDLERS;
     })(this);
 
   private readonly messageListener = ((adapter: GatehouseWsAdapter) =>
     function (this: GatehouseSocket, data: RawData, isBinary: boolean): void {
+      const connection = this[CONNECTION];
+      if (!connection || connection.closing) return;
       try {
-        adapter.sessions.receive(this, data, isBinary, (frame) => adapter.dispatch(this, frame));
+        adapter.sessions.receive(connection, parseFrame(data, isBinary), (frame) => adapter.dispatch(connection, frame));
       } catch (error) {
         adapter.logger.error(error);
       }
     })(this);
 
   /** Unknown events after auth are ignored: no handler matches. */
-  private dispatch(ws: GatehouseSocket, frame: Frame): void {
-    for (const handler of ws[CONNECTION]?.handlers ?? NO_HANDLERS) {
-      if (handler.message === frame.event) this.run(ws, handler, frame);
+  private dispatch(connection: WsConnection, frame: Frame): void {
+    for (const handler of connection.handlers) {
+      if (handler.message === frame.event) this.run(connection, handler, frame);
     }
   }
 
-  private run(ws: GatehouseSocket, handler: WsMessageHandler, frame: Frame): void {
+  private run(connection: WsConnection, handler: WsMessageHandler, frame: Frame): void {
     // Nest's wrapped handler runs guards, pipes, interceptors and exception filters;
     // whatever it returns (value, promise, observable) is sent back as one frame per value.
     Promise.resolve()
       .then(() => handler.callback(frame.data, frame.event) as unknown)
       .then((result) => {
         if (isObservable(result)) {
-          result.subscribe({ next: (value) => reply(ws, value), error: (error: unknown) => this.logger.error(error) });
+          result.subscribe({ next: (value) => reply(connection, value), error: (error: unknown) => this.logger.error(error) });
         } else {
-          reply(ws, result);
+          reply(connection, result);
         }
       })
       .catch((error: unknown) => this.logger.error(error));
@@ -240,8 +245,8 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
   }
 }
 
-function reply(ws: GatehouseSocket, value: unknown): void {
-  if (value !== undefined && value !== null) sendFrame(ws, JSON.stringify(value));
+function reply(connection: WsConnection, value: unknown): void {
+  if (value !== undefined && value !== null) connection.sendText(JSON.stringify(value));
 }
 
 /** The path with one leading slash and no trailing ones. A loop, not /\/+$/: that regex is quadratic on a long run of slashes. */
@@ -257,12 +262,4 @@ function ignoreError(): void {}
 function markAlive(this: GatehouseSocket): void {
   const connection = this[CONNECTION];
   if (connection) connection.alive = true;
-}
-
-function forgetSocket(socket: GatehouseSocket): void {
-  const connection = socket[CONNECTION];
-  if (!connection) return;
-  connection.closing = true;
-  connection.clearTimers();
-  connection.handlers = NO_HANDLERS;
 }

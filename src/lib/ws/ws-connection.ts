@@ -1,59 +1,53 @@
 import type { WsMessageHandler } from '@nestjs/common';
-import type { WebSocket } from 'ws';
-import type { Session } from '../core/session.js';
-import { SOCKET_SESSION } from '../auth/session-holder.js';
-import type { Deadline } from './deadline-queue.js';
-
-export const CONNECTION = Symbol('gatehouse.ws.connection');
+import { WebSocket } from 'ws';
+import { CONNECTION, Connection, type ConnectionHolder } from './connection.js';
+import { SLOW_CONSUMER, closeCodeFor } from './ws-protocol.js';
 
 /** Shared by every socket that has no handlers yet, or none any more. */
 export const NO_HANDLERS: readonly WsMessageHandler[] = Object.freeze([]);
 
-/**
- * What Gatehouse keeps per socket: one plain object with its deadlines and flags, no
- * per-socket streams, closures or Node timers, so that many idle sockets stay cheap.
- */
-export class Connection {
-  /** Cancelled once the socket authenticates; fires auth_timeout otherwise. */
-  authTimer: Deadline<GatehouseSocket> | undefined;
-  noticeTimer: Deadline<GatehouseSocket> | undefined;
-  expiryTimer: Deadline<GatehouseSocket> | undefined;
-  noticeSent = false;
-  /** Epoch ms from which the session's token no longer passes validation. */
-  deadline = Number.POSITIVE_INFINITY;
-  /** The client address failed authentications are counted against (TRUST_PROXY applied). */
-  address = '';
+export interface GatehouseSocket extends WebSocket, ConnectionHolder {
+  [CONNECTION]?: WsConnection;
+}
+
+/** A raw `ws` socket's Connection: JSON text frames, close codes, keepalive, handlers. */
+export class WsConnection extends Connection {
   /** Answered the last ping (keepalive). */
   alive = true;
-  /** A refusal or close is under way: later frames are ignored. */
-  closing = false;
-  /** An auth frame is being verified: frames after it wait, so they see its outcome. */
-  pending: Promise<void> | undefined;
-  /** Frames waiting behind `pending` (at most maxPendingFrames). */
-  pendingFrames = 0;
-  /** Past this many bytes waiting to be sent, the socket is closed: slow_consumer. */
-  maxBufferedBytes = Number.POSITIVE_INFINITY;
   /** Message handlers of every gateway, as Nest binds them to this socket (Nest's own array when one gateway). */
   handlers: readonly WsMessageHandler[] = NO_HANDLERS;
 
-  clearSessionTimers(): void {
-    this.noticeTimer?.cancel();
-    this.expiryTimer?.cancel();
-    this.noticeTimer = this.expiryTimer = undefined;
+  constructor(
+    readonly socket: GatehouseSocket,
+    /** Past this many bytes waiting to be sent, the socket is closed: slow_consumer. */
+    private readonly maxBufferedBytes: number,
+  ) {
+    super(socket);
   }
 
-  clearAuthTimer(): void {
-    this.authTimer?.cancel();
-    this.authTimer = undefined;
+  sendEvent(event: string, data: unknown): void {
+    this.sendText(JSON.stringify({ event, data }));
   }
 
-  clearTimers(): void {
-    this.clearAuthTimer();
-    this.clearSessionTimers();
+  /**
+   * Sends one frame, unless the client has stopped reading: past maxBufferedBytes
+   * waiting to be sent, the socket is closed (1008 slow_consumer) instead, so one slow
+   * reader cannot make the server hold unbounded memory.
+   */
+  sendText(text: string): void {
+    const socket = this.socket;
+    if (socket.readyState !== WebSocket.OPEN) return;
+    if (socket.bufferedAmount + text.length > this.maxBufferedBytes) {
+      if (this.closing) return;
+      this.closing = true;
+      this.clearTimers();
+      socket.close(closeCodeFor(SLOW_CONSUMER.reason), SLOW_CONSUMER.reason);
+      return;
+    }
+    socket.send(text);
   }
-}
 
-export interface GatehouseSocket extends WebSocket {
-  [CONNECTION]?: Connection;
-  [SOCKET_SESSION]?: Session;
+  protected end(code: number, reason: string): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.close(code, reason);
+  }
 }

@@ -1,7 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { RawData } from 'ws';
 import { Authenticator, type Outcome } from '../auth/authenticator.js';
-import { SOCKET_SESSION } from '../auth/session-holder.js';
 import { AuthFailure } from '../core/auth-failure.js';
 import type { Session } from '../core/session.js';
 import { EXPIRED, isJsonObject } from '../core/token-rules.js';
@@ -9,8 +7,8 @@ import { nowInSeconds } from '../core/validate-token.js';
 import { AuthEventsService } from '../observability/auth-events.service.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings, type WsSettings } from '../options/settings.js';
 import { DeadlineQueue } from './deadline-queue.js';
-import { CONNECTION, Connection, type GatehouseSocket } from './ws-connection.js';
-import { parseFrame, refuse, sendEvent, type Frame } from './ws-frames.js';
+import type { Connection } from './connection.js';
+import type { Frame } from './ws-frames.js';
 import { AUTH_REQUIRED, BAD_MESSAGE, TOO_MANY_CONNECTIONS, TOO_MANY_PENDING, authTimeout } from './ws-protocol.js';
 
 const DISABLED: WsSettings = {
@@ -26,7 +24,8 @@ const DISABLED: WsSettings = {
 
 /**
  * The WebSocket protocol of docs/protocol.md §5 for one socket over its life, apart
- * from the transport: authentication (upgrade header or first frame), refresh, the
+ * from the transport (raw `ws` or Socket.IO: both adapters drive it through their
+ * Connection): authentication (handshake or first frame), refresh, the
  * session_expiring notice, the close at expiry, and the limits of §10 (sockets per
  * sub, frames waiting behind an auth frame). Every token goes to the Authenticator,
  * the same path a guarded REST route takes.
@@ -41,6 +40,8 @@ export class WsSessions {
   private readonly logger = new Logger('WebSocket');
   /** Open authenticated sockets per sub, for maxSocketsPerSub. */
   private readonly socketsPerSub = new Map<string, number>();
+  /** Every authenticated connection, for what must reach live sessions (revocation, key removal). */
+  private readonly live = new Set<Connection>();
 
   constructor(
     @Inject(Authenticator) private readonly authenticator: Authenticator,
@@ -65,45 +66,59 @@ export class WsSessions {
     return outcome instanceof Promise ? outcome.then((value) => this.withinLimit(value)) : this.withinLimit(outcome);
   }
 
-  /** A new socket; with a session from the upgrade it is authenticated at once. */
-  opened(socket: GatehouseSocket, session: Session | undefined, address: string): void {
-    const connection = new Connection();
+  /** A new socket; with a session from the handshake it is authenticated at once. */
+  opened(connection: Connection, session: Session | undefined, address: string): void {
     connection.address = address;
-    connection.maxBufferedBytes = this.settings.maxBufferedBytes;
-    socket[CONNECTION] = connection;
     this.events.socketOpened();
     if (session) {
-      this.start(socket, session);
+      this.start(connection, session);
     } else {
-      connection.authTimer = this.authDeadlines.add(Date.now() + this.settings.authTimeoutMs, socket);
+      connection.authTimer = this.authDeadlines.add(Date.now() + this.settings.authTimeoutMs, connection);
     }
   }
 
-  closed(socket: GatehouseSocket): void {
-    const session = socket[SOCKET_SESSION];
+  closed(connection: Connection): void {
+    connection.closing = true;
+    connection.clearTimers();
+    const session = connection.session;
     this.events.socketClosed(session !== undefined);
-    if (session !== undefined) this.release(session.sub);
+    if (session !== undefined && this.live.delete(connection)) this.release(session.sub);
   }
 
   /**
-   * One frame from the client. Returns the frame when it is for the gateways' handlers
-   * (an authenticated socket, an event other than `auth`), undefined when the protocol
-   * handled it. Frames after an `auth` frame wait for its outcome, in order; the
-   * caller passes `dispatch` for those.
+   * Closes every live session `check` refuses (error, then the failure's close code):
+   * for what makes a session invalid after it started, such as a revoked token.
+   * Returns how many were closed.
    */
-  receive(socket: GatehouseSocket, data: RawData, isBinary: boolean, dispatch: (frame: Frame) => void): void {
-    const connection = socket[CONNECTION]!;
+  revalidate(check: (session: Session) => AuthFailure | undefined): number {
+    let closed = 0;
+    for (const connection of this.live) {
+      const session = connection.session;
+      const failure = session === undefined ? undefined : check(session);
+      if (failure === undefined) continue;
+      connection.refuse(failure);
+      closed += 1;
+    }
+    return closed;
+  }
+
+  /**
+   * One frame from the client (undefined: not a frame of the protocol's shape). `auth`
+   * is the protocol's; any other event of an authenticated socket goes to `dispatch`
+   * (the gateways' handlers). Frames after an `auth` frame wait for its outcome, in order.
+   */
+  receive(connection: Connection, frame: Frame | undefined, dispatch: (frame: Frame) => void): void {
     if (connection.closing) return;
     if (connection.pending !== undefined) {
       // Bounded: a client cannot make the server queue frames without end.
-      if (connection.pendingFrames >= this.settings.maxPendingFrames) return refuse(socket, TOO_MANY_PENDING);
+      if (connection.pendingFrames >= this.settings.maxPendingFrames) return connection.refuse(TOO_MANY_PENDING);
       connection.pendingFrames += 1;
       return this.enqueue(connection, () => {
         connection.pendingFrames -= 1;
-        return this.process(socket, connection, data, isBinary, dispatch);
+        return this.process(connection, frame, dispatch);
       });
     }
-    const authenticating = this.process(socket, connection, data, isBinary, dispatch);
+    const authenticating = this.process(connection, frame, dispatch);
     if (authenticating) this.enqueue(connection, () => authenticating);
   }
 
@@ -116,52 +131,44 @@ export class WsSessions {
   }
 
   /** One frame; returns a promise only for `auth`, which later frames must wait for. */
-  private process(
-    socket: GatehouseSocket,
-    connection: Connection,
-    data: RawData,
-    isBinary: boolean,
-    dispatch: (frame: Frame) => void,
-  ): Promise<void> | void {
+  private process(connection: Connection, frame: Frame | undefined, dispatch: (frame: Frame) => void): Promise<void> | void {
     if (connection.closing) return;
-    const frame = parseFrame(data, isBinary);
-    if (frame === undefined) return refuse(socket, BAD_MESSAGE);
-    if (frame.event === 'auth') return this.authenticate(socket, frame.data);
-    if (socket[SOCKET_SESSION] === undefined) return refuse(socket, AUTH_REQUIRED);
+    if (frame === undefined) return connection.refuse(BAD_MESSAGE);
+    if (frame.event === 'auth') return this.authenticate(connection, frame.data);
+    if (connection.session === undefined) return connection.refuse(AUTH_REQUIRED);
     dispatch(frame);
   }
 
   /** An `auth` frame: authenticates a new socket, or refreshes an authenticated one. */
-  async authenticate(socket: GatehouseSocket, data: unknown): Promise<void> {
-    const connection = socket[CONNECTION]!;
+  async authenticate(connection: Connection, data: unknown): Promise<void> {
     // The auth frame came in time: a slow check (a key-set refetch) must not turn it into auth_timeout.
     connection.clearAuthTimer();
     const token = isJsonObject(data) && typeof data.token === 'string' && data.token !== '' ? data.token : undefined;
-    const current = socket[SOCKET_SESSION];
+    const current = connection.session;
     let outcome = await this.authenticator.authenticate('ws', token, connection.address, current?.sub);
     if (connection.closing) return;
     if (current === undefined) outcome = this.withinLimit(outcome);
-    if (outcome instanceof AuthFailure) return refuse(socket, outcome);
+    if (outcome instanceof AuthFailure) return connection.refuse(outcome);
     if (current !== undefined) this.events.refreshed({ sub: outcome.sub });
-    this.start(socket, outcome);
+    this.start(connection, outcome);
   }
 
   /** Installs (or replaces) the session, answers with the `session` event, arms its timers. */
-  private start(socket: GatehouseSocket, session: Session): void {
-    const connection = socket[CONNECTION]!;
-    if (socket[SOCKET_SESSION] === undefined) {
+  private start(connection: Connection, session: Session): void {
+    if (connection.session === undefined) {
       this.events.sessionStarted();
       this.socketsPerSub.set(session.sub, (this.socketsPerSub.get(session.sub) ?? 0) + 1);
+      this.live.add(connection);
     }
     connection.clearAuthTimer();
-    socket[SOCKET_SESSION] = session;
+    connection.session = session;
     // Live until the token would fail §3's exp check (whole seconds, with leeway).
     // checkTimes refuses once now (whole seconds) > exp + leeway; exp may be fractional.
     connection.deadline =
       session.expiresAt === null ? Number.POSITIVE_INFINITY : (Math.floor(session.expiresAt + this.leeway) + 1) * 1000;
     connection.noticeSent = false;
-    sendEvent(socket, 'session', session);
-    this.armTimers(socket);
+    connection.sendEvent('session', session);
+    this.armTimers(connection);
   }
 
   /** A new session for a sub that already holds maxSocketsPerSub sockets is refused. */
@@ -176,35 +183,32 @@ export class WsSessions {
     else this.socketsPerSub.delete(sub);
   }
 
-  private armTimers(socket: GatehouseSocket): void {
-    const connection = socket[CONNECTION]!;
+  private armTimers(connection: Connection): void {
     connection.clearSessionTimers();
-    const expiresAt = socket[SOCKET_SESSION]?.expiresAt;
+    const expiresAt = connection.session?.expiresAt;
     if (expiresAt === null || expiresAt === undefined || connection.closing) return;
     // A time already past fires on the next turn, as setTimeout(fn, 0) would.
-    if (!connection.noticeSent) connection.noticeTimer = this.notices.add(expiresAt * 1000 - this.noticeMs, socket);
-    connection.expiryTimer = this.expiries.add(connection.deadline, socket);
+    if (!connection.noticeSent) connection.noticeTimer = this.notices.add(expiresAt * 1000 - this.noticeMs, connection);
+    connection.expiryTimer = this.expiries.add(connection.deadline, connection);
   }
 
-  // One queue (and one timer) per kind for every socket, the socket as the item: no
-  // Node timer and no closure per socket.
-  private readonly authDeadlines = new DeadlineQueue<GatehouseSocket>((socket) => refuse(socket, this.timeoutFailure));
-  private readonly notices = new DeadlineQueue<GatehouseSocket>((socket) => this.notify(socket));
-  private readonly expiries = new DeadlineQueue<GatehouseSocket>((socket) => this.expire(socket));
+  // One queue (and one timer) per kind for every socket, the connection as the item:
+  // no Node timer and no closure per socket.
+  private readonly authDeadlines = new DeadlineQueue<Connection>((connection) => connection.refuse(this.timeoutFailure));
+  private readonly notices = new DeadlineQueue<Connection>((connection) => this.notify(connection));
+  private readonly expiries = new DeadlineQueue<Connection>((connection) => this.expire(connection));
 
-  private readonly notify = (socket: GatehouseSocket): void => {
-    const connection = socket[CONNECTION]!;
-    const session = socket[SOCKET_SESSION];
+  private readonly notify = (connection: Connection): void => {
+    const session = connection.session;
     connection.noticeTimer = undefined;
     if (connection.closing || session?.expiresAt == null) return;
     connection.noticeSent = true;
-    sendEvent(socket, 'session_expiring', { expiresAt: session.expiresAt, serverTime: nowInSeconds() });
+    connection.sendEvent('session_expiring', { expiresAt: session.expiresAt, serverTime: nowInSeconds() });
   };
 
-  private readonly expire = (socket: GatehouseSocket): void => {
-    const connection = socket[CONNECTION]!;
+  private readonly expire = (connection: Connection): void => {
     connection.expiryTimer = undefined;
-    if (!connection.closing) this.events.expiryClosed({ sub: socket[SOCKET_SESSION]?.sub, address: connection.address });
-    refuse(socket, EXPIRED);
+    if (!connection.closing) this.events.expiryClosed({ sub: connection.session?.sub, address: connection.address });
+    connection.refuse(EXPIRED);
   };
 }

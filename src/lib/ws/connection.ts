@@ -1,0 +1,80 @@
+import { SOCKET_SESSION, type SessionHolder } from '../auth/session-holder.js';
+import type { AuthFailure } from '../core/auth-failure.js';
+import type { Session } from '../core/session.js';
+import type { Deadline } from './deadline-queue.js';
+import { closeCodeFor } from './ws-protocol.js';
+
+export const CONNECTION = Symbol('gatehouse.connection');
+
+/** A transport's socket as handlers see it (Nest's `client`): its session and its Connection. */
+export interface ConnectionHolder extends SessionHolder {
+  [CONNECTION]?: Connection;
+}
+
+/**
+ * What Gatehouse keeps per socket, whatever the transport (raw `ws`, Socket.IO): one
+ * plain object with its deadlines and flags, no per-socket streams, closures or Node
+ * timers, so that many idle sockets stay cheap. The protocol (WsSessions) works on it;
+ * each transport says only how an event is sent and how the socket is ended.
+ */
+export abstract class Connection {
+  /** Cancelled once the socket authenticates; fires auth_timeout otherwise. */
+  authTimer: Deadline<Connection> | undefined;
+  noticeTimer: Deadline<Connection> | undefined;
+  expiryTimer: Deadline<Connection> | undefined;
+  noticeSent = false;
+  /** Epoch ms from which the session's token no longer passes validation. */
+  deadline = Number.POSITIVE_INFINITY;
+  /** The client address failed authentications are counted against (trustProxy applied). */
+  address = '';
+  /** A refusal or close is under way: later frames are ignored. */
+  closing = false;
+  /** An auth frame is being verified: frames after it wait, so they see its outcome. */
+  pending: Promise<void> | undefined;
+  /** Frames waiting behind `pending` (at most maxPendingFrames). */
+  pendingFrames = 0;
+
+  constructor(readonly holder: ConnectionHolder) {
+    holder[CONNECTION] = this;
+  }
+
+  /** The live session, where @CurrentSession() and WsSessionGuard read it. */
+  get session(): Session | undefined {
+    return this.holder[SOCKET_SESSION];
+  }
+
+  set session(session: Session | undefined) {
+    this.holder[SOCKET_SESSION] = session;
+  }
+
+  /** Sends one event to the client, if it is still open. */
+  abstract sendEvent(event: string, data: unknown): void;
+
+  /** Ends the socket: a close code and reason (raw WebSocket), a disconnect (Socket.IO). */
+  protected abstract end(code: number, reason: string): void;
+
+  /** A refusal (docs/protocol.md §5): an `error` event, then the close whose reason is the same code. */
+  refuse(failure: AuthFailure): void {
+    if (this.closing) return;
+    this.clearTimers();
+    this.sendEvent('error', failure.toJSON());
+    this.closing = true;
+    this.end(closeCodeFor(failure.reason), failure.reason);
+  }
+
+  clearSessionTimers(): void {
+    this.noticeTimer?.cancel();
+    this.expiryTimer?.cancel();
+    this.noticeTimer = this.expiryTimer = undefined;
+  }
+
+  clearAuthTimer(): void {
+    this.authTimer?.cancel();
+    this.authTimer = undefined;
+  }
+
+  clearTimers(): void {
+    this.clearAuthTimer();
+    this.clearSessionTimers();
+  }
+}
