@@ -14,7 +14,13 @@ export type {
   WsOptions,
 } from './lib/options/gatehouse-options.js';
 export type { GatehouseSettings, WsSettings, FailureLimitSettings } from './lib/options/settings.js';
-export { gatehouseOptionsFromEnv, GATEHOUSE_ENV_VARIABLES } from './lib/options/options-from-env.js';
+export {
+  gatehouseOptionsFromEnv,
+  gatehouseSettingsFromEnv,
+  GATEHOUSE_ENV_VARIABLES,
+  type Environment,
+  type EnvVariable,
+} from './lib/options/options-from-env.js';
 export { resolveOptions, isProduction } from './lib/options/resolve-options.js';
 export { ConfigurationError } from './lib/options/configuration-error.js';
 

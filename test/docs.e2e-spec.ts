@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ENV_VARIABLES } from '../src/lib/options/env.schema.js';
+import { ENV_VARIABLES } from '../src/server/config/server-settings.js';
 
 // The schema is the source of truth; .env.example and the README must list all of it.
 const root = resolve(import.meta.dirname, '..');

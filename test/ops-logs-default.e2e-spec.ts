@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { createApp } from '../src/server/create-app.js';
-import { setEnv } from './support/app.js';
 import { now, unsignedToken } from './support/tokens.js';
 
 // The default (LOG_REQUESTS=false): no access-log line per request, but every rejected
@@ -9,14 +8,13 @@ import { now, unsignedToken } from './support/tokens.js';
 describe('logs with the default settings', () => {
   it('a rejection is logged, a request is not', async () => {
     const lines: Record<string, unknown>[] = [];
-    setEnv({ AUTH_MODE: 'insecure', LOG_FORMAT: 'json', AUTH_FAIL_LIMIT: '0' });
     const destination = new Writable({
       write(chunk, _encoding, done) {
         for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line));
         done();
       },
     });
-    const app = await createApp({ logDestination: destination });
+    const app = await createApp({ env: { AUTH_MODE: 'insecure', LOG_FORMAT: 'json', AUTH_FAIL_LIMIT: '0' }, logDestination: destination });
     await app.listen(0, '127.0.0.1');
     const url = await app.getUrl();
     await request(url).get('/api/session').set('Authorization', `Bearer ${unsignedToken({ sub: 'a', exp: now() - 600 })}`).expect(401);

@@ -2,7 +2,6 @@ import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { createApp } from '../src/server/create-app.js';
-import { setEnv } from './support/app.js';
 import { now, unsignedToken } from './support/tokens.js';
 
 // Structured logs (the README, "Operations"): one line per rejected authentication with its
@@ -19,14 +18,13 @@ describe('logs', () => {
   const records = () => lines.map((line) => JSON.parse(line) as Record<string, any>);
 
   beforeAll(async () => {
-    setEnv({ AUTH_MODE: 'insecure', LOG_LEVEL: 'debug', LOG_FORMAT: 'json', LOG_REQUESTS: 'true', AUTH_FAIL_LIMIT: '3', TRUST_PROXY: 'true' });
     const destination = new Writable({
       write(chunk, _encoding, done) {
         lines.push(...chunk.toString().split('\n').filter((line: string) => line !== ''));
         done();
       },
     });
-    app = await createApp({ logDestination: destination });
+    app = await createApp({ env: { AUTH_MODE: 'insecure', LOG_LEVEL: 'debug', LOG_FORMAT: 'json', LOG_REQUESTS: 'true', AUTH_FAIL_LIMIT: '3', TRUST_PROXY: 'true' }, logDestination: destination });
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   });

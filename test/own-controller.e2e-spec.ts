@@ -2,16 +2,12 @@ import { Controller, Get, Module, NotFoundException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { AppModule } from '../src/server/app.module.js';
-import { CurrentSession } from '../src/lib/auth/current-session.decorator.js';
-import { Public } from '../src/lib/auth/public.decorator.js';
-import { useGatehouse } from '../src/server/create-app.js';
-import type { Session } from '../src/lib/core/session.js';
-import { setEnv } from './support/app.js';
+import { CurrentSession, GatehouseHttpModule, GatehouseModule, Public, type Session } from '../src/index.js';
 import { expect401 } from './support/expect-401.js';
 import { unsignedToken } from './support/tokens.js';
 
-// What the README tells users to do: add a controller, and it is guarded by default.
+// What docs/library.md tells users to do: import GatehouseModule, add a controller, and
+// it is guarded by default. Built with Test.createTestingModule, as users test theirs.
 @Controller('notes')
 class NotesController {
   @Get()
@@ -39,9 +35,10 @@ describe("a user's own controller", () => {
   let app: NestFastifyApplication;
   let url: string;
   beforeAll(async () => {
-    setEnv({ AUTH_MODE: 'insecure' });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule, NotesModule] }).compile();
-    app = useGatehouse(moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false }));
+    const moduleRef = await Test.createTestingModule({
+      imports: [GatehouseModule.forRoot({ mode: 'insecure' }), GatehouseHttpModule, NotesModule],
+    }).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
   });

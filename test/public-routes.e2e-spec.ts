@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { createApp } from '../src/server/create-app.js';
-import { setEnv } from './support/app.js';
 
 // Which routes answer without a token. A new route is guarded unless it says @Public();
 // this snapshot makes every change to the public surface visible in review.
@@ -23,8 +22,7 @@ function routesOf(tree: string): string[] {
 
 describe('the public surface', () => {
   it('every GET route, probed without a token', async () => {
-    setEnv({ AUTH_MODE: 'insecure', METRICS_ENABLED: 'true', API_DOCS_ENABLED: 'true' });
-    const app = await createApp({ logger: false });
+    const app = await createApp({ env: { AUTH_MODE: 'insecure', METRICS_ENABLED: 'true', API_DOCS_ENABLED: 'true' }, logger: false });
     await app.listen(0, '127.0.0.1');
     const url = await app.getUrl();
     const surface: string[] = [];

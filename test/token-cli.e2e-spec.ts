@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { ENV_VARIABLES } from '../src/lib/options/env.schema.js';
+import { ENV_VARIABLES } from '../src/server/config/server-settings.js';
 import { startApp, type RunningApp } from './support/app.js';
 
 // `npm run -s token` exactly as the README runs it, against a server with the same settings.

@@ -2,12 +2,8 @@ import { Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { AppModule } from '../src/server/app.module.js';
-import { CurrentSession } from '../src/lib/auth/current-session.decorator.js';
-import type { Session } from '../src/lib/core/session.js';
-import { useGatehouse } from '../src/server/create-app.js';
-import { WsSessionGuard } from '../src/lib/ws/ws-session.guard.js';
-import { setEnv } from './support/app.js';
+import { CurrentSession, GatehouseModule, GatehouseWsAdapter, WsSessionGuard, type Session } from '../src/index.js';
+import { SessionModule } from '../src/server/session/session.module.js';
 import { unsignedToken } from './support/tokens.js';
 import { connect } from './support/ws-client.js';
 
@@ -38,16 +34,18 @@ class CountGateway {
   }
 }
 
-@Module({ imports: [AppModule], providers: [NotesGateway, CountGateway] })
+@Module({
+  imports: [GatehouseModule.forRoot({ mode: 'insecure', failureLimit: false }), SessionModule],
+  providers: [NotesGateway, CountGateway],
+})
 class UserAppModule {}
 
 describe('a user gateway guarded by WsSessionGuard', () => {
   let app: NestFastifyApplication;
   let port: number;
   beforeAll(async () => {
-    setEnv({ AUTH_MODE: 'insecure' });
     app = await NestFactory.create<NestFastifyApplication>(UserAppModule, new FastifyAdapter(), { logger: false });
-    useGatehouse(app);
+    app.useWebSocketAdapter(new GatehouseWsAdapter(app));
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as { port: number }).port;
   });

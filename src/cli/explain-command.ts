@@ -12,8 +12,10 @@ import {
   type ValidationStep,
 } from '../lib/core/validate-token.js';
 import { policyFor } from '../lib/verify/validation-policy.js';
-import { ConfigurationError, type AuthConfig, type Environment } from '../lib/options/env.schema.js';
-import { loadConfiguration } from '../server/config/gatehouse.config.js';
+import { ConfigurationError } from '../lib/options/configuration-error.js';
+import type { Environment } from '../lib/options/options-from-env.js';
+import type { JwtAuthConfig as AuthConfig } from '../lib/options/settings.js';
+import { authFromEnv } from './cli-config.js';
 import type { CommandResult } from './token-command.js';
 
 // `npm run -s token -- explain <token>`: runs the server's own validateToken under the
@@ -42,7 +44,7 @@ export async function runExplainCommand(
   }
   let auth: AuthConfig;
   try {
-    auth = loadConfiguration(env).auth;
+    auth = authFromEnv(env);
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     return { code: 2, stdout: '', stderr: `token: the configuration is invalid:\n${error.lines.join('\n')}\n` };

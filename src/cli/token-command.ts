@@ -5,8 +5,10 @@ import { isSymmetric } from '../lib/core/algorithms.js';
 import { AuthFailure } from '../lib/core/auth-failure.js';
 import { parseNamespace, placeAtPath, type NamespacePath } from '../lib/core/namespace.js';
 import { keyMismatch } from '../lib/keys/key-material.js';
-import { ConfigurationError, type AuthConfig, type Environment } from '../lib/options/env.schema.js';
-import { loadConfiguration } from '../server/config/gatehouse.config.js';
+import { ConfigurationError } from '../lib/options/configuration-error.js';
+import type { Environment } from '../lib/options/options-from-env.js';
+import type { JwtAuthConfig as AuthConfig } from '../lib/options/settings.js';
+import { authFromEnv } from './cli-config.js';
 import { policyFor } from '../lib/verify/validation-policy.js';
 import { validateToken, type ValidationPolicy } from '../lib/core/validate-token.js';
 import { signedToken, unsignedToken } from './sign-token.js';
@@ -120,8 +122,7 @@ function mintToken(
     throw new UsageError(`--sub is required and must not be blank\n\n${TOKEN_USAGE}`);
   }
 
-  const config = loadConfiguration(env);
-  const auth = config.auth;
+  const auth = authFromEnv(env);
   const namespaceSetting = values.namespace ?? auth.namespaceSetting;
   const namespace: NamespacePath | Error = parseNamespace(namespaceSetting);
   if (namespace instanceof Error) throw new UsageError(`--namespace has invalid value: ${JSON.stringify(namespaceSetting)}. ${namespace.message}`);

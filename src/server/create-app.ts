@@ -25,20 +25,13 @@ export interface CreateAppOptions {
  * environment read once, then an app built from the library's public API.
  */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  const { options: gatehouse, server } = parseServerEnvironment(options.env ?? readEnvironment());
+  const { options: gatehouse, settings, server } = parseServerEnvironment(options.env ?? readEnvironment());
   const pino = options.logger === undefined;
   const logger = pino ? await loggerParams(server, options.logDestination) : undefined;
-  const { trustProxy } = gatehouse;
   // Only for the request log's address: authentication computes its own from the same option.
+  const hops = settings.trustProxy === true ? 1 : settings.trustProxy;
   const adapter = new FastifyAdapter({
-    trustProxy:
-      typeof trustProxy === 'number'
-        ? (_address: string, hop: number) => hop < trustProxy
-        : trustProxy === true
-          ? 1
-          : trustProxy === undefined
-            ? false
-            : (trustProxy as boolean | string[]),
+    trustProxy: typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : [...(hops || [])],
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(gatehouse, server, logger), adapter, {
     logger: pino ? undefined : options.logger,

@@ -1,4 +1,4 @@
-import { ENV_VARIABLES } from '../../src/lib/options/env.schema.js';
+import { ENV_VARIABLES } from '../../src/server/config/server-settings.js';
 
 // Tests decide every setting themselves: blank (= unset) all of Gatehouse's variables
 // so that neither the shell nor a developer's .env file (which never overrides a

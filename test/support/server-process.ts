@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ENV_VARIABLES } from '../../src/lib/options/env.schema.js';
+import { ENV_VARIABLES } from '../../src/server/config/server-settings.js';
 
 // The built server (`node dist/main.js`, what `npm run start:prod` runs) as a child
 // process, for what only a real process shows: exit codes, stderr, .env, signals.

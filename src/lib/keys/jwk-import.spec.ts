@@ -1,5 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { KEY_SET_ALGORITHMS } from '../options/env.schema.js';
+import { KEY_SET_ALGORITHMS } from '../options/resolve-keys.js';
 import { importKeySet } from './jwk-import.js';
 import { KeySet } from './key-set.js';
 

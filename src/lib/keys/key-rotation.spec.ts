@@ -2,7 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { SecureJwtVerifier } from '../verify/secure-jwt-verifier.js';
 import { StaticKeySource } from './static-key-source.js';
-import { parseEnvironment, type SecureAuthConfig } from '../options/env.schema.js';
+import { gatehouseSettingsFromEnv } from '../options/options-from-env.js';
+import type { SecureAuthConfig } from '../options/settings.js';
 import { loadPublicKeys, unescapePem } from './key-material.js';
 
 const rsa = () => {
@@ -12,7 +13,7 @@ const rsa = () => {
 
 /** The strategy exactly as secure mode builds it from AUTH_JWT_KEY. */
 function strategyFor(env: Record<string, string>): SecureJwtVerifier {
-  const auth = parseEnvironment(env).auth as SecureAuthConfig;
+  const auth = gatehouseSettingsFromEnv(env).settings.auth as SecureAuthConfig;
   if (auth.keySource.kind !== 'static') throw new Error('expected static keys');
   return new SecureJwtVerifier(auth, new StaticKeySource(auth.keySource.keys));
 }

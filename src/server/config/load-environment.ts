@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'dotenv';
-import type { Environment } from '../../lib/options/env.schema.js';
+import type { Environment } from '../../index.js';
+
+export type { Environment };
 
 /**
  * The environment as @nestjs/config sees it: `.env` in the working directory under

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { parseEnvironment } from '../../lib/options/env.schema.js';
+import { parseServerEnvironment } from '../config/server-settings.js';
 import { REDACTED_PATHS, redactUrl, resolveLogFormat } from './logger-params.js';
 
 describe('log redaction', () => {
@@ -32,7 +32,7 @@ describe('log redaction', () => {
 });
 
 describe('LOG_FORMAT', () => {
-  const config = (env: Record<string, string>) => parseEnvironment({ AUTH_MODE: 'insecure', AUTH_INSECURE_ALLOW_IN_PRODUCTION: 'true', ...env });
+  const config = (env: Record<string, string>) => parseServerEnvironment({ AUTH_MODE: 'insecure', AUTH_INSECURE_ALLOW_IN_PRODUCTION: 'true', ...env }).server;
 
   it('auto: pretty at a terminal outside production, JSON otherwise', () => {
     expect(resolveLogFormat(config({}), true)).toBe('pretty');

@@ -6,8 +6,17 @@ import { ALGORITHMS } from '../core/algorithms.js';
 import { SecureJwtVerifier } from '../verify/secure-jwt-verifier.js';
 import { StaticKeySource } from '../keys/static-key-source.js';
 import { InsecureJwtVerifier } from '../verify/insecure-jwt-verifier.js';
-import { ConfigurationError, parseEnvironment, type Environment, type SecureAuthConfig } from './env.schema.js';
+import { ConfigurationError } from './configuration-error.js';
+import { gatehouseOptionsFromEnv, type Environment } from './options-from-env.js';
+import type { JwtAuthConfig, SecureAuthConfig } from './settings.js';
+import { parseServerEnvironment } from '../../server/config/server-settings.js';
 import { generateEc, generateRsa, unsignedToken } from '../../../test/support/tokens.js';
+
+/** The whole server environment: Gatehouse's variables and the server's (PORT, HOST). */
+function parseEnvironment(env: Environment) {
+  const { settings, server } = parseServerEnvironment(env);
+  return { ...settings, auth: settings.auth as JwtAuthConfig, server };
+}
 
 function errorsOf(env: Environment): string[] {
   let thrown: unknown;
@@ -33,7 +42,7 @@ const SECRET = 's'.repeat(32);
 const HS = { AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: SECRET };
 const insecureHint = (name: string) => `${name} is not valid in Insecure auth mode. Did you forget to set AUTH_MODE=secure?`;
 
-describe('parseEnvironment: defaults', () => {
+describe('the environment: defaults', () => {
   it('secure mode with only alg and key', () => {
     const config = parseEnvironment(HS);
     expect(config.auth).toMatchObject({
@@ -46,7 +55,7 @@ describe('parseEnvironment: defaults', () => {
       audience: undefined,
     });
     expect(staticKeys(config.auth as SecureAuthConfig)).toHaveLength(1);
-    expect(config.server).toEqual({ port: 3000, host: '0.0.0.0', nodeEnv: undefined });
+    expect(config.server).toMatchObject({ port: 3000, host: '0.0.0.0', nodeEnv: undefined, production: false });
     expect(config.ws).toMatchObject({ authTimeoutMs: 5000, expiryNoticeSeconds: 30 });
     expect(config.warnings).toEqual([]);
   });
@@ -71,7 +80,7 @@ describe('parseEnvironment: defaults', () => {
   });
 });
 
-describe('parseEnvironment: startup errors of section 2, exactly worded', () => {
+describe('the environment: startup errors of section 2, exactly worded', () => {
   it('an unknown AUTH_MODE', () => {
     expect(errorsOf({ ...HS, AUTH_MODE: 'foo' })).toEqual([
       'AUTH_MODE has invalid value: "foo". Must be one of ["secure", "insecure"]',
@@ -167,7 +176,7 @@ describe('parseEnvironment: startup errors of section 2, exactly worded', () => 
   });
 });
 
-describe('parseEnvironment: flags', () => {
+describe('the environment: flags', () => {
   it('accept true/false in any case', () => {
     expect(parseEnvironment({ ...HS, AUTH_JWT_KEY: Buffer.from(SECRET).toString('base64'), AUTH_JWT_KEY_IS_BASE64_ENCODED: 'TRUE' }).auth.mode).toBe('secure');
   });
@@ -178,7 +187,7 @@ describe('parseEnvironment: flags', () => {
   });
 });
 
-describe('parseEnvironment: blank values count as unset', () => {
+describe('the environment: blank values count as unset', () => {
   it('blank AUTH_MODE is secure; blank alg/key are "not set"', () => {
     expect(errorsOf({ AUTH_MODE: '', AUTH_JWT_ALG: '  ', AUTH_JWT_KEY: '' })).toEqual(['AUTH_JWT_ALG not set', 'AUTH_JWT_KEY not set']);
   });
@@ -191,7 +200,7 @@ describe('parseEnvironment: blank values count as unset', () => {
   });
 });
 
-describe('parseEnvironment: AUTH_JWT_CLOCK_TOLERANCE', () => {
+describe('the environment: AUTH_JWT_CLOCK_TOLERANCE', () => {
   it.each([['0', 0], ['300', 300], ['2', 2], [' 7 ', 7]])('%j → %i', (value, expected) => {
     expect(parseEnvironment({ ...HS, AUTH_JWT_CLOCK_TOLERANCE: value }).auth.clockTolerance).toBe(expected);
   });
@@ -203,7 +212,7 @@ describe('parseEnvironment: AUTH_JWT_CLOCK_TOLERANCE', () => {
   });
 });
 
-describe('parseEnvironment: iss, aud, namespace', () => {
+describe('the environment: iss, aud, namespace', () => {
   it('keeps the configured iss and aud', () => {
     expect(parseEnvironment({ ...HS, AUTH_JWT_ISS: 'https://idp.example', AUTH_JWT_AUD: 'gh' }).auth).toMatchObject({
       issuer: 'https://idp.example',
@@ -257,7 +266,7 @@ describe('configuration to verification, as a user sets it up', () => {
   });
 });
 
-describe('parseEnvironment: AUTH_JWT_KEY_FILE (section 8)', () => {
+describe('the environment: AUTH_JWT_KEY_FILE (section 8)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-keyfile-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -280,5 +289,63 @@ describe('parseEnvironment: AUTH_JWT_KEY_FILE (section 8)', () => {
   });
   it('is refused in insecure mode', () => {
     expect(errorsOf({ AUTH_MODE: 'insecure', AUTH_JWT_KEY_FILE: join(dir, 'secret') })).toEqual([insecureHint('AUTH_JWT_KEY_FILE')]);
+  });
+});
+
+describe('gatehouseOptionsFromEnv: the variables as module options', () => {
+  it('turns set variables into options, leaving the unset ones out', () => {
+    expect(
+      gatehouseOptionsFromEnv({
+        AUTH_MODE: ' insecure ', AUTH_JWT_NAMESPACE: '/app', AUTH_JWT_CLOCK_TOLERANCE: ' 7 ', AUTH_INSECURE_ALLOW_IN_PRODUCTION: 'TRUE',
+        WS_AUTH_TIMEOUT_MS: '100', WS_MAX_SOCKETS_PER_SUB: '3', WS_MAX_BUFFERED_BYTES: '4096', WS_MAX_PENDING_FRAMES: '0',
+        AUTH_FAIL_LIMIT: '0', TRUST_PROXY: 'loopback, 10.0.0.0/8', PORT: '1', LOG_LEVEL: 'debug',
+      }),
+    ).toEqual({
+      mode: 'insecure',
+      namespace: '/app',
+      clockTolerance: 7,
+      allowInProduction: true,
+      ws: { authTimeoutMs: 100, maxSocketsPerSub: 3, maxBufferedBytes: 4096, maxPendingFrames: 0 },
+      failureLimit: { limit: 0 },
+      trustProxy: ['loopback', '10.0.0.0/8'],
+    });
+    expect(gatehouseOptionsFromEnv(HS)).toEqual({ mode: 'secure', algorithms: ['HS256'], key: SECRET });
+  });
+  it('throws the lines of section 2, naming variables, and ignores the server variables', () => {
+    let thrown: unknown;
+    try {
+      gatehouseOptionsFromEnv({ AUTH_JWT_CLOCK_TOLERANCE: '301', PORT: 'x' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigurationError);
+    expect((thrown as ConfigurationError).lines).toEqual([
+      'AUTH_JWT_CLOCK_TOLERANCE has invalid value: "301". Must be a whole number from 0 to 300',
+      'AUTH_JWT_ALG not set',
+      'AUTH_JWT_KEY not set',
+    ]);
+  });
+  it('the new WebSocket limits: defaults, values, and ranges naming the variable', () => {
+    expect(parseEnvironment(HS).ws).toEqual({
+      path: '/ws', authTimeoutMs: 5000, expiryNoticeSeconds: 30, maxPayloadBytes: 65536, pingIntervalMs: 30000,
+      maxSocketsPerSub: 100, maxBufferedBytes: 1048576, maxPendingFrames: 32,
+    });
+    expect(errorsOf({ ...HS, WS_MAX_SOCKETS_PER_SUB: '0', WS_MAX_BUFFERED_BYTES: '1k', WS_MAX_PENDING_FRAMES: '1025' })).toEqual([
+      'WS_MAX_SOCKETS_PER_SUB has invalid value: "0". Must be a whole number from 1 to 100000',
+      'WS_MAX_BUFFERED_BYTES has invalid value: "1k". Must be a whole number from 1024 to 1073741824',
+      'WS_MAX_PENDING_FRAMES has invalid value: "1025". Must be a whole number from 0 to 1024',
+    ]);
+  });
+  it('AUTH_FAIL_LIMIT=0 turns the failure limit off', () => {
+    expect(parseEnvironment({ ...HS, AUTH_FAIL_LIMIT: '0' }).failureLimit).toEqual({ limit: 0, windowSeconds: 60, maxAddresses: 10000 });
+  });
+  it.each(['production', 'prod', ' Production ', 'PROD'])('insecure mode refuses NODE_ENV=%j', (nodeEnv) => {
+    const lines = errorsOf({ AUTH_MODE: 'insecure', NODE_ENV: nodeEnv });
+    expect(lines).toEqual([
+      `AUTH_MODE=insecure refuses to start with NODE_ENV=${nodeEnv.trim()}: it accepts unsigned tokens. Use AUTH_MODE=secure, or set AUTH_INSECURE_ALLOW_IN_PRODUCTION=true if you really mean it`,
+    ]);
+  });
+  it.each(['production-like', 'preprod', 'staging'])('NODE_ENV=%j is not production', (nodeEnv) => {
+    expect(parseEnvironment({ AUTH_MODE: 'insecure', NODE_ENV: nodeEnv }).auth.mode).toBe('insecure');
   });
 });

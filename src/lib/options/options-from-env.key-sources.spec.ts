@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigurationError, KEY_SET_ALGORITHMS, parseEnvironment, type Environment, type SecureAuthConfig } from './env.schema.js';
+import { ConfigurationError } from './configuration-error.js';
+import { gatehouseSettingsFromEnv, type Environment } from './options-from-env.js';
+import { KEY_SET_ALGORITHMS } from './resolve-keys.js';
+import type { SecureAuthConfig } from './settings.js';
+
+const parseEnvironment = (env: Environment) => gatehouseSettingsFromEnv(env).settings;
 
 function errorsOf(env: Environment): readonly string[] {
   try {

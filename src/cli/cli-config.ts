@@ -1,0 +1,14 @@
+import { gatehouseSettingsFromEnv, type Environment } from '../lib/options/options-from-env.js';
+import type { JwtAuthConfig } from '../lib/options/settings.js';
+
+/**
+ * How the server, configured by this environment, checks tokens. Only the Gatehouse
+ * variables count: a bad PORT does not change which tokens are accepted. Throws a
+ * ConfigurationError naming each bad variable.
+ */
+export function authFromEnv(env: Environment): JwtAuthConfig {
+  const { auth } = gatehouseSettingsFromEnv(env).settings;
+  // Variables name a mode, never a verifier class.
+  if (auth.mode === 'custom') throw new Error('unreachable: the environment cannot configure a custom verifier');
+  return auth;
+}
