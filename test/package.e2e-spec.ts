@@ -9,9 +9,9 @@ import { cleanEnv, freePort } from './support/server-process.js';
 import { now } from './support/tokens.js';
 import { connect, type WsClient } from './support/ws-client.js';
 
-// Proof from outside (docs/protocol.md §9): the project is packed with `npm pack`, the
-// tarball is installed from the registry's way into a blank NestJS 12 app
-// (test/fixtures/package-app) that imports only from `gatehouse`, the app type-checks
+// Proof from outside (docs/protocol.md §9): the project is packed with `npm pack` and the
+// tarball installed, with the Nest packages from the npm registry, into a blank NestJS 12
+// app (test/fixtures/package-app) that imports only from `gatehouse`. The app type-checks
 // with its own tsc, and its two entry points run as processes driven over HTTP and ws.
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -46,10 +46,15 @@ interface Run {
 /** Runs a command to its end; never throws for a non-zero exit (the caller asserts). */
 function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<Run> {
   return new Promise((resolveRun) => {
-    execFile(command, args, { cwd, env: childEnv({}), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolveRun({ code, output: `${stdout}${stderr}`.trim() });
-    });
+    execFile(
+      command,
+      args,
+      { cwd, env: childEnv({}), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolveRun({ code, output: `${stdout}${stderr}`.trim() });
+      },
+    );
   });
 }
 
@@ -69,24 +74,34 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return env;
 }
 
-function lockedVersion(name: string): string {
+/** `name@version` at the version this repo's package-lock.json holds. */
+function locked(names: readonly string[]): string[] {
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, { version?: string }>;
   };
-  const version = lock.packages[`node_modules/${name}`]?.version;
-  if (version === undefined) throw new Error(`${name} is not in package-lock.json`);
-  return version;
+  return names.map((name) => {
+    const version = lock.packages[`node_modules/${name}`]?.version;
+    if (version === undefined) throw new Error(`${name} is not in package-lock.json`);
+    return `${name}@${version}`;
+  });
 }
 
 function assertBuilt(): void {
   for (const file of ['dist/index.js', 'dist/index.d.ts']) {
-    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run "npx nest build" first (npm test does)`);
+    if (!existsSync(join(ROOT, file)))
+      throw new Error(`${file} is missing: run "npx nest build" first (npm test does)`);
   }
 }
 
 /** `npm pack` of the project into `dir`; the tarball's path. */
 async function pack(dir: string): Promise<string> {
-  const { output } = await mustRun('npm pack', 'npm', ['pack', '--pack-destination', dir, '--json', '--silent'], ROOT, 120_000);
+  const { output } = await mustRun(
+    'npm pack',
+    'npm',
+    ['pack', '--pack-destination', dir, '--json', '--silent'],
+    ROOT,
+    120_000,
+  );
   const [{ filename }] = JSON.parse(output.slice(output.indexOf('['))) as { filename: string }[];
   return join(dir, filename);
 }
@@ -119,6 +134,7 @@ async function start(appDir: string, entry: string, env: Record<string, string>)
       await new Promise((r) => setTimeout(r, 100)); // not listening yet
     }
   }
+  child.kill('SIGKILL');
   throw new Error(`${entry} did not answer within 20 s:\n${output}`);
 }
 
@@ -164,19 +180,25 @@ describe('the packed library in a fresh NestJS app', () => {
     const tarball = await pack(workspace);
     appDir = join(workspace, 'app');
     cpSync(FIXTURE, appDir, { recursive: true });
-    const packages = USER_PACKAGES.map((name) => `${name}@${lockedVersion(name)}`);
     await mustRun(
       'npm install',
       'npm',
-      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball, ...packages],
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball, ...locked(USER_PACKAGES)],
       appDir,
       400_000,
     );
     const tsc = join(appDir, 'node_modules/typescript/bin/tsc');
     typeCheck = await run(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json'], appDir, 120_000);
     // nest new sets skipLibCheck, which would hide errors in gatehouse's own .d.ts files.
-    libCheck = await run(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json', '--skipLibCheck', 'false'], appDir, 120_000);
-    await mustRun('tsc (compile)', process.execPath, [tsc, '-p', 'tsconfig.json'], appDir, 120_000);
+    libCheck = await run(
+      process.execPath,
+      [tsc, '--noEmit', '-p', 'tsconfig.json', '--skipLibCheck', 'false'],
+      appDir,
+      120_000,
+    );
+    // tsc emits despite type errors: the type-check test reports them, the apps still run.
+    const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], appDir, 120_000);
+    if (!existsSync(join(appDir, 'dist/app-a/main.js'))) throw new Error(`tsc emitted nothing:\n${compiled.output}`);
   }, 900_000);
 
   afterAll(async () => {
@@ -199,6 +221,7 @@ describe('the packed library in a fresh NestJS app', () => {
     const sign = (sub: string, secret = JWT_SECRET) =>
       new SignJWT({ sub, role: 'editor' })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuedAt()
         .setExpirationTime(now() + 600)
         .sign(new TextEncoder().encode(secret));
 
@@ -213,7 +236,13 @@ describe('the packed library in a fresh NestJS app', () => {
     });
 
     it('answers 401 signature_invalid for a token signed with another secret', async () => {
-      await expect401(app.url, await sign('alice', 'another-secret-that-is-32-bytes-long!!'), 'signature_invalid', undefined, '/session');
+      await expect401(
+        app.url,
+        await sign('alice', 'another-secret-that-is-32-bytes-long!!'),
+        'signature_invalid',
+        undefined,
+        '/session',
+      );
     });
 
     it('gives a guarded route the session of a valid token', async () => {
