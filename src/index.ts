@@ -51,5 +51,7 @@ export { WsSessionGuard } from './lib/ws/ws-session.guard.js';
 export { GatehouseHealthModule } from './lib/health/health.module.js';
 export { ReadinessChecks } from './lib/health/readiness-checks.js';
 export { GatehouseMetricsModule, type GatehouseMetricsOptions } from './lib/metrics/gatehouse-metrics.module.js';
+export { clientAddressOf, proxyTrust, type TrustProxy } from './lib/limits/client-address.js';
 export { GatehouseMetrics } from './lib/observability/gatehouse-metrics.js';
+export { escapeLineBreaks, escapeUnicodeLineBreaks, redactUrl } from './lib/observability/log-safety.js';
 export { GatehouseHttpModule } from './lib/http/gatehouse-http.module.js';

@@ -49,7 +49,8 @@ describe('GET /metrics', () => {
     expect(sample(text, 'gatehouse_auth_total{transport="http",outcome="rejected",reason="token_missing"}')).toBe(1);
     expect(sample(text, 'gatehouse_auth_total{transport="http",outcome="rejected",reason="token_malformed"}')).toBe(2);
     expect(sample(text, 'gatehouse_auth_total{transport="http",outcome="rate_limited",reason="rate_limited"}')).toBe(1);
-    expect(sample(text, 'gatehouse_auth_limiter_tracked_addresses')).toBe(2);
+    // Only 198.51.100.2: an expired token does not count against its address.
+    expect(sample(text, 'gatehouse_auth_limiter_tracked_addresses')).toBe(1);
     expect(sample(text, 'gatehouse_http_request_duration_seconds_count{method="GET",route="/api/session",status_code="200"}')).toBe(2);
     expect(sample(text, 'gatehouse_http_request_duration_seconds_count{method="GET",route="/api/session",status_code="401"}')).toBe(4);
     expect(sample(text, 'gatehouse_http_request_duration_seconds_count{method="GET",route="/api/session",status_code="429"}')).toBe(1);

@@ -94,7 +94,7 @@ describe('REST in secure mode (HS256)', () => {
   });
 
   it('npm run -s token mints a token this server accepts, with --claims and --exp', async () => {
-    const result = runTokenCommand(['--sub', 'bob', '--claims', '{"plan":"pro"}', '--exp', '30m'], process.env);
+    const result = runTokenCommand(['--sub', 'bob', '--claims', '{"plan":"pro"}', '--exp', '30m'], env);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const res = await session(result.stdout.trim());

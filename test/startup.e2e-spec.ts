@@ -82,6 +82,20 @@ describe('startup configuration errors', () => {
     expect(await server.exited).toBe(0);
   });
 
+  it.each(['Production', ' prod ', 'PROD', '\tproduction\n'])('insecure mode refuses NODE_ENV=%j too: case and surrounding blanks do not matter', async (nodeEnv) => {
+    const result = await runServer({ AUTH_MODE: 'insecure', NODE_ENV: nodeEnv });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/AUTH_MODE/);
+    expect(result.stderr).toMatch(/AUTH_INSECURE_ALLOW_IN_PRODUCTION/);
+  });
+
+  it('insecure mode starts under other NODE_ENV values that only look alike', async () => {
+    const server = await startServer({ AUTH_MODE: 'insecure', NODE_ENV: 'preproduction' });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
   it('never prints a stack trace', async () => {
     const result = await runServer({ AUTH_JWT_ALG: 'ES256', AUTH_JWT_KEY: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' });
     expect(result.code).toBe(1);

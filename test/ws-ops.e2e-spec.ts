@@ -45,13 +45,23 @@ describe('WebSocket limits and metrics', () => {
       expect(await client.closed).toEqual({ code: 4401, reason: 'token_malformed' });
     }
     expect(await metric('gatehouse_auth_total{transport="ws",outcome="rejected",reason="token_malformed"}')).toBe(2);
-    const refused = await refusedUpgrade(server.port, { Authorization: `Bearer ${unsignedToken({ sub: 'carol' })}` });
+    const refused = await refusedUpgrade(server.port, { Authorization: 'Bearer not-a-token' });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(refused.body).toMatchObject({ statusCode: 429, reason: 'rate_limited' });
+    // A further bad auth frame from that address: error rate_limited, close 4429.
+    const guesser = await connect(server.port);
+    guesser.auth('still-not-a-token');
+    expect(await guesser.closed).toEqual({ code: 4429, reason: 'rate_limited' });
     // REST from the same address is limited too: one limit per address.
-    const rest = await request(server.url).get('/api/session').set('Authorization', `Bearer ${unsignedToken({ sub: 'carol' })}`);
+    const rest = await request(server.url).get('/api/session').set('Authorization', 'Bearer not-a-token');
     expect(rest.status).toBe(429);
+    // A valid token is accepted from that address all the same, at the upgrade and by REST.
+    const carol = await connect(server.port, unsignedToken({ sub: 'carol' }));
+    expect(await carol.next()).toMatchObject({ event: 'session', data: { sub: 'carol' } });
+    await carol.close();
+    const ok = await request(server.url).get('/api/session').set('Authorization', `Bearer ${unsignedToken({ sub: 'carol' })}`);
+    expect(ok.status).toBe(200);
   });
 });
 

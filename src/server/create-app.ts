@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { GatehouseWsAdapter } from '../index.js';
+import { GatehouseWsAdapter, proxyTrust } from '../index.js';
 import { AppModule } from './app.module.js';
 import { readEnvironment, type Environment } from './config/load-environment.js';
 import { parseServerEnvironment } from './config/server-settings.js';
@@ -28,11 +28,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const { options: gatehouse, settings, server } = parseServerEnvironment(options.env ?? readEnvironment());
   const pino = options.logger === undefined;
   const logger = pino ? await loggerParams(server, options.logDestination) : undefined;
-  // Only for the request log's address: authentication computes its own from the same option.
-  const hops = settings.trustProxy === true ? 1 : settings.trustProxy;
-  const adapter = new FastifyAdapter({
-    trustProxy: typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : [...(hops || [])],
-  });
+  // Fastify's own trust only decides request.ip for logs and X-Forwarded-Host/-Proto;
+  // authentication reads the client address itself (clientAddressOf), with the same trust.
+  const adapter = new FastifyAdapter({ trustProxy: proxyTrust(settings.trustProxy) });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(gatehouse, server, logger), adapter, {
     logger: pino ? undefined : options.logger,
     bufferLogs: pino,

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { startApp, type RunningApp, type TestEnv } from './app.js';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -20,6 +20,16 @@ export class JwksServer {
   /** Served instead of the key set when set (e.g. HTML). */
   body: string | undefined;
   cacheControl: string | undefined;
+  /** Answers 302 to this address instead of the key set, when set. */
+  redirectTo: string | undefined;
+  /** Streams this many bytes, chunked (no Content-Length), instead of the key set, when set. */
+  streamBytes: number | undefined;
+  /** Bytes of the streamed bodies that the client actually took, over all requests. */
+  bytesStreamed = 0;
+  /** Streamed responses that have ended (finished, or the client hung up). */
+  streamsEnded = 0;
+  /** The path (and query) of each request, in order. */
+  readonly requests: string[] = [];
   delayMs = 0;
   hits = 0;
   /** Responses sent so far: less than hits while one is held back by delayMs. */
@@ -30,7 +40,17 @@ export class JwksServer {
   async start(): Promise<this> {
     this.server = createServer((request, response) => {
       this.hits += 1;
+      this.requests.push(request.url ?? '');
       setTimeout(() => {
+        if (this.redirectTo !== undefined) {
+          response.writeHead(302, { location: this.redirectTo }).end();
+          this.answered += 1;
+          return;
+        }
+        if (this.streamBytes !== undefined) {
+          this.stream(response, this.streamBytes);
+          return;
+        }
         const text = this.body ?? JSON.stringify({ keys: this.keys });
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (this.cacheControl) headers['cache-control'] = this.cacheControl;
@@ -41,6 +61,28 @@ export class JwksServer {
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/.well-known/jwks.json`;
     return this;
+  }
+
+  /** A body far too large for a key set, sent chunk by chunk as fast as the client reads. */
+  private stream(response: ServerResponse, total: number): void {
+    const chunk = Buffer.alloc(64 * 1024, 0x20); // JSON whitespace
+    let sent = 0;
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.write('{"keys":[');
+    const pump = () => {
+      while (sent < total && !response.destroyed) {
+        sent += chunk.length;
+        this.bytesStreamed += chunk.length;
+        if (!response.write(chunk)) return; // wait for 'drain': count only what the client takes
+      }
+      if (!response.destroyed) response.end(']}');
+    };
+    response.on('drain', pump);
+    response.on('close', () => {
+      this.streamsEnded += 1;
+      this.answered += 1;
+    });
+    pump();
   }
 
   async stop(): Promise<void> {

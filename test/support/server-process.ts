@@ -70,8 +70,11 @@ export interface Started {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts the server and resolves once /health answers. */
-export async function startServer(env: Record<string, string>, cwd = tempDir()): Promise<Started> {
+/**
+ * Starts the server and resolves once `readyPath` answers below 500 (/health/live for a
+ * server that is not meant to become ready, e.g. with a key set that cannot load).
+ */
+export async function startServer(env: Record<string, string>, cwd = tempDir(), readyPath = '/health'): Promise<Started> {
   assertBuilt();
   const port = Number(env.PORT ?? (await freePort()));
   const child = spawn(process.execPath, [MAIN], {
@@ -87,7 +90,7 @@ export async function startServer(env: Record<string, string>, cwd = tempDir()):
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
     try {
-      const res = await fetch(`${url}/health`);
+      const res = await fetch(`${url}${readyPath}`);
       if (res.status < 500) return { child, url, port, output: () => output, exited };
     } catch {
       // not listening yet
@@ -96,4 +99,18 @@ export async function startServer(env: Record<string, string>, cwd = tempDir()):
   }
   child.kill('SIGKILL');
   throw new Error(`server did not become healthy:\n${output}`);
+}
+
+/**
+ * SIGTERM, then SIGKILL if it has not exited within `graceMs`: a test that failed
+ * half-way (a server stuck writing a huge log to a pipe) never leaves a process behind.
+ */
+export async function stopServer(server: Started, graceMs = 10_000): Promise<number | null> {
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), graceMs);
+  try {
+    return await server.exited;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,4 +1,5 @@
 import { createSecretKey } from 'node:crypto';
+import fc from 'fast-check';
 import { AuthFailure } from './auth-failure.js';
 import {
   checkAlgorithm,
@@ -9,6 +10,9 @@ import {
   decodeJsonSegment,
   decodeToken,
   extractSubject,
+  hasCriticalExtensions,
+  MAX_JSON_DEPTH,
+  nestsDeeperThan,
   oversized,
   requiredClaims,
 } from './token-rules.js';
@@ -34,6 +38,60 @@ describe('decodeJsonSegment', () => {
     ['padding (JWS segments are unpadded)', `${segment('{"a":1}')}==`],
   ])('%s → undefined', (_n, seg) => {
     expect(decodeJsonSegment(seg)).toBeUndefined();
+  });
+});
+
+/** Nesting depth of a parsed JSON value, recursively (fine for test-sized values). */
+function depthOf(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  const children = Object.values(value as object);
+  return 1 + Math.max(0, ...children.map(depthOf));
+}
+
+describe('nestsDeeperThan', () => {
+  it('agrees with the depth of the parsed value, strings with brackets and escapes included', () => {
+    const tricky = fc.constantFrom('{', '}', '[', ']', '"', '\\', '\\"', 'x');
+    const text = fc.array(tricky, { maxLength: 8 }).map((parts) => parts.join(''));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(text, tie('node'), { maxKeys: 3 })),
+    })).node;
+    fc.assert(
+      fc.property(value, fc.integer({ min: 0, max: 6 }), (v, limit) => {
+        expect(nestsDeeperThan(JSON.stringify(v), limit)).toBe(depthOf(v) > limit);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('counts objects and arrays alike; the outer object is level 1', () => {
+    expect(nestsDeeperThan('{}', 1)).toBe(false);
+    expect(nestsDeeperThan('{"a":[]}', 1)).toBe(true);
+    expect(nestsDeeperThan('{"a":"[[[{{{"}', 1)).toBe(false);
+  });
+
+  it('takes linear time and no stack on a million levels', () => {
+    const deep = '['.repeat(1_000_000) + ']'.repeat(1_000_000);
+    expect(nestsDeeperThan(deep, MAX_JSON_DEPTH)).toBe(true);
+  });
+});
+
+describe('decodeJsonSegment depth', () => {
+  const nested = (levels: number) => `${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}`;
+  it(`accepts ${MAX_JSON_DEPTH} levels and refuses ${MAX_JSON_DEPTH + 1}`, () => {
+    expect(decodeJsonSegment(segment(nested(MAX_JSON_DEPTH)))).toBeDefined();
+    expect(decodeJsonSegment(segment(nested(MAX_JSON_DEPTH + 1)))).toBeUndefined();
+  });
+});
+
+describe('hasCriticalExtensions', () => {
+  it('is true for any crit, whatever its value, and false without one', () => {
+    for (const crit of [['b64'], [], 'exp', null, {}, 0]) expect(hasCriticalExtensions({ alg: 'HS256', crit })).toBe(true);
+    expect(hasCriticalExtensions({ alg: 'HS256', b64: true })).toBe(false);
+  });
+  it('makes a secure token malformed; insecure mode does not read the header', () => {
+    const token = rawToken({ alg: 'HS256', crit: ['exp'], exp: 1 }, { sub: 'a' });
+    expect(plain(decodeToken(token, true))).toEqual({ reason: 'token_malformed', message: 'Invalid token' });
+    expect(decodeToken(token, false)).toMatchObject({ payload: { sub: 'a' } });
   });
 });
 

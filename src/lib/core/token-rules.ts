@@ -29,15 +29,62 @@ export const SUB_INVALID = new AuthFailure('sub_invalid', "Missing or invalid 's
 // Unpadded, as JWS requires: a padded or re-encoded token is not the token that was signed.
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
+/**
+ * The deepest nesting a token's JSON may have: the payload (or header) object is level
+ * 1, each object or array inside it one level more. Deeper is token_malformed: whatever
+ * walks the claims later (freezing the cached session, serialising it) stays shallow.
+ */
+export const MAX_JSON_DEPTH = 64;
+
 export function isJsonObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** A base64url segment holding a JSON object, or undefined. */
+/**
+ * Whether JSON text nests objects and arrays deeper than `limit`: one pass over its
+ * characters, strings skipped with indexOf (most of a payload is strings), no
+ * recursion and no allocation. Run before JSON.parse, so a deep document is never
+ * built. Exact for valid JSON; for invalid text the answer does not matter, JSON.parse
+ * refuses it anyway.
+ */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22) {
+      i = endOfString(text, i);
+    } else if (code === 0x7b || code === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (code === 0x7d || code === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/**
+ * The index of the quote that closes the string opened at `open` (text.length if none):
+ * the next quote preceded by an even number of backslashes. Each backslash is counted
+ * once, for the one quote it precedes, so the whole scan stays linear.
+ */
+function endOfString(text: string, open: number): number {
+  let close = text.indexOf('"', open + 1);
+  while (close !== -1) {
+    let backslashes = 0;
+    while (text.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return close;
+    close = text.indexOf('"', close + 1);
+  }
+  return text.length;
+}
+
+/** A base64url segment holding a JSON object no deeper than MAX_JSON_DEPTH, or undefined. */
 export function decodeJsonSegment(segment: string): JsonObject | undefined {
   if (segment.length === 0 || !BASE64URL.test(segment)) return undefined;
+  const text = Buffer.from(segment, 'base64url').toString('utf8');
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return undefined;
   try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    const value: unknown = JSON.parse(text);
     return isJsonObject(value) ? value : undefined;
   } catch {
     return undefined;
@@ -52,8 +99,18 @@ export function oversized(token: string, maxBytes: number): AuthFailure | null {
 }
 
 /**
+ * RFC 7515 4.1.11: a `crit` header lists extensions the recipient must understand or
+ * refuse the token. Gatehouse understands none, so any `crit` (even an empty or
+ * malformed one, which the RFC forbids too) makes the token malformed.
+ */
+export function hasCriticalExtensions(header: JsonObject): boolean {
+  return Object.hasOwn(header, 'crit');
+}
+
+/**
  * Step 1, shape. Insecure: two or three parts (a token without its trailing dot is
- * fine), header not interpreted. Secure: three parts and a header object with `alg`.
+ * fine), header not interpreted. Secure: three parts and a header object with `alg`
+ * and without `crit`. Both: JSON no deeper than MAX_JSON_DEPTH.
  */
 export function decodeToken(token: string, secure: boolean): DecodedToken | AuthFailure {
   const parts = token.split('.');
@@ -65,7 +122,7 @@ export function decodeToken(token: string, secure: boolean): DecodedToken | Auth
     return { header: undefined, payload, signingInput: '', signature };
   }
   const header = decodeJsonSegment(parts[0]);
-  if (header === undefined || header.alg === undefined || !BASE64URL.test(signature)) {
+  if (header === undefined || header.alg === undefined || hasCriticalExtensions(header) || !BASE64URL.test(signature)) {
     return MALFORMED;
   }
   return {

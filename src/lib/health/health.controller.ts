@@ -10,12 +10,20 @@ export class HealthController {
     @Inject(KeySource) private readonly keySource: KeySource,
   ) {}
 
-  /** 200 once tokens can be verified; 503 "starting" while a key set is not loaded yet. */
+  /**
+   * 200 once tokens can be verified; 503 "starting" while a key set is not loaded yet,
+   * with why in words. Public: counts and fixed phrases only (see KeySourceStatus).
+   */
   @Public()
   @Get()
   check() {
-    const { ready, ...details } = this.keySource.status();
-    const body = { status: ready ? 'ok' : 'starting', authMode: this.settings.auth.mode, ...details };
+    const { ready, message, keySet } = this.keySource.status();
+    const body = {
+      status: ready ? 'ok' : 'starting',
+      authMode: this.settings.auth.mode,
+      ...(message !== undefined ? { message } : {}),
+      ...(keySet !== undefined ? { keySet } : {}),
+    };
     if (!ready) throw new HttpException(body, HttpStatus.SERVICE_UNAVAILABLE);
     return body;
   }

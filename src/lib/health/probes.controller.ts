@@ -33,9 +33,9 @@ export class ProbesController {
     };
     // Tokens cannot be verified until the key set (AUTH_JWT_JWKS_URL) is loaded.
     const keys = () => {
-      const { ready, ...details } = this.keySource.status();
+      const { ready, message, keySet } = this.keySource.status();
       const indicator = this.indicators.check('keys');
-      return ready ? indicator.up() : indicator.down(details);
+      return ready ? indicator.up() : indicator.down({ message, ...(keySet !== undefined ? { keySet } : {}) });
     };
     return this.health.check([shutdown, keys, ...this.readiness.all()]);
   }

@@ -108,3 +108,20 @@ describe('KeySet.keysFor', () => {
     expect(set.keysFor({ alg: 'ES384' })).toEqual([]);
   });
 });
+
+describe('KeySet.keysFor with a large set', () => {
+  const pairs = Array.from({ length: 20 }, () => generateKeyPairSync('ed25519'));
+  const entries = importKeySet({ keys: pairs.map((pair, i) => jwk(pair.publicKey, { kid: i < 10 ? 'same' : `k${i}` })) }, ['EdDSA']).entries;
+  const set = new KeySet('https://idp.example/jwks', entries, new Date());
+
+  it('gives a token without kid the first 8 keys that fit, in set order', () => {
+    const keys = set.keysFor({ alg: 'EdDSA' })!;
+    expect(keys).toHaveLength(8);
+    expect(keys.every((key, i) => key.equals(pairs[i].publicKey))).toBe(true);
+  });
+
+  it('caps a kid the provider repeated the same way', () => {
+    expect(set.keysFor({ alg: 'EdDSA', kid: 'same' })).toHaveLength(8);
+    expect(set.keysFor({ alg: 'EdDSA', kid: 'k15' })).toHaveLength(1);
+  });
+});

@@ -1,10 +1,21 @@
 import type { KeyObject } from 'node:crypto';
 import type { JsonObject } from '../core/token-rules.js';
 
-/** What /health reports about the keys: ready once tokens can be verified. */
+/**
+ * What /health reports about the keys: ready once tokens can be verified. It is
+ * public, so it holds counts and fixed phrases only: never a URL, a key or an error's
+ * own text (those go to the server log).
+ */
 export interface KeySourceStatus {
   readonly ready: boolean;
-  readonly [detail: string]: unknown;
+  /** Why tokens cannot be verified yet, in words (only when not ready). */
+  readonly message?: string;
+  /** A fetched key set: how many keys are held, since when, and why the last fetch failed. */
+  readonly keySet?: {
+    readonly keys: number;
+    readonly fetchedAt: string | null;
+    readonly lastError?: string;
+  };
 }
 
 /**

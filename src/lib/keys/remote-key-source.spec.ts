@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import type { FetchedKeySet } from './jwks-fetcher.js';
+import { KeySetFetchError, type FetchedKeySet } from './jwks-fetcher.js';
 import { RemoteKeySource, displayUrl } from './remote-key-source.js';
 
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -34,10 +34,16 @@ describe('RemoteKeySource', () => {
   };
 
   it('is not ready until the first set loads, retrying with backoff', async () => {
-    const fetcher = provider(new Error('answered HTTP 503'), new Error('answered HTTP 503'), { body: set('a'), cacheControl: null });
+    const http503 = new KeySetFetchError('answered HTTP 503', 'fetch failed (HTTP 503)');
+    const fetcher = provider(http503, http503, { body: set('a'), cacheControl: null });
     start(fetcher);
+    expect(source.status()).toEqual({ ready: false, message: 'identity provider key set not loaded yet', keySet: { keys: 0, fetchedAt: null } });
     await vi.advanceTimersByTimeAsync(0);
-    expect(source.status()).toMatchObject({ ready: false, keySet: { keys: 0, lastError: 'answered HTTP 503' } });
+    expect(source.status()).toEqual({
+      ready: false,
+      message: 'identity provider key set not loaded yet: fetch failed (HTTP 503)',
+      keySet: { keys: 0, fetchedAt: null, lastError: 'fetch failed (HTTP 503)' },
+    });
     await vi.advanceTimersByTimeAsync(500);
     expect(fetcher).toHaveBeenCalledTimes(2);
     await vi.advanceTimersByTimeAsync(999);
@@ -51,7 +57,7 @@ describe('RemoteKeySource', () => {
   it('refreshes as Cache-Control says, clamped, and keeps its keys when a refresh fails', async () => {
     const fetcher = provider(
       { body: set('a'), cacheControl: 'max-age=5' }, // clamped up to 60 s
-      new Error('no answer within 5000 ms'),
+      new KeySetFetchError('no answer within 5000 ms', 'fetch failed (no answer in time)'),
       { body: set('b'), cacheControl: null },
     );
     start(fetcher);
@@ -59,7 +65,8 @@ describe('RemoteKeySource', () => {
     expect(fetcher).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(fetcher).toHaveBeenCalledTimes(2);
-    expect(source.status()).toMatchObject({ ready: true, keySet: { lastError: 'no answer within 5000 ms' } });
+    expect(source.status()).toMatchObject({ ready: true, keySet: { lastError: 'fetch failed (no answer in time)' } });
+    expect(source.status().message).toBeUndefined();
     expect(source.keysFor({ alg: 'ES256', kid: 'a' })).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(500); // retry after the failure
     expect(fetcher).toHaveBeenCalledTimes(3);
@@ -75,7 +82,8 @@ describe('RemoteKeySource', () => {
     start(fetcher);
     await vi.advanceTimersByTimeAsync(0);
     await source.refresh();
-    expect(source.status()).toMatchObject({ ready: true, keySet: { keys: 1, lastError: 'holds no usable key for [ES256]' } });
+    expect(source.status()).toMatchObject({ ready: true, keySet: { keys: 1, lastError: 'key set holds no usable key' } });
+    expect(quiet.error).toHaveBeenLastCalledWith(expect.stringContaining('holds no usable key for [ES256]; keeping the 1 key(s) already held'));
     expect(source.keysFor({ alg: 'ES256', kid: 'a' })).toHaveLength(1);
   });
 
@@ -108,6 +116,28 @@ describe('RemoteKeySource', () => {
     expect(await Promise.all(waiting)).toEqual([true, true]);
   });
 
+  it('after a huge answer or a redirect, waits 30 s before asking again, even for unknown kids', async () => {
+    const tooLarge = new KeySetFetchError('answered more than 1048576 bytes', 'fetch failed (answer larger than 1 MiB)', true);
+    const fetcher = provider(tooLarge, { body: set('a'), cacheControl: null });
+    start(fetcher);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetcher).toHaveBeenCalledTimes(1);
+    expect(await source.refreshForUnknownKid()).toBe(false);
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(await source.refreshForUnknownKid()).toBe(false);
+    expect(fetcher).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fetcher).toHaveBeenCalledTimes(2);
+    expect(source.status().ready).toBe(true);
+  });
+
+  it('shows fixed words for an unexpected error, never its text', async () => {
+    start(provider(new Error('/var/lib/secret/path: EACCES')));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(source.status()).toMatchObject({ ready: false, keySet: { lastError: 'fetch failed' } });
+    expect(JSON.stringify(source.status())).not.toContain('EACCES');
+  });
+
   it('stops its timers and aborts its fetch on shutdown', async () => {
     let signal: AbortSignal | undefined;
     const fetcher = vi.fn((_url: string, s?: AbortSignal) => {
@@ -124,8 +154,9 @@ describe('RemoteKeySource', () => {
 });
 
 describe('displayUrl', () => {
-  it('masks credentials', () => {
+  it('masks credentials and query values', () => {
     expect(displayUrl('https://user:secret@idp.example/jwks')).toBe('https://***@idp.example/jwks');
     expect(displayUrl('https://idp.example/jwks')).toBe('https://idp.example/jwks');
+    expect(displayUrl('https://idp.example/jwks?api_key=SECRET&tenant=7#frag')).toBe('https://idp.example/jwks?api_key=***&tenant=***');
   });
 });

@@ -2,8 +2,8 @@ import { Logger, type LoggerService, type OnModuleDestroy, type OnModuleInit } f
 import type { KeyObject } from 'node:crypto';
 import type { Algorithm } from '../core/algorithms.js';
 import type { JsonObject } from '../core/token-rules.js';
-import { importKeySet } from './jwk-import.js';
-import { fetchJwks, type JwksFetcher } from './jwks-fetcher.js';
+import { importKeySet, type ImportedKeySet } from './jwk-import.js';
+import { KeySetFetchError, fetchJwks, type JwksFetcher } from './jwks-fetcher.js';
 import { KeySet } from './key-set.js';
 import { KeySource, type KeySourceStatus } from './key-source.js';
 import {
@@ -32,7 +32,10 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
   private inFlight: Promise<boolean> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
+  /** The last failure in fixed words (KeySetFetchError.publicReason), for /health. */
   private lastError: string | undefined;
+  /** After an answer that is costly to ask for again (too large, a redirect): no fetch at once before this. */
+  private noFetchBefore = Number.NEGATIVE_INFINITY;
   private regularMs = DEFAULT_REFRESH_MS;
   private lastUnknownKidFetch = Number.NEGATIVE_INFINITY;
   private lastIgnored = '';
@@ -67,11 +70,14 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
     this.shutdown.abort();
   }
 
+  /** Public (on /health): counts and fixed phrases only, never the URL or an error's text. */
   status(): KeySourceStatus {
+    const ready = this.current !== undefined;
+    const notLoaded = `identity provider key set not loaded yet${this.lastError !== undefined ? `: ${this.lastError}` : ''}`;
     return {
-      ready: this.current !== undefined,
+      ready,
+      ...(ready ? {} : { message: notLoaded }),
       keySet: {
-        url: displayUrl(this.url),
         keys: this.current?.size ?? 0,
         fetchedAt: this.current?.fetchedAt.toISOString() ?? null,
         ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
@@ -86,7 +92,7 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
   refreshForUnknownKid(): Promise<boolean> {
     if (this.inFlight) return this.inFlight;
     const now = this.now();
-    if (now - this.lastUnknownKidFetch < UNKNOWN_KID_COOLDOWN_MS) return Promise.resolve(false);
+    if (now - this.lastUnknownKidFetch < UNKNOWN_KID_COOLDOWN_MS || now < this.noFetchBefore) return Promise.resolve(false);
     this.lastUnknownKidFetch = now;
     return this.refresh();
   }
@@ -107,16 +113,13 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
     clearTimeout(this.timer);
     try {
       const fetched = await this.fetcher(this.url, this.shutdown.signal);
-      const imported = importKeySet(fetched.body, this.algorithms);
-      this.reportIgnored(imported.ignored);
-      if (imported.entries.length === 0) {
-        throw new Error(`holds no usable key for [${this.algorithms.join(', ')}]`);
-      }
+      const imported = this.importKeys(fetched.body);
       const before = this.current && this.describe();
       this.current = new KeySet(this.url, imported.entries, new Date(this.now()));
       this.loads += 1;
       this.failures = 0;
       this.lastError = undefined;
+      this.noFetchBefore = Number.NEGATIVE_INFINITY;
       this.regularMs = refreshDelayMs(fetched.cacheControl);
       // Logged on the first load and whenever the provider's keys change (a rotation).
       if (before !== this.describe()) {
@@ -127,15 +130,41 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
     } catch (error) {
       if (this.destroyed) return false;
       this.failures += 1;
-      this.lastError = (error as Error).message;
-      const delay = retryDelayMs(this.failures, this.regularMs);
+      const failure = error instanceof KeySetFetchError ? error : new KeySetFetchError((error as Error).message, 'fetch failed');
+      this.lastError = failure.publicReason;
+      let delay = retryDelayMs(this.failures, this.regularMs);
+      if (failure.retryLater) {
+        // Asking again at once would only repeat it (and a huge body costs a MiB each time).
+        delay = Math.max(delay, UNKNOWN_KID_COOLDOWN_MS);
+        this.noFetchBefore = this.now() + delay;
+      }
       const state = this.current
         ? `keeping the ${this.current.size} key(s) already held`
         : 'not ready until it loads';
-      this.logger.error(`${this.label} ${this.lastError}; ${state}; next try in ${delay / 1000} s`);
+      this.logger.error(`${this.label} ${this.redact(failure.message)}; ${state}; next try in ${delay / 1000} s`);
       this.schedule(delay);
       return false;
     }
+  }
+
+  /** The usable keys of a fetched body; a body without any is a failed fetch. */
+  private importKeys(body: unknown): ImportedKeySet {
+    let imported: ImportedKeySet;
+    try {
+      imported = importKeySet(body, this.algorithms);
+    } catch (error) {
+      throw new KeySetFetchError((error as Error).message, 'answer is not a JSON Web Key Set');
+    }
+    this.reportIgnored(imported.ignored);
+    if (imported.entries.length === 0) {
+      throw new KeySetFetchError(`holds no usable key for [${this.algorithms.join(', ')}]`, 'key set holds no usable key');
+    }
+    return imported;
+  }
+
+  /** An error's text as logged: should it quote the URL, its secrets are masked. */
+  private redact(text: string): string {
+    return text.split(this.url).join(displayUrl(this.url));
   }
 
   private schedule(ms: number): void {
@@ -159,7 +188,10 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
   }
 }
 
-/** The URL as logged and shown on /health: any credentials in it masked. */
+/**
+ * The URL as logged (never shown on /health): credentials and query values masked, as
+ * providers put API keys there (?api_key=...); the parameter names stay, for operators.
+ */
 export function displayUrl(url: string): string {
   try {
     const parsed = new URL(url);
@@ -167,8 +199,11 @@ export function displayUrl(url: string): string {
       parsed.username = '***';
       parsed.password = '';
     }
+    const names = [...parsed.searchParams.keys()];
+    parsed.search = names.length > 0 ? `?${names.map((name) => `${encodeURIComponent(name)}=***`).join('&')}` : '';
+    parsed.hash = '';
     return parsed.toString();
   } catch {
-    return url;
+    return '(an unparseable URL)';
   }
 }

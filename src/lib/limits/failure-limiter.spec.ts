@@ -45,15 +45,44 @@ describe('FailureLimiter', () => {
     expect(instance.enabled).toBe(false);
   });
 
-  it('stays within maxAddresses, forgetting the oldest windows first', () => {
+  it('stays within maxAddresses by not tracking new addresses, never by forgetting a live one', () => {
     const { instance, advance } = limiter(1, 60_000, 100);
     for (let i = 0; i < 1000; i++) {
       instance.recordFailure(`10.0.${i >> 8}.${i & 255}`);
       advance(1);
     }
     expect(instance.trackedAddresses).toBe(100);
-    expect(instance.retryAfterSeconds('10.0.0.0')).toBe(0); // evicted
-    expect(instance.retryAfterSeconds('10.0.3.231')).toBeGreaterThan(0); // the newest (i = 999) is kept
+    expect(instance.retryAfterSeconds('10.0.0.0')).toBeGreaterThan(0); // the first: kept
+    expect(instance.retryAfterSeconds('10.0.0.99')).toBeGreaterThan(0); // the 100th: kept
+    expect(instance.retryAfterSeconds('10.0.0.100')).toBe(0); // the 101st: never tracked
+    expect(instance.recordFailure('10.0.0.100')).toBe(false);
+  });
+
+  it('keeps a blocked address blocked until its window ends, however many others fail', () => {
+    const { instance, advance } = limiter(3, 60_000, 100);
+    for (let i = 0; i < 3; i++) instance.recordFailure('attacker');
+    expect(instance.retryAfterSeconds('attacker')).toBe(60);
+    // A flood from 10,000 other addresses, spread over most of the window.
+    for (let i = 0; i < 10_000; i++) {
+      instance.recordFailure(`flood-${i}`);
+      if (i % 200 === 0) advance(1_000);
+    }
+    expect(instance.trackedAddresses).toBe(100);
+    expect(instance.retryAfterSeconds('attacker')).toBe(10);
+    advance(10_000); // its window ends: it may try again
+    expect(instance.retryAfterSeconds('attacker')).toBe(0);
+    // Ended windows (the attacker's, flood-0's) are dropped, which makes room.
+    instance.recordFailure('newcomer');
+    expect(instance.trackedAddresses).toBe(99);
+  });
+
+  it('a tracked address keeps counting while the table is full', () => {
+    const { instance } = limiter(3, 60_000, 100);
+    instance.recordFailure('early');
+    for (let i = 0; i < 200; i++) instance.recordFailure(`x${i}`);
+    instance.recordFailure('early');
+    expect(instance.recordFailure('early')).toBe(true);
+    expect(instance.retryAfterSeconds('early')).toBe(60);
   });
 
   it('drops expired windows before live ones', () => {

@@ -5,12 +5,16 @@
 // the rest of the window, and entries expire in insertion order, which keeps memory
 // bounded without timers. A burst across a window boundary can reach 2N, which is fine
 // for an abuse limit (it is not a quota).
+//
+// A full table (maxAddresses live windows) tracks no new address, and never forgets a
+// live one: otherwise failures from many other addresses would push a blocked address
+// out and clear its block. Only windows that have ended are dropped.
 
 export interface FailureLimiterOptions {
   /** Failures allowed per address per window; 0 disables the limiter. */
   readonly limit: number;
   readonly windowMs: number;
-  /** The most addresses tracked at once; the oldest windows are dropped first. */
+  /** The most addresses tracked at once; when full, new addresses are not tracked. */
   readonly maxAddresses: number;
   /** Milliseconds from a monotonic clock (tests pass their own). */
   readonly now?: () => number;
@@ -69,7 +73,9 @@ export class FailureLimiter {
     let window = this.windows.get(address);
     if (window === undefined || now - window.startedAt >= this.windowMs) {
       if (window !== undefined) this.windows.delete(address);
-      this.makeRoom(now);
+      this.dropEnded(now);
+      // Full of live windows: this address goes untracked rather than evicting one.
+      if (this.windows.size >= this.maxAddresses) return false;
       window = { startedAt: now, failures: 0 };
       this.windows.set(address, window);
     }
@@ -77,10 +83,10 @@ export class FailureLimiter {
     return window.failures === this.limit;
   }
 
-  /** Drops expired windows, then the oldest live ones while the map is full. */
-  private makeRoom(now: number): void {
+  /** Drops the windows that have ended; they are at the head of the map. */
+  private dropEnded(now: number): void {
     for (const [address, window] of this.windows) {
-      if (now - window.startedAt < this.windowMs && this.windows.size < this.maxAddresses) break;
+      if (now - window.startedAt < this.windowMs) break;
       this.windows.delete(address);
     }
   }

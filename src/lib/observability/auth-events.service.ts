@@ -1,12 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AuthFailure } from '../core/auth-failure.js';
 import { GatehouseMetrics, type Transport } from './gatehouse-metrics.js';
+import { escapeLineBreaks } from './log-safety.js';
 
 export interface AuthEventDetails {
   /** The user id, when it is known (a session, or a failure such as sub_mismatch). */
   readonly sub?: string;
   /** The client address the request or socket came from. */
   readonly address?: string;
+}
+
+/**
+ * The details as log values: sub comes from a token's claims and may hold any
+ * character, line breaks included (see log-safety.ts). The same object when nothing
+ * needs escaping.
+ */
+function logDetails<T extends AuthEventDetails>(details: T): T {
+  const sub = details.sub === undefined ? undefined : escapeLineBreaks(details.sub);
+  const address = details.address === undefined ? undefined : escapeLineBreaks(details.address);
+  return sub === details.sub && address === details.address ? details : { ...details, sub, address };
 }
 
 /**
@@ -35,7 +47,7 @@ export class AuthEventsService {
     this.acceptedTotal[transport].inc();
     // Debug: the success path is every request; info would double the request log.
     if (Logger.isLevelEnabled('debug')) {
-      this.logger.debug({ msg: 'authentication accepted', event: 'auth_accepted', transport, address, sub });
+      this.logger.debug({ msg: 'authentication accepted', event: 'auth_accepted', transport, ...logDetails({ address, sub }) });
     }
   }
 
@@ -50,8 +62,9 @@ export class AuthEventsService {
       event: 'auth_rejected',
       transport,
       reason: failure.reason,
-      message: failure.message,
-      ...details,
+      // Messages quote claim values (claim_invalid).
+      message: escapeLineBreaks(failure.message),
+      ...logDetails(details),
     });
   }
 
@@ -62,11 +75,11 @@ export class AuthEventsService {
    */
   rateLimited(transport: Transport, details: AuthEventDetails & { retryAfterSeconds: number }): void {
     this.metrics.authTotal.labels(transport, 'rate_limited', 'rate_limited').inc();
-    this.logger.debug({ msg: 'authentication refused: too many failures', event: 'auth_rate_limited', transport, ...details });
+    this.logger.debug({ msg: 'authentication refused: too many failures', event: 'auth_rate_limited', transport, ...logDetails(details) });
   }
 
   addressBlocked(transport: Transport, details: AuthEventDetails & { failures: number; windowSeconds: number }): void {
-    this.logger.warn({ msg: 'client address reached the failed-authentication limit', event: 'auth_address_blocked', transport, ...details });
+    this.logger.warn({ msg: 'client address reached the failed-authentication limit', event: 'auth_address_blocked', transport, ...logDetails(details) });
   }
 
   // The WebSocket gateway's lifecycle, for the gauges and counters.
@@ -88,11 +101,11 @@ export class AuthEventsService {
 
   refreshed(details: AuthEventDetails = {}): void {
     this.metrics.refreshes.inc();
-    this.logger.debug({ msg: 'session refreshed', event: 'session_refreshed', transport: 'ws', ...details });
+    this.logger.debug({ msg: 'session refreshed', event: 'session_refreshed', transport: 'ws', ...logDetails(details) });
   }
 
   expiryClosed(details: AuthEventDetails = {}): void {
     this.metrics.expiryCloses.inc();
-    this.logger.log({ msg: 'session expired: socket closed with 4001', event: 'session_expired', transport: 'ws', ...details });
+    this.logger.log({ msg: 'session expired: socket closed with 4001', event: 'session_expired', transport: 'ws', ...logDetails(details) });
   }
 }

@@ -122,7 +122,7 @@ export const GATEHOUSE_ENV_VARIABLES = {
   },
   TRUST_PROXY: {
     option: 'trustProxy', conversion: 'proxies', default: 'false',
-    description: 'false, true, a hop count, or comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed',
+    description: 'false, true (one proxy), a hop count, or comma-separated proxy addresses/CIDRs; the client address is read from X-Forwarded-For right to left, past trusted proxies only',
   },
 } as const satisfies Record<string, GatehouseEnvVariable>;
 

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import proxyAddr from '@fastify/proxy-addr';
 import { parseNamespace } from '../core/namespace.js';
 import type { GatehouseOptions } from './gatehouse-options.js';
 import { isPlainObject, isSet, OptionChecks, type RawOptions } from './option-checks.js';
@@ -214,16 +216,28 @@ function resolveFailureLimit(value: unknown, check: OptionChecks): FailureLimitS
   return { limit: number('limit'), windowSeconds: number('windowSeconds'), maxAddresses: number('maxAddresses') };
 }
 
-// IPv4/IPv6 addresses or CIDRs; proxy-addr also knows loopback, linklocal, uniquelocal.
-const PROXY_ADDRESS = /^(loopback|linklocal|uniquelocal|[0-9a-f:.]+(\/\d{1,3})?)$/i;
+/**
+ * An address or CIDR written the usual way (not 1.2.3 or 0x7f.1, which proxy-addr would
+ * read as some other address), or one of proxy-addr's names: loopback, linklocal,
+ * uniquelocal. Its parser checks the rest, so nothing throws later.
+ */
+function isProxyEntry(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  if (isIP(entry.split('/')[0]) === 0) return false;
+  try {
+    proxyAddr.compile(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
-/** trustProxy, in the forms Fastify's trustProxy understands. */
 function resolveTrustProxy(value: unknown, check: OptionChecks): boolean | number | readonly string[] {
   if (value === undefined) return DEFAULTS.trustProxy;
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 100) return value;
   const entries = Array.isArray(value) ? (value as unknown[]) : [];
-  const valid = (entry: unknown) => typeof entry === 'string' && PROXY_ADDRESS.test(entry) && /[0-9a-z]/i.test(entry);
+  const valid = (entry: unknown) => typeof entry === 'string' && isProxyEntry(entry);
   if (entries.length > 0 && entries.every(valid)) return [...(entries as string[])];
   const list = check.textual ? 'comma-separated IP addresses/CIDRs' : 'a list of IP addresses/CIDRs';
   check.invalid('trustProxy', value, `Must be true, false, a hop count from 1 to 100, or ${list}`);

@@ -244,9 +244,12 @@ function reply(ws: GatehouseSocket, value: unknown): void {
   if (value !== undefined && value !== null) sendFrame(ws, JSON.stringify(value));
 }
 
+/** The path with one leading slash and no trailing ones. A loop, not /\/+$/: that regex is quadratic on a long run of slashes. */
 function normalizePath(path: string): string {
   const withSlash = path.startsWith('/') ? path : `/${path}`;
-  return withSlash.length > 1 ? withSlash.replace(/\/+$/, '') : withSlash;
+  let end = withSlash.length;
+  while (end > 1 && withSlash.charCodeAt(end - 1) === 0x2f) end--;
+  return end === withSlash.length ? withSlash : withSlash.slice(0, end);
 }
 
 function ignoreError(): void {}

@@ -66,8 +66,15 @@ describe('operations settings', () => {
     ['False', false],
     ['10.0.0.0/8, 192.168.1.7', ['10.0.0.0/8', '192.168.1.7']],
     ['loopback,::1', ['loopback', '::1']],
+    ['10.0.0.0/255.0.0.0', ['10.0.0.0/255.0.0.0']],
   ])('TRUST_PROXY=%s', (value, expected) => {
     expect(parse({ TRUST_PROXY: value }).http.trustProxy).toEqual(expected);
+  });
+
+  it.each(['1.2.3', '0x7f.1', '10.0.0.0/33', '::1/129', 'localhost', '10.0.0.1/'])('TRUST_PROXY=%s is refused at startup', (value) => {
+    expect(errorsOf({ TRUST_PROXY: value })).toEqual([
+      `TRUST_PROXY has invalid value: "${value}". Must be true, false, a hop count from 1 to 100, or comma-separated IP addresses/CIDRs`,
+    ]);
   });
 
   it('CORS_ORIGINS=* allows any origin', () => {

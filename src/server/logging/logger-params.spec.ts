@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { parseServerEnvironment } from '../config/server-settings.js';
-import { REDACTED_PATHS, redactUrl, resolveLogFormat } from './logger-params.js';
+import { REDACTED_PATHS, loggerParams, resolveLogFormat } from './logger-params.js';
+import { redactUrl } from '../../index.js';
 
 describe('log redaction', () => {
   const capture = () => {
@@ -38,10 +39,26 @@ describe('LOG_FORMAT', () => {
     expect(resolveLogFormat(config({}), true)).toBe('pretty');
     expect(resolveLogFormat(config({}), false)).toBe('json');
     expect(resolveLogFormat(config({ NODE_ENV: 'production' }), true)).toBe('json');
+    expect(resolveLogFormat(config({ NODE_ENV: ' Prod ' }), true)).toBe('json');
   });
 
   it('an explicit format wins', () => {
     expect(resolveLogFormat(config({ LOG_FORMAT: 'json' }), true)).toBe('json');
     expect(resolveLogFormat(config({ LOG_FORMAT: 'pretty', NODE_ENV: 'production' }), false)).toBe('pretty');
+  });
+});
+
+describe('every JSON record on one line', () => {
+  it('escapes U+0085, U+2028 and U+2029 whatever logged them; the record reads back the same', async () => {
+    const out: string[] = [];
+    const stream = new Writable({ write: (chunk, _e, done) => (out.push(chunk.toString()), done()) });
+    const config = parseServerEnvironment({ AUTH_MODE: 'insecure', LOG_FORMAT: 'json' }).server;
+    const { pinoHttp } = await loggerParams(config, stream);
+    const [options] = pinoHttp as [object, unknown];
+    const text = 'a\u2028b\u2029c\u0085d\r\ne';
+    pino(options, stream).info({ text }, text);
+    expect(out.join('')).not.toMatch(/[\u0085\u2028\u2029\r]/);
+    expect(out.join('').trimEnd().split('\n')).toHaveLength(1);
+    expect(JSON.parse(out.join(''))).toMatchObject({ text, msg: text });
   });
 });

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { LogLevel } from '@nestjs/common';
+import { escapeLineBreaks, escapeUnicodeLineBreaks, redactUrl } from '../../index.js';
 import type { ServerSettings } from '../config/server-settings.js';
 
 /**
@@ -26,9 +27,9 @@ export const REDACTED_PATHS = [
 /** Probes and scrapes every few seconds would drown the request log. */
 const QUIET_PATHS = /^\/(health(\/live|\/ready)?|metrics)(\?|$)/;
 
-/** `?token=...` or `?access_token=...` in a URL: the value never reaches a log. */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:access_)?token=)[^&#]*/gi, '$1[Redacted]');
+/** A header value as a log value: header bytes 0x85 arrive as U+0085 (NEL). */
+function logValue(value: unknown): unknown {
+  return typeof value === 'string' ? escapeLineBreaks(value) : value;
 }
 
 export type LogFormat = 'json' | 'pretty';
@@ -55,6 +56,8 @@ export async function loggerParams(server: ServerSettings, destination?: Destina
   const options = {
     level: server.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
+    // Whatever logged it, a record stays one line (see log-safety.ts).
+    hooks: { streamWrite: escapeUnicodeLineBreaks },
     // Token failures are 4xx by design: a 401 is not a warning about the server.
     customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
       error !== undefined || res.statusCode >= 500 ? ('error' as const) : ('info' as const),
@@ -67,9 +70,10 @@ export async function loggerParams(server: ServerSettings, destination?: Destina
       req: (req: { id: unknown; method: string; url: string; remoteAddress?: string; headers: Record<string, unknown> }) => ({
         id: req.id,
         method: req.method,
+        // Node refuses request targets with control or non-ASCII characters: only tokens to hide.
         url: redactUrl(req.url),
         remoteAddress: req.remoteAddress,
-        userAgent: req.headers['user-agent'],
+        userAgent: logValue(req.headers['user-agent']),
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
