@@ -6,5 +6,5 @@ export interface Session {
   readonly expiresAt: number | null;
   /** The claims object found through AUTH_JWT_NAMESPACE (the whole payload when unset). */
   readonly claims: Readonly<Record<string, unknown>>;
-  readonly authMode: 'secure' | 'insecure';
+  readonly authMode: 'secure' | 'insecure' | 'custom';
 }
