@@ -1,4 +1,4 @@
-import { Logger, Module, type Provider } from '@nestjs/common';
+import { Inject, Logger, Module, type NestModule, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, ModuleRef } from '@nestjs/core';
 import { Authenticator } from './auth/authenticator.js';
 import { GatehouseGuard } from './auth/gatehouse.guard.js';
@@ -95,4 +95,13 @@ const providers: Provider[] = [
     WsSessionGuard,
   ],
 })
-export class GatehouseModule extends GatehouseConfigurableModule {}
+export class GatehouseModule extends GatehouseConfigurableModule implements NestModule {
+  constructor(@Inject(RequestGate) private readonly gate: RequestGate) {
+    super();
+  }
+
+  /** Nest runs this before it registers the routes: RequestGate must see each one registered. */
+  configure(): void {
+    this.gate.install();
+  }
+}
