@@ -21,6 +21,7 @@ import { SecureJwtVerifier } from './verify/secure-jwt-verifier.js';
 import { TokenVerifier } from './core/token-verifier.js';
 import { WsSessionGuard } from './ws/ws-session.guard.js';
 import { WsSessions } from './ws/ws-sessions.service.js';
+import { KeyRemoval } from './ws/key-removal.js';
 
 const providers: Provider[] = [
   {
@@ -70,6 +71,8 @@ const providers: Provider[] = [
   RequestGate,
   WsSessions,
   WsSessionGuard,
+  // Closes live sockets whose key left the key set (a key set refresh).
+  KeyRemoval,
   // Inert when `globalGuard` is false; the refusal filter catches only Gatehouse's own refusals.
   { provide: APP_GUARD, useClass: GatehouseGuard },
   { provide: APP_FILTER, useClass: RefusalFilter },
