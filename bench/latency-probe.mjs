@@ -2,7 +2,7 @@
 // in its times: GETs one URL after the other over one kept-alive connection (with the
 // headers given) and records each answer's time and status.
 //
-//   const probe = startProbe(url, headers); ... const { times, statuses } = await probe.stop();
+//   const probe = startProbe(url, headers); ... const { times, at, statuses } = await probe.stop();
 //
 // Run as a script (the child side): argv[2] = url, argv[3] = JSON headers.
 import { fork } from 'node:child_process';
@@ -27,7 +27,10 @@ if (process.argv[1] === import.meta.filename && process.send) {
   const headers = JSON.parse(headerText);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const times = [];
+  /** When each request started, in ms since the probe started. */
+  const at = [];
   const statuses = {};
+  const origin = performance.now();
   let running = true;
   process.on('message', () => (running = false));
   const once = () =>
@@ -41,10 +44,11 @@ if (process.argv[1] === import.meta.filename && process.send) {
       req.end();
     });
   while (running) {
+    at.push(performance.now() - origin);
     const [ms, status] = await once();
     times.push(ms);
     statuses[status] = (statuses[status] ?? 0) + 1;
     await new Promise((resolve) => setTimeout(resolve, 5)); // a steady client, not a flood
   }
-  process.send({ times, statuses }, () => process.exit(0));
+  process.send({ times, at, statuses }, () => process.exit(0));
 }

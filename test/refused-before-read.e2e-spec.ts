@@ -81,6 +81,15 @@ describe('refused before read: guarded routes do not read bodies of unauthentica
     }
   });
 
+  it('a path no route matches: 401 before the body ends (unknown paths answer 401 too); 404 with a valid token', async () => {
+    for (const path of ['/no/such/route', '/notes/feedback/extra']) {
+      const { status, chunksSent, total } = await streamSlowly(path);
+      expect(status, path).toBe(401);
+      expect(chunksSent, `${path}: chunks sent before the answer`).toBeLessThan(total / 2);
+      expect((await post(path, MEGABYTE_JSON, VALID)).status, path).toBe(404);
+    }
+  });
+
   it('a body that is not JSON is never parsed: 401 (not 400) without a token, 400 with one', async () => {
     const headers = { 'content-type': 'application/json' };
     const refused = await fetch(`http://127.0.0.1:${port}/notes`, { method: 'POST', headers, body: '{not json' });

@@ -14,8 +14,9 @@ const GUARDED = Symbol('gatehouse.guarded');
 
 /**
  * Refused before read (docs/protocol.md §10): Nest's guards run after Fastify has read
- * and parsed the body, so a request that carries one to a guarded route is
- * authenticated in Fastify's onRequest hook instead, and a refusal is sent before a
+ * and parsed the body, so a request that carries one to a guarded route (or to a path
+ * no route matches, which answers 401 the same way) is authenticated in Fastify's
+ * onRequest hook instead, and a refusal is sent before a
  * byte of the body is parsed. The guard then finds request.user already set. Requests
  * without a body go through the guard as usual.
  *
@@ -40,7 +41,8 @@ export class RequestGate {
     this.installed = true;
     fastify.addHook('onRoute', markGuarded);
     fastify.addHook('onRequest', (request: GuardedRequest, reply: FastifyReply, done: (error?: Error) => void) => {
-      if (!hasBody(request.headers) || !isGuarded(request.routeOptions.config)) {
+      // Unmatched paths answer 401 to anyone without a valid token too (UnknownRouteFilter).
+      if (!hasBody(request.headers) || !(request.is404 || isGuarded(request.routeOptions.config))) {
         return done();
       }
       const finish = (outcome: Outcome): void => {
