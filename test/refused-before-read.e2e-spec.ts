@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { request, type IncomingMessage } from 'node:http';
 import { resolve } from 'node:path';
+import { Test } from '@nestjs/testing';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { BodyRoutesModule } from './support/body-routes.js';
 import { median } from './support/process-stats.js';
 import { unsignedToken } from './support/tokens.js';
 
@@ -143,3 +146,26 @@ function read(res: IncomingMessage): Promise<string> {
     res.on('error', reject);
   });
 }
+
+// Apps built with Test.createTestingModule get their HTTP adapter only after the module is
+// compiled; the gate must still see every route (it is installed when Nest registers them).
+describe('refused before read, in an app built with Test.createTestingModule', () => {
+  let app: NestFastifyApplication;
+  let url: string;
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [BodyRoutesModule] }).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+  });
+  afterAll(() => app.close());
+
+  it('refuses a body that is not JSON with 401 (never parsed), and a public route takes it', async () => {
+    const headers = { 'content-type': 'application/json' };
+    expect((await fetch(`${url}/notes`, { method: 'POST', headers, body: '{not json' })).status).toBe(401);
+    expect((await fetch(`${url}/notes`, { method: 'POST', headers: { ...headers, authorization: VALID }, body: '{not json' })).status).toBe(400);
+    const taken = await fetch(`${url}/contact`, { method: 'POST', headers, body: MEGABYTE_JSON });
+    expect(taken.status).toBe(201);
+    expect(await taken.json()).toEqual({ length: 1_000_000 });
+  });
+});
