@@ -11,6 +11,7 @@ import { Agent, request } from 'node:http';
 export function startProbe(url, headers = {}) {
   const child = fork(import.meta.filename, [url, JSON.stringify(headers)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return {
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         child.once('message', (result) => {

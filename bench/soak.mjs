@@ -5,9 +5,9 @@
 // that none of them times its own work.
 //
 //   1. idle: the measuring client alone (its p99 is the reference);
-//   2. warm-up: the full load for --warmup s (60), then quiet; heap after GC = "start"
-//      (what fills under load and is bounded, the verified-token cache and the failure
-//      table, is full by then);
+//   2. warm-up: the full load for --warmup s (120), then quiet; heap after GC = "start"
+//      (what fills under load and is bounded, the 10,000 verified tokens and the failure
+//      table, is full by then: the load makes about 120 new tokens a second);
 //   3. soak: the full load for --seconds s (60), the client measuring;
 //   4. quiet again: heap after GC = "end".
 //
@@ -16,10 +16,10 @@
 // Heap after GC: the server runs with --expose-gc and bench/memory-probe.mjs, which on an
 // IPC message collects until the heap settles and reports heapUsed.
 //
-// Options: --seconds 60 --warmup 60 --idle 10 --sockets 2000 --slow 200
+// Options: --seconds 60 --warmup 120 --idle 10 --sockets 2000 --slow 200 --no-pin
 //          --flood 300 (bad tokens a second) --rest 150 (valid requests a second)
 //          --addresses 30000 (flood addresses, over AUTH_FAIL_MAX_ADDRESSES)
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startProbe } from './latency-probe.mjs';
@@ -30,13 +30,14 @@ import { newSecret, userToken } from './tokens.mjs';
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '60' },
-    warmup: { type: 'string', default: '60' },
+    warmup: { type: 'string', default: '120' },
     idle: { type: 'string', default: '10' },
     sockets: { type: 'string', default: '2000' },
     slow: { type: 'string', default: '200' },
     flood: { type: 'string', default: '300' },
     rest: { type: 'string', default: '150' },
     addresses: { type: 'string', default: '30000' },
+    pin: { type: 'boolean', default: true },
   },
 });
 const n = (name) => Number(args[name]);
@@ -56,6 +57,25 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/**
+ * --pin (default, with 2 cores or more and taskset): the server and the measuring client on
+ * CPU 0, the load generators on the others, so the load's own work does not take the
+ * server's CPU (on one machine they would otherwise share it; other programs still may).
+ */
+const pinning = args.pin && cpus().length >= 2 && hasTaskset();
+function hasTaskset() {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+function pin(pid, cpusList) {
+  if (pinning) execFileSync('taskset', ['-a', '-p', '-c', cpusList, String(pid)], { stdio: 'ignore' });
+}
+const LOAD_CPUS = `1-${Math.max(1, cpus().length - 1)}`;
+
 /** The p99 of each 10 s of a probe's run: whether slow answers cluster (a reconnect herd) or spread. */
 function tenSecondP99s({ times, at }) {
   const slices = [];
@@ -66,6 +86,7 @@ function tenSecondP99s({ times, at }) {
 /** Starts a load child; `stop()` ends its load and resolves with its counts. */
 function load(script, config) {
   const child = fork(new URL(script, import.meta.url), [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  pin(child.pid, LOAD_CPUS);
   return {
     stop: () =>
       new Promise((resolve, reject) => {
@@ -98,6 +119,7 @@ const server = await startGatehouse('gatehouse', {
   TRUST_PROXY: 'true',
   LOG_FORMAT: 'json',
 });
+pin(server.pid, '0');
 const alive = () => {
   try {
     process.kill(server.pid, 0);
@@ -110,11 +132,13 @@ const alive = () => {
 let passed = false;
 try {
   log(`soak: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at start; ` +
-    `${n('sockets')} sockets, ${n('slow')} slow readers, ${n('flood')} failed auths/s from ${n('addresses')} addresses, ${n('rest')} REST req/s`);
+    `${n('sockets')} sockets, ${n('slow')} slow readers, ${n('flood')} failed auths/s from ${n('addresses')} addresses, ${n('rest')} REST req/s; ` +
+    (pinning ? `server and measuring client on CPU 0, load on CPU ${LOAD_CPUS}` : 'no CPU pinning'));
   const other = { authorization: `Bearer ${userToken('other-client', secret)}` };
 
   await eventLoopDelay(server.url); // starts a new measurement
   const idleProbe = startProbe(`${server.url}/api/session`, other);
+  pin(idleProbe.pid, '0');
   await pause(n('idle') * 1000);
   const idle = await idleProbe.stop();
   const idleLoop = await eventLoopDelay(server.url);
@@ -126,6 +150,7 @@ try {
 
   await eventLoopDelay(server.url); // starts a new measurement
   const probe = startProbe(`${server.url}/api/session`, other);
+  pin(probe.pid, '0');
   const started = Date.now();
   const cpuBefore = cpuMicros(server.pid);
   const { sockets, http } = await fullLoad(server, secret, n('seconds'));
