@@ -19,7 +19,7 @@ import {
 import { rawToken, segment, unsignedToken } from '../../../test/support/tokens.js';
 import { createHmac } from 'node:crypto';
 
-const plain = (f: AuthFailure | null | unknown) =>
+const plain = (f: unknown) =>
   f instanceof AuthFailure ? { reason: f.reason, message: f.message } : f;
 
 describe('decodeJsonSegment', () => {
