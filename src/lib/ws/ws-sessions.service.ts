@@ -60,8 +60,11 @@ export class WsSessions {
     return this.enabled;
   }
 
-  /** The upgrade's bearer token: a session may open the socket, or a refusal (401/429) is sent. */
-  admitUpgrade(token: string, address: string): Outcome | Promise<Outcome> {
+  /**
+   * The upgrade's bearer token: a session may open the socket, or a refusal (401/429) is
+   * sent. Undefined (Socket.IO, whose handshake must carry one): token_missing.
+   */
+  admitUpgrade(token: string | undefined, address: string): Outcome | Promise<Outcome> {
     const outcome = this.authenticator.authenticate('ws', token, address);
     return outcome instanceof Promise ? outcome.then((value) => this.withinLimit(value)) : this.withinLimit(outcome);
   }

@@ -31,6 +31,7 @@ export const SERVER_ENV_VARIABLES = {
     description: 'serve the OpenAPI description at /api/docs (UI) and /api/docs/json; under NODE_ENV=production off unless set to true',
   },
   CORS_ORIGINS: { description: 'comma-separated origins (https://app.example.com) allowed by CORS, or * for any; unset: CORS off' },
+  WS_TRANSPORT: { default: 'ws', description: 'ws: raw WebSocket at /ws; socket.io: Socket.IO at /socket.io/ (docs/socket-io.md)' },
 } as const satisfies Record<string, EnvVariable>;
 
 /** Every variable the server reads: tests blank them all so that no setting leaks in. */
@@ -55,7 +56,12 @@ export interface ServerSettings {
   readonly docsEnabled: boolean;
   /** Empty: CORS off. ['*']: any origin. */
   readonly corsOrigins: readonly string[];
+  /** Which WebSocket adapter serves the gateways. */
+  readonly wsTransport: WsTransport;
 }
+
+export const WS_TRANSPORTS = ['ws', 'socket.io'] as const;
+export type WsTransport = (typeof WS_TRANSPORTS)[number];
 
 export interface ServerEnvironment {
   readonly options: GatehouseOptions;
@@ -108,6 +114,7 @@ function readServerSettings(env: Environment): { server: ServerSettings; errors:
     // Off in production unless asked for: it maps the API for anyone who looks.
     docsEnabled: read.flag('API_DOCS_ENABLED', !production),
     corsOrigins: parseCorsOrigins(read.text('CORS_ORIGINS'), errors),
+    wsTransport: read.oneOf('WS_TRANSPORT', WS_TRANSPORTS),
   };
   if (production && server.metricsEnabled && server.metricsPort !== 0 && server.metricsPort === server.port) {
     errors.push(`METRICS_PORT has invalid value: "${server.metricsPort}". Must differ from PORT: with NODE_ENV=${nodeEnv} /metrics has a listener of its own`);
