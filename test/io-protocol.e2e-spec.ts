@@ -65,7 +65,7 @@ describe.each(IO_TRANSPORTS)('Socket.IO over %s', (transport: IoTransport) => {
       const socket = ioSocket(url(), { transport });
       const client = new IoClient(socket);
       socket.emit('whoami'); // buffered by the client until a connect that never comes
-      const refusal = await new Promise<{ message: string; data: unknown }>((resolve) => socket.once('connect_error', resolve));
+      const refusal = await new Promise<{ message: string; data?: unknown }>((resolve) => socket.once('connect_error', resolve));
       expect(refusal.message).toBe('Missing bearer token');
       expect(refusal.data).toEqual({ reason: 'token_missing', message: 'Missing bearer token' });
       expect(socket.active).toBe(false); // a refusal is final: the client does not retry on its own
