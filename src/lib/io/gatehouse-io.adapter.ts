@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { Logger, type INestApplicationContext } from '@nestjs/common';
+import { Logger, type INestApplicationContext, type WsMessageHandler } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { Authenticator, type Outcome } from '../auth/authenticator.js';
 import { AuthFailure } from '../core/auth-failure.js';
@@ -8,7 +8,8 @@ import { AUTH_REQUIRED } from '../ws/ws-protocol.js';
 import { WsSessions } from '../ws/ws-sessions.service.js';
 import { handshakeToken } from './handshake-token.js';
 import { frameOfPacket } from './io-frames.js';
-import { IoConnection, type GatehouseIoSocket } from './io-connection.js';
+import { IoConnection, NO_HANDLERS, type GatehouseIoSocket } from './io-connection.js';
+import { runHandlers } from './io-handlers.js';
 import type { IoError, IoNamespace, IoServer, IoServerOptions } from './io-types.js';
 import { limitWriteBuffers } from './write-buffer-limit.js';
 
@@ -30,7 +31,8 @@ const INTERNAL_ERROR = { reason: 'internal_error', message: 'Authentication coul
  *   take; a refusal is the client's `connect_error` with `data: {reason, message}`;
  * - an admitted socket is a Connection of the protocol: `session` first, then the
  *   notice, refresh by `auth`, expiry and revocation as WsSessions drives them;
- * - every incoming event passes WsSessions.receive before Nest's handlers see it.
+ * - every incoming event passes WsSessions.receive before the gateways' handlers
+ *   (and any listener of the host app's own) see it.
  *
  * `defaults` are Socket.IO server options for every gateway (a gateway's own win),
  * such as `cors`. Unless set, the payload limit and ping interval follow the `ws` options.
@@ -70,6 +72,14 @@ export class GatehouseIoAdapter extends IoAdapter {
     server.on('new_namespace', (namespace) => this.install(namespace));
     limitWriteBuffers(server.engine, settings.maxBufferedBytes, this.slowConsumer);
     return server;
+  }
+
+  /** Nest hands over each gateway's handlers bound to this socket; they are run by event name (io-handlers.ts). */
+  bindMessageHandlers(socket: GatehouseIoSocket, handlers: WsMessageHandler[]): void {
+    const connection = socket[CONNECTION];
+    if (!connection || !socket.connected) return;
+    // One gateway (the usual case): keep Nest's array rather than a copy per socket.
+    connection.handlers = connection.handlers.length === 0 ? handlers : [...connection.handlers, ...handlers];
   }
 
   private install(namespace: IoNamespace): void {
@@ -118,7 +128,10 @@ export class GatehouseIoAdapter extends IoAdapter {
     // only what it dispatches reaches the gateways' handlers.
     socket.use((packet, next) => {
       try {
-        this.sessions.receive(connection, frameOfPacket(packet), () => next());
+        this.sessions.receive(connection, frameOfPacket(packet), () => {
+          runHandlers(socket, connection.handlers, packet, this.payloadOf, this.logError);
+          next(); // the host app's own listeners (socket.on in handleConnection)
+        });
       } catch (error) {
         this.log.error(error);
       }
@@ -130,8 +143,13 @@ export class GatehouseIoAdapter extends IoAdapter {
   private readonly onDisconnect = ((adapter: GatehouseIoAdapter) =>
     function (this: GatehouseIoSocket): void {
       const connection = this[CONNECTION];
-      if (connection) adapter.sessions.closed(connection);
+      if (!connection) return;
+      adapter.sessions.closed(connection);
+      connection.handlers = NO_HANDLERS;
     })(this);
+
+  private readonly payloadOf = (payload: unknown) => this.mapPayload(payload);
+  private readonly logError = (error: unknown): void => this.log.error(error);
 
   private readonly slowConsumer = (): void => {
     this.log.warn('a Socket.IO client stopped reading: dropped (slow_consumer, WS_MAX_BUFFERED_BYTES)');

@@ -1,6 +1,10 @@
 import type { IoSocket } from './io-types.js';
+import type { WsMessageHandler } from '@nestjs/common';
 import type { Session } from '../core/session.js';
 import { CONNECTION, Connection, type ConnectionHolder } from '../ws/connection.js';
+
+/** Shared by every socket that has no handlers yet, or none any more. */
+export const NO_HANDLERS: readonly WsMessageHandler[] = Object.freeze([]);
 
 export interface GatehouseIoSocket extends IoSocket, ConnectionHolder {
   [CONNECTION]?: IoConnection;
@@ -14,6 +18,8 @@ export interface GatehouseIoSocket extends IoSocket, ConnectionHolder {
 export class IoConnection extends Connection {
   /** The handshake's session, from the admission middleware until the socket connects. */
   admitted: Session | undefined;
+  /** Message handlers of the namespace's gateways, as Nest binds them to this socket (Nest's own array when one gateway). */
+  handlers: readonly WsMessageHandler[] = NO_HANDLERS;
 
   constructor(readonly socket: GatehouseIoSocket) {
     super(socket);
