@@ -16,6 +16,7 @@ import { unsignedToken } from './support/tokens.js';
 @WebSocketGateway()
 class EchoGateway implements OnGatewayConnection {
   handleConnection(client: Socket) {
+    client.emit('hello');
     client.on('raw', (data: string, ack: (reply: string) => void) => ack(`raw:${data}`));
   }
 
@@ -118,11 +119,15 @@ describe('gateway handlers under GatehouseIoAdapter answer as under Nest IoAdapt
     try {
       const expected = await observe(nest.url);
       expect(await observe(gatehouse.url)).toEqual(expected);
+      // The session comes first, before what the gateway's handleConnection sends.
+      const client = await ioConnect(gatehouse.url, { transport: 'polling', token: unsignedToken({ sub: 'bob' }) });
+      expect([(await client.next()).event, (await client.next()).event]).toEqual(['session', 'hello']);
+      client.close();
       // And the script did exercise every kind of answer.
       expect(expected).toContainEqual(['value, several arguments', ['x', 'y']]);
       expect(expected).toContainEqual(['manual', 'manual:m']);
       const events = (expected.find((entry) => (entry as unknown[])[0] === 'events') as [string, { event: string }[]])[1];
-      expect(events.map((e) => e.event).sort()).toEqual(['evt', 'exception', 'exception', 'obs', 'obs', 'obs', 'second', 'who']);
+      expect(events.map((e) => e.event).sort()).toEqual(['evt', 'exception', 'exception', 'hello', 'obs', 'obs', 'obs', 'second', 'who']);
     } finally {
       await Promise.all([nest.app.close(), gatehouse.app.close()]);
     }
