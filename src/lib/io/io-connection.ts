@@ -1,7 +1,7 @@
-import type { IoSocket } from './io-types.js';
 import type { WsMessageHandler } from '@nestjs/common';
 import type { Session } from '../core/session.js';
 import { CONNECTION, Connection, type ConnectionHolder } from '../ws/connection.js';
+import type { IoSocket } from './io-types.js';
 
 /** Shared by every socket that has no handlers yet, or none any more. */
 export const NO_HANDLERS: readonly WsMessageHandler[] = Object.freeze([]);
