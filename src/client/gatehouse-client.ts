@@ -405,7 +405,8 @@ export class GatehouseClient {
   }
 
   private emit(event: string, data: unknown): void {
-    for (const handler of [...(this.handlers.get(event) ?? [])]) {
+    // A copy: a handler added or removed while emitting takes effect from the next event.
+    for (const handler of Array.from(this.handlers.get(event) ?? [])) {
       try {
         handler(data);
       } catch (error) {

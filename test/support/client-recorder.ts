@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import type { GatehouseClient, StateChange, TokenReason } from 'gatehouse/client';
+import type { GatehouseClient, StateChange, TokenReason, WebSocketConstructor } from 'gatehouse/client';
 import { now, unsignedToken } from './tokens.js';
 
 // What a test of gatehouse/client watches: every event with its time, every socket the
@@ -35,7 +35,7 @@ export class ClientRecorder {
 }
 
 /** A `ws` WebSocket class that notes when each socket is created (the client's attempts). */
-export function countingWebSocket(created: number[]) {
+export function countingWebSocket(created: number[]): WebSocketConstructor {
   return class CountingWebSocket extends WebSocket {
     constructor(url: string) {
       super(url);
