@@ -69,6 +69,21 @@ describe('the built module', () => {
     // Node 20 has no global WebSocket: the message says what to pass.
     expect(() => new GatehouseClient({ url: 'ws://x/ws', getToken: () => 't' })).toThrow(/'ws' package/);
   });
+
+  it('stops with a fatal socket_refused error when the environment refuses to open the socket', async () => {
+    class Refusing {
+      constructor() {
+        throw new Error('SecurityError: insecure WebSocket from a secure page');
+      }
+    }
+    const c = new GatehouseClient({ url: 'ws://x/ws', getToken: () => 't', WebSocket: Refusing as never });
+    const recorder = new ClientRecorder(c);
+    c.connect();
+    await until(() => c.state === 'closed', 'the client to stop');
+    expect(recorder.of('error').map((e) => e.data)).toEqual([
+      { reason: 'socket_refused', message: 'new WebSocket(ws://x/ws): SecurityError: insecure WebSocket from a secure page', fatal: true },
+    ]);
+  });
 });
 
 describe('refresh in place', () => {

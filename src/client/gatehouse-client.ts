@@ -28,8 +28,9 @@ export interface SessionExpiring {
 
 /**
  * The `error` event: the server's refusals (§5.4, the reason codes of §7), and the client's
- * own: `queue_full`, `not_connected`, `token_unavailable`, `frames_discarded`. `fatal` is
- * true when the client has stopped because of it (its state is then `closed`).
+ * own: `queue_full`, `not_connected`, `token_unavailable`, `frames_discarded`,
+ * `socket_refused`. `fatal` is true when the client has stopped because of it (its state is
+ * then `closed`).
  */
 export interface GatehouseError {
   readonly reason: string;
@@ -262,7 +263,14 @@ export class GatehouseClient {
     const token = await this.tokenFor(why);
     if (run !== this.run) return; // close() was called meanwhile
     if (token === undefined) return this.retryLater(undefined, why);
-    const socket = new this.WebSocketImpl(this.url);
+    let socket: WebSocketLike;
+    try {
+      socket = new this.WebSocketImpl(this.url);
+    } catch (error) {
+      // Not the network: the environment refuses this URL (ws:// from an https:// page, say).
+      this.emit('error', { reason: 'socket_refused', message: `new WebSocket(${this.url}): ${messageOf(error)}`, fatal: true });
+      return this.stop({ code: 1006, reason: 'socket_refused' });
+    }
     this.socket = socket;
     this.lastServerError = undefined;
     socket.onopen = () => socket.send(JSON.stringify({ event: 'auth', data: { token } }));
@@ -376,7 +384,7 @@ export class GatehouseClient {
     try {
       return await this.obtainToken(why);
     } catch (error) {
-      this.fail('token_unavailable', error instanceof Error ? error.message : String(error));
+      this.fail('token_unavailable', messageOf(error));
       return undefined;
     }
   }
@@ -386,7 +394,7 @@ export class GatehouseClient {
     try {
       token = await this.getToken(why);
     } catch (error) {
-      throw new Error(`getToken("${why}") failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`getToken("${why}") failed: ${messageOf(error)}`);
     }
     if (typeof token !== 'string' || token === '') {
       throw new Error(`getToken("${why}") returned ${token === '' ? 'an empty string' : typeof token}, not a token`);
@@ -434,6 +442,8 @@ function socketUrl(url: string | URL): string {
   parsed.protocol = schemes[parsed.protocol];
   return parsed.href;
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
