@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { TOKEN_REASONS } from '../src/lib/core/auth-failure.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { rawGet } from './support/raw-http.js';
+import { signedToken, validFor } from './support/tokens.js';
 
 // Random and mutated tokens through the real REST stack: never a 5xx, always the
 // contract's 401 with one of its reason codes (or 200 for a token that is still valid).
@@ -16,7 +16,7 @@ const structured = fc
 
 describe('REST with arbitrary tokens (secure HS256)', () => {
   let server: RunningApp;
-  const valid = () => jwt.sign({ sub: 'alice' }, SECRET, { algorithm: 'HS256', expiresIn: '1h' });
+  const valid = () => signedToken({ sub: 'alice', ...validFor() }, { alg: 'HS256', key: SECRET });
   beforeAll(async () => {
     server = await startApp({ AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: SECRET });
   });

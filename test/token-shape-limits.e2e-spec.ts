@@ -1,6 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { startServer, type Started } from './support/server-process.js';
-import { now, segment } from './support/tokens.js';
+import { now, signedTokenOfTexts, tokenOfTexts } from './support/tokens.js';
 import { connect, refusedUpgrade } from './support/ws-client.js';
 
 // Contract section 10, "Depth" and "crit", against `node dist/main.js` in both modes:
@@ -21,12 +20,10 @@ function nestedPayload(levels: number, claims: Record<string, unknown>, kind: 'o
   return `${JSON.stringify(claims).slice(0, -1)},"deep":${deep}}`;
 }
 
-const unsigned = (payloadText: string) => `${segment('{"alg":"none"}')}.${segment(payloadText)}.`;
+const unsigned = (payloadText: string) => tokenOfTexts('{"alg":"none"}', payloadText, '');
 
-function signed(payloadText: string, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }): string {
-  const input = `${segment(JSON.stringify(header))}.${segment(payloadText)}`;
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
-}
+const signed = (payloadText: string, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }) =>
+  signedTokenOfTexts(JSON.stringify(header), payloadText, { alg: 'HS256', key: SECRET });
 
 async function get(server: Started, token: string) {
   const res = await fetch(`${server.url}/api/session`, { headers: { authorization: `Bearer ${token}` } });
@@ -143,7 +140,7 @@ describe('crit header', () => {
     });
 
     it('accepts a token whose header names crit', async () => {
-      const token = `${segment(JSON.stringify({ alg: 'none', crit: ['exp'] }))}.${segment(claims())}.`;
+      const token = tokenOfTexts(JSON.stringify({ alg: 'none', crit: ['exp'] }), claims(), '');
       expect((await get(server, token)).status).toBe(200);
     });
   });

@@ -8,6 +8,7 @@ import {
   type GatehouseOptions,
 } from '../index.js';
 import type { ServerSettings } from './config/server-settings.js';
+import { DevConsoleModule } from './dev-console/dev-console.module.js';
 import { SessionModule } from './session/session.module.js';
 
 /**
@@ -27,6 +28,8 @@ export class AppModule {
         ...(server.metricsEnabled ? [GatehouseMetricsModule.forRoot(metrics)] : []),
         SessionModule,
         ...(logger ? [LoggerModule.forRoot(logger)] : []),
+        // The development console: insecure mode only, and never in production.
+        ...(options.mode === 'insecure' && !server.production ? [DevConsoleModule] : []),
       ],
     };
   }

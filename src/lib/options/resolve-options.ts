@@ -155,7 +155,7 @@ function resolveInsecure(
 function resolveCustom(options: RawOptions, check: OptionChecks): CustomAuthConfig {
   const mode = options.mode;
   if (mode !== undefined && mode !== 'custom') {
-    check.error(`${check.name('verifier')} is not valid in ${showValue(mode)} mode: leave ${check.name('mode')} unset (or "custom") to check tokens with your own verifier`);
+    check.error(`${check.name('verifier')} is not valid in ${typeof mode === 'string' ? mode : showValue(mode)} mode: leave ${check.name('mode')} unset (or "custom") to check tokens with your own verifier`);
   } else if (options.verifier === undefined) {
     check.error(`${check.name('verifier')} not set: ${check.name('mode')}="custom" needs a verifier class`);
   } else if (typeof options.verifier !== 'function') {
