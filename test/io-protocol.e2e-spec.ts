@@ -1,10 +1,9 @@
-import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { AuthFailure } from '../src/lib/core/auth-failure.js';
 import { WsSessions } from '../src/lib/ws/ws-sessions.service.js';
 import { startApp, type RunningApp, type TestEnv } from './support/app.js';
 import { IO_TRANSPORTS, ioAuthenticated, ioConnect, ioRefused, ioSocket, IoClient, type IoTransport } from './support/io-client.js';
-import { now, unsignedToken } from './support/tokens.js';
+import { now, signedToken, unsignedToken } from './support/tokens.js';
 
 // docs/protocol.md §12 with the real socket.io-client, over long-polling and over
 // WebSocket: the handshake (auth.token or Authorization), every refusal as
@@ -12,8 +11,8 @@ import { now, unsignedToken } from './support/tokens.js';
 // limits of §10, and a live session closed when it becomes invalid (revocation).
 
 const KEY = 'gatehouse-io-test-secret-0123456789abcdef';
-const sign = (payload: object, key = KEY, options: jwt.SignOptions = { algorithm: 'HS256' }) =>
-  jwt.sign({ iat: now(), exp: now() + 600, iss: 'gatehouse-tests', ...payload }, key, options);
+const sign = (payload: object, key = KEY) =>
+  signedToken({ iat: now(), exp: now() + 600, iss: 'gatehouse-tests', ...payload }, { alg: 'HS256', key });
 const token = (sub: string, extra: Record<string, unknown> = {}) => unsignedToken({ sub, ...extra });
 
 function useApp(env: TestEnv): () => RunningApp {
