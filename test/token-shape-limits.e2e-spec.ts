@@ -76,10 +76,12 @@ describe.each(modes)('claims nesting depth ($mode mode)', ({ env, token, claims 
   });
 
   it('WebSocket: a deep token in the auth frame gets error token_malformed and close 4401', async () => {
-    const client = await connect(server.port);
-    client.auth(token(nestedPayload(5_000, claims(), 'array')));
-    expect(await client.next(3000)).toEqual({ event: 'error', data: { reason: 'token_malformed', message: 'Invalid token' } });
-    expect(await client.closed).toEqual({ code: 4401, reason: 'token_malformed' });
+    for (const [levels, kind] of [[3_000, 'object'], [3_000, 'array'], [5_000, 'array']] as const) {
+      const client = await connect(server.port);
+      client.auth(token(nestedPayload(levels, claims(), kind)));
+      expect(await client.next(3000), `${levels} ${kind}`).toEqual({ event: 'error', data: { reason: 'token_malformed', message: 'Invalid token' } });
+      expect(await client.closed).toEqual({ code: 4401, reason: 'token_malformed' });
+    }
   });
 
   it('WebSocket: a deep token in the upgrade header gets 401 token_malformed; 64 levels open the socket', async () => {

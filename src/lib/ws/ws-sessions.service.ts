@@ -106,6 +106,28 @@ export class WsSessions {
   }
 
   /**
+   * revalidate() for what may close thousands of sockets at once (a key leaving the key
+   * set): `check` first runs over every live session in one pass (a lookup each), then
+   * the sockets it refused are closed `batch` at a time, one batch per turn of the event
+   * loop, each checked again (it may have refreshed meanwhile), so that other clients
+   * wait for one batch at most. Resolves with how many were closed.
+   */
+  async revalidateInBatches(check: (session: Session) => AuthFailure | undefined, batch = 64): Promise<number> {
+    const refused = [...this.live].filter((connection) => connection.session !== undefined && check(connection.session) !== undefined);
+    let closed = 0;
+    for (let start = 0; start < refused.length; start += batch) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (const connection of refused.slice(start, start + batch)) {
+        const failure = connection.session === undefined || connection.closing ? undefined : check(connection.session);
+        if (failure === undefined) continue;
+        connection.refuse(failure);
+        closed += 1;
+      }
+    }
+    return closed;
+  }
+
+  /**
    * One frame from the client (undefined: not a frame of the protocol's shape). `auth`
    * is the protocol's; any other event of an authenticated socket goes to `dispatch`
    * (the gateways' handlers). Frames after an `auth` frame wait for its outcome, in order.
