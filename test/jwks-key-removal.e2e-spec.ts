@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { RunningApp } from './support/app.js';
-import { JwksServer, publicJwk, signToken, startWithKeySet } from './support/jwks-server.js';
+import { JwksServer, publicJwk, startWithKeySet } from './support/jwks-server.js';
+import { signedToken, validFor } from './support/tokens.js';
 import { generateEc } from './support/tokens.js';
 import { connect, type WsClient } from './support/ws-client.js';
 
@@ -26,7 +27,7 @@ describe('JWKS: a key leaves the set while sockets signed by it are open', () =>
     await jwks.stop();
   });
 
-  const token = (pair: typeof k1, sub: string, kid?: string) => signToken(pair.privateKey, 'ES256', { sub, kid });
+  const token = (pair: typeof k1, sub: string, kid?: string) => signedToken({ sub, ...validFor() }, { alg: 'ES256', key: pair.privateKey, kid });
 
   async function byHeader(jwt: string): Promise<WsClient> {
     const client = await connect(running.port, jwt);
