@@ -76,7 +76,10 @@ describe('WS_MAX_PENDING_FRAMES (default 32): frames behind a slow auth frame', 
     // As fast as the server reads them (a few MB in flight), until it closes the socket.
     for (let sent = 0; sent < FLOOD && client.ws.readyState === client.ws.OPEN; ) {
       if (client.ws.bufferedAmount > 4 * 1048576) await new Promise((resolve) => setTimeout(resolve, 2));
-      else (client.send(frame), sent++);
+      else {
+        client.send(frame);
+        sent++;
+      }
     }
     expect(await client.closed).toEqual({ code: 1008, reason: 'bad_message' });
     await new Promise((resolve) => setTimeout(resolve, 500));
