@@ -1,6 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import {
+  GatehouseAdminModule,
   GatehouseHealthModule,
   GatehouseHttpModule,
   GatehouseMetricsModule,
@@ -26,6 +27,7 @@ export class AppModule {
         GatehouseHttpModule,
         ...(server.metricsEnabled ? [GatehouseMetricsModule.forRoot(metrics)] : []),
         SessionModule,
+        ...(server.adminApiKey !== undefined ? [GatehouseAdminModule.forRoot({ apiKey: server.adminApiKey })] : []),
         ...(logger ? [LoggerModule.forRoot(logger)] : []),
       ],
     };

@@ -5,7 +5,7 @@ import { AuthFailure } from '../core/auth-failure.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 import { Authenticator, type Outcome } from './authenticator.js';
 import type { GuardedRequest } from './gatehouse.guard.js';
-import { isPublicHandler } from './public.decorator.js';
+import { isPublicHandler, isPublicRoute } from './public.decorator.js';
 import { httpRefusal, sendHttpRefusal } from './refusal-replies.js';
 
 /**
@@ -28,7 +28,9 @@ export class RequestGate implements OnModuleInit {
     if (!this.settings.globalGuard || fastify?.addHook === undefined) return;
     fastify.addHook('onRequest', (request: GuardedRequest, reply: FastifyReply, done: (error?: Error) => void) => {
       const handler = request.routeOptions.handler as object | undefined;
-      if (!hasBody(request.headers) || handler === undefined || request.routeOptions.url === undefined || isPublicHandler(handler)) {
+      // The handler Fastify holds is a bound copy without Nest's metadata: @Public() also marks the route's config.
+      const open = isPublicRoute(request.routeOptions) || isPublicHandler(handler ?? {});
+      if (!hasBody(request.headers) || handler === undefined || request.routeOptions.url === undefined || open) {
         return done();
       }
       const finish = (outcome: Outcome): void => {

@@ -3,6 +3,7 @@ import type { Algorithm } from './algorithms.js';
 import { AuthFailure } from './auth-failure.js';
 import type { NamespacePath } from './namespace.js';
 import type { Session } from './session.js';
+import { noteTokenIdentity } from './token-identity.js';
 import {
   KEY_NOT_FOUND,
   checkAlgorithm,
@@ -138,5 +139,6 @@ export function validateTokenWithPayload(
     claims: subject.claims,
     authMode: policy.mode,
   };
+  noteTokenIdentity(session, payload);
   return { session, payload };
 }

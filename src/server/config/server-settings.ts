@@ -3,6 +3,7 @@ import {
   GATEHOUSE_ENV_VARIABLES,
   gatehouseSettingsFromEnv,
   isProduction,
+  MIN_ADMIN_KEY_LENGTH,
   type EnvVariable,
   type Environment,
   type GatehouseOptions,
@@ -31,6 +32,9 @@ export const SERVER_ENV_VARIABLES = {
     description: 'serve the OpenAPI description at /api/docs (UI) and /api/docs/json; under NODE_ENV=production off unless set to true',
   },
   CORS_ORIGINS: { description: 'comma-separated origins (https://app.example.com) allowed by CORS, or * for any; unset: CORS off' },
+  ADMIN_API_KEY: {
+    description: `turns the admin API (/admin/revocations) on; callers send it as Authorization: Bearer <key>; at least ${MIN_ADMIN_KEY_LENGTH} characters`,
+  },
 } as const satisfies Record<string, EnvVariable>;
 
 /** Every variable the server reads: tests blank them all so that no setting leaks in. */
@@ -55,6 +59,8 @@ export interface ServerSettings {
   readonly docsEnabled: boolean;
   /** Empty: CORS off. ['*']: any origin. */
   readonly corsOrigins: readonly string[];
+  /** The admin API's key; undefined: the admin API is off. */
+  readonly adminApiKey: string | undefined;
 }
 
 export interface ServerEnvironment {
@@ -108,7 +114,12 @@ function readServerSettings(env: Environment): { server: ServerSettings; errors:
     // Off in production unless asked for: it maps the API for anyone who looks.
     docsEnabled: read.flag('API_DOCS_ENABLED', !production),
     corsOrigins: parseCorsOrigins(read.text('CORS_ORIGINS'), errors),
+    adminApiKey: read.text('ADMIN_API_KEY'),
   };
+  if (server.adminApiKey !== undefined && server.adminApiKey.length < MIN_ADMIN_KEY_LENGTH) {
+    // Never quoted back: it is a secret, even when too short.
+    errors.push(`ADMIN_API_KEY has to be at least ${MIN_ADMIN_KEY_LENGTH} characters long`);
+  }
   if (production && server.metricsEnabled && server.metricsPort !== 0 && server.metricsPort === server.port) {
     errors.push(`METRICS_PORT has invalid value: "${server.metricsPort}". Must differ from PORT: with NODE_ENV=${nodeEnv} /metrics has a listener of its own`);
   }
