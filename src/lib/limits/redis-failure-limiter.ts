@@ -30,9 +30,9 @@ interface Scripts {
  * from one address count against one allowance wherever they land, so a load balancer
  * spreading an attacker's guesses over N processes does not multiply them by N.
  *
- * Only failures reach Redis: a valid token never waits for it. While Redis is
- * unreachable each process counts in its own memory (`local`), so the limit still
- * holds, per process.
+ * Only failures reach Redis: a valid token never waits for it. Each process also
+ * counts in its own memory (`local`), and answers from there while Redis is
+ * unreachable: the limit still holds, per process, with the failures it has seen.
  *
  * No table bound is needed here: each key expires with its window.
  */
@@ -58,10 +58,12 @@ export class RedisFailureLimiter extends FailureLimit {
     if (this.limit === 0) return COUNTED;
     if (this.redis.commands.status !== 'ready') return this.local.countFailure(address);
     return this.scripts.gatehouseCountFailure(KEY_PREFIX + address, String(this.limit), String(this.windowMs)).then(
-      ([counted, failures, leftMs]) =>
-        counted === 1
-          ? failures === this.limit ? COUNTED_AND_BLOCKED : COUNTED
-          : { retryAfterSeconds: Math.max(1, Math.ceil(leftMs / 1000)), blocked: false },
+      ([counted, failures, leftMs]) => {
+        if (counted === 0) return { retryAfterSeconds: Math.max(1, Math.ceil(leftMs / 1000)), blocked: false };
+        // Counted here too, so that a Redis outage does not wipe the slate clean.
+        this.local.recordFailure(address);
+        return failures === this.limit ? COUNTED_AND_BLOCKED : COUNTED;
+      },
       (error: unknown) => {
         this.logger.warn(`failure count in Redis failed (${(error as Error).message}): counted in this process`);
         return this.local.countFailure(address);
