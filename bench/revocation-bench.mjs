@@ -7,8 +7,8 @@
 //   memory       bytes per entry held in a process, and in Redis; time to load 100,000
 //                entries from Redis (what a reconnect costs)
 //   throughput   REST GET /api/session and WebSocket connects, secure HS256, revocation
-//                off vs on with --held (100,000) revoked jtis: median of --rounds
-//                interleaved rounds, requests/s and server CPU per request
+//                off vs on with --held (100,000) revoked jtis: --rounds pairs in ABBA
+//                order, requests/s and server CPU per request, median per-pair ratios
 //
 // Options: --only propagation|memory|throughput  --revocations N  --held N  --rounds R
 //          --duration S  --connections C  --sockets N
@@ -29,10 +29,10 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     revocations: { type: 'string', default: '1000' },
     held: { type: 'string', default: '100000' },
-    rounds: { type: 'string', default: '5' },
-    duration: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '16' },
+    duration: { type: 'string', default: '1.5' },
     connections: { type: 'string', default: '50' },
-    sockets: { type: 'string', default: '2000' },
+    sockets: { type: 'string', default: '500' },
   },
 });
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -245,6 +245,20 @@ async function memory() {
   const nsPerCheck = Number(process.hrtime.bigint() - started) / lookups;
   if (hits !== 0) throw new Error('unexpected hit');
   lines.push(`| one check with ${n.toLocaleString('en-US')} entries held (ns, not bytes) | ${nsPerCheck.toFixed(0)} |`);
+  // What the entries add to a full collection (every object held is marked).
+  const fullGc = () => {
+    const times = [];
+    for (let i = 0; i < 9; i++) {
+      const started = process.hrtime.bigint();
+      globalThis.gc();
+      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    return median(times);
+  };
+  const withEntries = fullGc();
+  list.replaceAll([]);
+  const without = fullGc();
+  lines.push(`| a full GC with them held vs without (ms, not bytes) | ${withEntries.toFixed(1)} vs ${without.toFixed(1)} |`);
 
   // Redis: the hash and the drop-time index, as the store writes them.
   const redis = await startRedis();
@@ -295,8 +309,11 @@ async function throughput() {
   const records = Array.from({ length: held }, (_, i) => JSON.stringify({ op: 'put', entry: jtiEntry(i) }));
   writeFileSync(join(onDir, 'revocations.jsonl'), `${records.join('\n')}\n`);
   const script = join(ROOT, 'bench/revocation-server.mjs');
-  const [off, on] = await Promise.all([
+  // "on, empty" is a control: it runs the same code as "off" nearly, so its ratio shows how
+  // much of a difference this machine's noise alone makes.
+  const [off, empty, on] = await Promise.all([
     startProcess(script, { ...env, BENCH_REVOCATION: 'off', GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gatehouse-bench-data-')) }),
+    startProcess(script, { ...env, GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'gatehouse-bench-data-')) }),
     startProcess(script, { ...env, GATEHOUSE_DATA_DIR: onDir }),
   ]);
   const ready = await (await fetch(`${on.url}/health/ready`)).json();
@@ -305,6 +322,7 @@ async function throughput() {
   const token = signHs256({ sub: 'bench-user', jti: randomBytes(16).toString('hex'), iat: now(), exp: now() + 3600 }, secret);
   const servers = [
     { name: 'off', server: off, rest: [], restCpu: [], ws: [], wsCpu: [] },
+    { name: 'empty', server: empty, rest: [], restCpu: [], ws: [], wsCpu: [] },
     { name: 'on', server: on, rest: [], restCpu: [], ws: [], wsCpu: [] },
   ];
   const rest = async (entry, seconds) => {
@@ -335,38 +353,51 @@ async function throughput() {
       await rest(entry, 2);
       await ws(entry, 'warm');
     }
-    for (let round = 0; round < rounds; round++) {
-      const order = round % 2 ? [...servers].reverse() : servers;
-      for (const entry of order) {
-        const r = await rest(entry, duration);
-        entry.rest.push(r.rate);
-        entry.restCpu.push(r.cpu);
+    // Rounds of one sample each, the order rotating and reversing: the load of the rest of
+    // the machine drifts, and each round's ratios see nearly the same drift on every side.
+    const ratios = { rest: [], restCpu: [], ws: [], wsCpu: [], controlRest: [], controlRestCpu: [], controlWs: [], controlWsCpu: [] };
+    for (let pair = 0; pair < rounds; pair++) {
+      const rotated = servers.map((_, i) => servers[(i + pair) % servers.length]);
+      const order = pair % 2 ? rotated.reverse() : rotated;
+      const results = {};
+      for (const entry of order) results[entry.name] = { rest: await rest(entry, duration) };
+      for (const entry of order) results[entry.name].ws = await ws(entry, pair);
+      for (const entry of servers) {
+        entry.rest.push(results[entry.name].rest.rate);
+        entry.restCpu.push(results[entry.name].rest.cpu);
+        entry.ws.push(results[entry.name].ws.rate);
+        entry.wsCpu.push(results[entry.name].ws.cpu);
       }
-      for (const entry of order) {
-        const w = await ws(entry, round);
-        entry.ws.push(w.rate);
-        entry.wsCpu.push(w.cpu);
-      }
-      log(`throughput round ${round + 1}/${rounds}: ${servers.map((e) => `${e.name} ${Math.round(e.rest.at(-1))} req/s, ${Math.round(e.ws.at(-1))} sockets/s`).join('; ')}`);
+      ratios.rest.push(results.on.rest.rate / results.off.rest.rate);
+      ratios.restCpu.push(results.on.rest.cpu / results.off.rest.cpu);
+      ratios.ws.push(results.on.ws.rate / results.off.ws.rate);
+      ratios.wsCpu.push(results.on.ws.cpu / results.off.ws.cpu);
+      ratios.controlRest.push(results.empty.rest.rate / results.off.rest.rate);
+      ratios.controlRestCpu.push(results.empty.rest.cpu / results.off.rest.cpu);
+      ratios.controlWs.push(results.empty.ws.rate / results.off.ws.rate);
+      ratios.controlWsCpu.push(results.empty.ws.cpu / results.off.ws.cpu);
+      log(`throughput pair ${pair + 1}/${rounds}: ${servers.map((e) => `${e.name} ${Math.round(e.rest.at(-1))} req/s, ${Math.round(e.ws.at(-1))} sockets/s`).join('; ')}`);
     }
+    servers.ratios = ratios;
   } finally {
-    await Promise.all([off.stop(), on.stop()]);
+    await Promise.all([off.stop(), empty.stop(), on.stop()]);
   }
-  const [o, n] = servers;
-  const row = (name, off, on, higherIsBetter) => {
-    const ratio = on / off;
+  const [o, e, n] = servers;
+  const row = (name, key, ratio, control, higherIsBetter) => {
     const within = higherIsBetter ? ratio >= 0.95 : ratio <= 1.05;
-    return `| ${name} | ${Math.round(off).toLocaleString('en-US')} | ${Math.round(on).toLocaleString('en-US')} | ${ratio.toFixed(3)} | ${within ? 'yes' : 'NO'} |`;
+    const fmt = (entry) => Math.round(median(entry[key])).toLocaleString('en-US');
+    return `| ${name} | ${fmt(o)} | ${fmt(e)} | ${fmt(n)} | ${control.toFixed(3)} | ${ratio.toFixed(3)} | ${within ? 'yes' : 'NO'} |`;
   };
+  const r = servers.ratios;
   return [
-    `Revocation off vs on with ${held.toLocaleString('en-US')} revoked jtis held; secure HS256; median of ${rounds} interleaved rounds (REST ${duration} s x ${connections} connections; WS ${sockets} connects):`,
+    `Revocation off, on with none held, and on with ${held.toLocaleString('en-US')} revoked jtis held; secure HS256; ${rounds} rounds, order rotating (REST ${duration} s x ${connections} connections; WS ${sockets} connects); medians, and medians of the per-round ratios to off:`,
     '',
-    '| measurement | off | on | on/off | within 5% |',
-    '|---|---:|---:|---:|---|',
-    row('REST GET /api/session (req/s)', median(o.rest), median(n.rest), true),
-    row('REST server CPU per request (µs)', median(o.restCpu), median(n.restCpu), false),
-    row('WS connects, header auth (sockets/s)', median(o.ws), median(n.ws), true),
-    row('WS server CPU per connect (µs)', median(o.wsCpu), median(n.wsCpu), false),
+    '| measurement | off | on, none held | on, held | none/off (noise) | held/off | within 5% |',
+    '|---|---:|---:|---:|---:|---:|---|',
+    row('REST GET /api/session (req/s)', 'rest', median(r.rest), median(r.controlRest), true),
+    row('REST server CPU per request (µs)', 'restCpu', median(r.restCpu), median(r.controlRestCpu), false),
+    row('WS connects, header auth (sockets/s)', 'ws', median(r.ws), median(r.controlWs), true),
+    row('WS server CPU per connect (µs)', 'wsCpu', median(r.wsCpu), median(r.controlWsCpu), false),
   ].join('\n');
 }
 
