@@ -278,7 +278,7 @@ async function memory() {
     const after = await used();
     lines.push(`| jti entries in Redis (used_memory) | ${Math.round((after - before) / n)} |`);
     // What a process does at start and after each reconnect: load the whole set.
-    const connection = new RedisConnection(redis.url);
+    const connection = await RedisConnection.open(redis.url);
     const list = new RevocationList({ leeway: 2, maxTokenLifetimeSeconds: null });
     const store = new RedisRevocationStore(connection, { leeway: 2, maxTokenLifetimeSeconds: null });
     const sink = { replaceAll: (e) => list.replaceAll(e), put: (e) => list.put(e), remove: (id) => list.remove(id), held: () => list.entries() };

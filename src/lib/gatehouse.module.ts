@@ -71,7 +71,7 @@ const providers: Provider[] = [
   {
     provide: RedisConnection,
     inject: [GATEHOUSE_SETTINGS],
-    useFactory: ({ redisUrl }: GatehouseSettings): RedisConnection | null => (redisUrl ? new RedisConnection(redisUrl) : null),
+    useFactory: ({ redisUrl }: GatehouseSettings): Promise<RedisConnection> | null => (redisUrl ? RedisConnection.open(redisUrl) : null),
   },
   {
     // The failure limit is counted in Redis when several processes share one, in memory otherwise.

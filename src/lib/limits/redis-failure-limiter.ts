@@ -39,7 +39,10 @@ interface Scripts {
 export class RedisFailureLimiter extends FailureLimit {
   readonly limit: number;
   readonly windowMs: number;
-  readonly trackedAddresses = undefined;
+  /** This process's own count (it keeps one all along, for outages). */
+  get trackedAddresses(): number {
+    return this.local.trackedAddresses;
+  }
   private readonly scripts: Scripts;
   private readonly logger = new Logger('Redis');
 

@@ -1,5 +1,5 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 
 /** Keys and channels of Gatehouse in the shared Redis; give each deployment its own database (redis://host/2). */
 export const REDIS_PREFIX = 'gatehouse:';
@@ -22,7 +22,13 @@ export class RedisConnection implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   private reachable: boolean | undefined;
 
-  constructor(url: string) {
+  /** Connects (in the background: ioredis retries until Redis answers). ioredis is loaded only by apps that use Redis. */
+  static async open(url: string): Promise<RedisConnection> {
+    const { Redis } = await import('ioredis');
+    return new RedisConnection(url, Redis);
+  }
+
+  private constructor(url: string, RedisClient: typeof Redis) {
     const parsed = new URL(url);
     this.description = `${parsed.hostname}:${parsed.port || '6379'}${parsed.pathname.length > 1 ? parsed.pathname : ''}`;
     const options: RedisOptions = {
@@ -33,8 +39,8 @@ export class RedisConnection implements OnApplicationShutdown {
       // Back off to one attempt a second: a returning Redis is found within about a second.
       retryStrategy: (attempt) => Math.min(100 * attempt, 1000),
     };
-    this.commands = new Redis(url, { ...options, connectionName: 'gatehouse' });
-    this.subscriber = new Redis(url, { ...options, connectionName: 'gatehouse-subscriber' });
+    this.commands = new RedisClient(url, { ...options, connectionName: 'gatehouse' });
+    this.subscriber = new RedisClient(url, { ...options, connectionName: 'gatehouse-subscriber' });
     for (const client of [this.commands, this.subscriber]) {
       // Without a listener an error event would end the process; the state change is what matters.
       client.on('error', (error: Error) => this.changed(false, error.message));

@@ -5,7 +5,7 @@ import { FileRevocationStore } from './file-revocation-store.js';
 import { RevocationList } from './revocation-list.js';
 import type { RevocationSink } from './revocation-store.js';
 import { StoreUnavailable } from './revocation-store.js';
-import type { Revocation } from './revocation.js';
+import type { JtiRevocation, Revocation } from './revocation.js';
 import { parseRevocationRequest } from './revocation.js';
 
 // The data file of one process: appended, replayed, compacted once most of its lines
@@ -67,7 +67,7 @@ describe('FileRevocationStore', () => {
     await store.tidy(now());
     expect(lines(store.path).map((line) => JSON.parse(line).entry.id)).toEqual([expiring.id, expect.stringMatching(/^sub_/)]);
     // The jti's token has expired: dropped at the next tidy (1 obsolete line is under the threshold, so kept in the file for now).
-    await store.tidy(expiring.exp + 1);
+    await store.tidy((expiring as JtiRevocation).exp + 1);
     expect(lines(store.path)).toHaveLength(2);
     await store.close();
 

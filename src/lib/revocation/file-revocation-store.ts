@@ -45,7 +45,7 @@ export class FileRevocationStore implements RevocationStore {
     this.description = `file ${this.path}`;
   }
 
-  async start(sink: RevocationSink): Promise<void> {
+  async start(sink: RevocationSink, _waitMs = 0): Promise<void> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');

@@ -2,6 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { AuthFailure } from '../core/auth-failure.js';
 import type { Session } from '../core/session.js';
 import { tokenIdentityOf } from '../core/token-identity.js';
+import { Gauge } from 'prom-client';
+import { GatehouseMetrics } from '../observability/gatehouse-metrics.js';
+import { escapeLineBreaks } from '../observability/log-safety.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { FileRevocationStore } from './file-revocation-store.js';
@@ -49,6 +52,7 @@ export class Revocations implements RevocationSink, OnModuleInit, OnApplicationS
   constructor(
     @Inject(GATEHOUSE_SETTINGS) settings: GatehouseSettings,
     @Inject(RedisConnection) redis: RedisConnection | null,
+    @Inject(GatehouseMetrics) metrics: GatehouseMetrics,
   ) {
     const revocation = settings.revocation;
     const retention: Retention = {
@@ -60,6 +64,30 @@ export class Revocations implements RevocationSink, OnModuleInit, OnApplicationS
     if (revocation !== false) {
       this.store = redis ? new RedisRevocationStore(redis, retention) : new FileRevocationStore(revocation.dataDir, retention);
     }
+    this.registerMetrics(metrics);
+  }
+
+  /** Gauges read when /metrics is scraped, and a zero series for token_revoked refusals. */
+  private registerMetrics(metrics: GatehouseMetrics): void {
+    for (const transport of ['http', 'ws'] as const) metrics.authTotal.labels(transport, 'rejected', 'token_revoked').inc(0);
+    const list = this.list;
+    new Gauge({
+      name: 'gatehouse_revocations_held',
+      help: 'Revocation entries this process holds in memory',
+      registers: [metrics.registry],
+      collect() {
+        this.set(list.size);
+      },
+    });
+    const revocations = this;
+    new Gauge({
+      name: 'gatehouse_revocations_stale',
+      help: '1 while the revocations held here may be stale (Redis unreachable, or not loaded yet), else 0',
+      registers: [metrics.registry],
+      collect() {
+        this.set(revocations.staleness === undefined && revocations.loaded ? 0 : 1);
+      },
+    });
   }
 
   async onModuleInit(): Promise<void> {
@@ -91,7 +119,8 @@ export class Revocations implements RevocationSink, OnModuleInit, OnApplicationS
     const entry = parseRevocationRequest(request, Math.floor(Date.now() / 1000));
     if (Array.isArray(entry)) throw new InvalidRevocation(entry);
     const stored = await this.store!.add(entry);
-    this.logger.log({ msg: 'token(s) revoked', event: 'revocation_added', id: stored.id });
+    const what = 'jti' in stored ? { jti: escapeLineBreaks(stored.jti), exp: stored.exp } : { sub: escapeLineBreaks(stored.sub), before: stored.before };
+    this.logger.log({ msg: 'token(s) revoked', event: 'revocation_added', id: stored.id, ...what });
     return stored;
   }
 
