@@ -36,7 +36,7 @@ class AccountController {
   @Post('revoke')
   async revoke(@Body() body: unknown) {
     try {
-      return await this.revocations.revoke(body);
+      return await this.revocations.revoke(body as never);
     } catch (error) {
       return { problems: error instanceof InvalidRevocation ? error.problems : String(error) };
     }

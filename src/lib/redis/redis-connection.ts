@@ -64,7 +64,7 @@ export class RedisConnection implements OnApplicationShutdown {
     this.reachable = undefined;
     await Promise.all(
       [this.commands, this.subscriber].map((client) =>
-        client.status === 'ready' ? client.quit().catch(() => client.disconnect()) : client.disconnect(),
+        client.status === 'ready' ? client.quit().catch(() => client.disconnect()) : Promise.resolve(client.disconnect()),
       ),
     );
   }

@@ -70,22 +70,22 @@ export class Revocations implements RevocationSink, OnModuleInit, OnApplicationS
   /** Gauges read when /metrics is scraped, and a zero series for token_revoked refusals. */
   private registerMetrics(metrics: GatehouseMetrics): void {
     for (const transport of ['http', 'ws'] as const) metrics.authTotal.labels(transport, 'rejected', 'token_revoked').inc(0);
-    const list = this.list;
+    const held = () => this.list.size;
+    const stale = () => (this.staleness === undefined && this.loaded ? 0 : 1);
     new Gauge({
       name: 'gatehouse_revocations_held',
       help: 'Revocation entries this process holds in memory',
       registers: [metrics.registry],
       collect() {
-        this.set(list.size);
+        this.set(held());
       },
     });
-    const revocations = this;
     new Gauge({
       name: 'gatehouse_revocations_stale',
       help: '1 while the revocations held here may be stale (Redis unreachable, or not loaded yet), else 0',
       registers: [metrics.registry],
       collect() {
-        this.set(revocations.staleness === undefined && revocations.loaded ? 0 : 1);
+        this.set(stale());
       },
     });
   }
@@ -112,9 +112,10 @@ export class Revocations implements RevocationSink, OnModuleInit, OnApplicationS
   /**
    * Stores a revocation and answers the stored entry (a jti or sub already revoked
    * keeps the later exp or cut-off). Rejects with InvalidRevocation for a bad request,
-   * StoreUnavailable when it cannot be stored now (nothing is then revoked).
+   * StoreUnavailable when it cannot be stored now (nothing is then revoked). The request
+   * is checked whatever its type says: it may come straight from a request body.
    */
-  async revoke(request: RevocationRequest | unknown): Promise<Revocation> {
+  async revoke(request: RevocationRequest): Promise<Revocation> {
     this.assertEnabled();
     const entry = parseRevocationRequest(request, Math.floor(Date.now() / 1000));
     if (Array.isArray(entry)) throw new InvalidRevocation(entry);
