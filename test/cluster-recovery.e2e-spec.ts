@@ -17,7 +17,7 @@ async function ready(server: Started): Promise<{ status: number; revocations: an
   return { status: res.status, revocations: body.details?.revocations };
 }
 
-describe('Redis at the edges', () => {
+describe('Redis at the edges', { timeout: 60_000 }, () => {
   let redis: RedisServer;
   const servers: Started[] = [];
   beforeAll(async () => {

@@ -130,7 +130,7 @@ describe('admin API off', () => {
   });
 });
 
-describe('ADMIN_API_KEY at startup', () => {
+describe('ADMIN_API_KEY at startup', { timeout: 30_000 }, () => {
   it('shorter than 32 characters: one line naming it, exit 1, the key never printed', async () => {
     const key = 'short-but-secret-key-31-chars-x';
     expect(key).toHaveLength(31);

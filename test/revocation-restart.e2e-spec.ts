@@ -10,7 +10,7 @@ import { now } from './support/tokens.js';
 
 const ENV = { AUTH_MODE: 'insecure', ADMIN_API_KEY: ADMIN_KEY, LOG_FORMAT: 'json' };
 
-describe('revocations across a restart (no Redis)', () => {
+describe('revocations across a restart (no Redis)', { timeout: 90_000 }, () => {
   let server: Started | undefined;
   afterEach(async () => {
     if (server) await stopServer(server);

@@ -25,7 +25,7 @@ const revoke = (args: string[], key = ADMIN_KEY) =>
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );
 
-describe('npm run -s token -- revoke', () => {
+describe('npm run -s token -- revoke', { timeout: 60_000 }, () => {
   let server: RunningApp;
   beforeAll(async () => {
     server = await startApp({ AUTH_MODE: 'insecure', ADMIN_API_KEY: ADMIN_KEY, GATEHOUSE_DATA_DIR: tempDir() });
