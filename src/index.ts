@@ -48,6 +48,8 @@ export { TokenVerifier, type VerifyResult } from './lib/core/token-verifier.js';
 export { GatehouseWsAdapter } from './lib/ws/gatehouse-ws.adapter.js';
 export { WsSessionGuard } from './lib/ws/ws-session.guard.js';
 
+export { GatehouseIoAdapter } from './lib/io/gatehouse-io.adapter.js';
+
 export { GatehouseHealthModule } from './lib/health/health.module.js';
 export { ReadinessChecks } from './lib/health/readiness-checks.js';
 export { GatehouseMetricsModule, type GatehouseMetricsOptions } from './lib/metrics/gatehouse-metrics.module.js';

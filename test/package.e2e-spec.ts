@@ -2,11 +2,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SignJWT } from 'jose';
 import request from 'supertest';
 import { expect401 } from './support/expect-401.js';
 import { cleanEnv, freePort } from './support/server-process.js';
-import { now } from './support/tokens.js';
+import { signedToken, validFor } from './support/tokens.js';
 import { connect, type WsClient } from './support/ws-client.js';
 
 // Proof from outside (docs/protocol.md §9): the project is packed with `npm pack` and the
@@ -219,11 +218,7 @@ describe('the packed library in a fresh NestJS app', () => {
   describe('app A: JWTs (HS256) configured with forRootAsync from ConfigService', () => {
     let app: App;
     const sign = (sub: string, secret = JWT_SECRET) =>
-      new SignJWT({ sub, role: 'editor' })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setIssuedAt()
-        .setExpirationTime(now() + 600)
-        .sign(new TextEncoder().encode(secret));
+      signedToken({ sub, role: 'editor', ...validFor(600) }, { alg: 'HS256', key: secret });
 
     beforeAll(async () => {
       app = await start(appDir, 'dist/app-a/main.js', { JWT_SECRET });
@@ -238,7 +233,7 @@ describe('the packed library in a fresh NestJS app', () => {
     it('answers 401 signature_invalid for a token signed with another secret', async () => {
       await expect401(
         app.url,
-        await sign('alice', 'another-secret-that-is-32-bytes-long!!'),
+        sign('alice', 'another-secret-that-is-32-bytes-long!!'),
         'signature_invalid',
         undefined,
         '/session',
@@ -246,7 +241,7 @@ describe('the packed library in a fresh NestJS app', () => {
     });
 
     it('gives a guarded route the session of a valid token', async () => {
-      const token = await sign('alice');
+      const token = sign('alice');
       const res = await request(app.url).get('/session').set('Authorization', `Bearer ${token}`);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ sub: 'alice', claims: { sub: 'alice', role: 'editor' }, authMode: 'secure' });
@@ -260,7 +255,7 @@ describe('the packed library in a fresh NestJS app', () => {
     });
 
     it('authenticates a WebSocket with its first frame, then runs the guarded gateway', async () => {
-      const client = await authenticated(app.port, await sign('alice'));
+      const client = await authenticated(app.port, sign('alice'));
       expect(await client.next()).toMatchObject({ event: 'session', data: { sub: 'alice', authMode: 'secure' } });
       client.send({ event: 'notes', data: { text: 'hello' } });
       expect(await client.next()).toEqual({ event: 'notes', data: { owner: 'alice', echo: 'hello' } });

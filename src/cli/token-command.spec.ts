@@ -7,6 +7,8 @@ import { runTokenCommand } from './token-command.js';
 
 const NOW = 1_800_000_000;
 const SECRET = 'k'.repeat(32);
+// The CLI's tokens are read and verified by jsonwebtoken, a library independent of the
+// signer under test (tests that need a token get it from test/support/tokens.ts).
 const decode = (token: string) => jwt.decode(token.trim(), { complete: true })!;
 
 describe('npm run -s token', () => {

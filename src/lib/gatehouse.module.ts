@@ -1,4 +1,4 @@
-import { Logger, Module, type Provider } from '@nestjs/common';
+import { Inject, Logger, Module, type NestModule, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, ModuleRef } from '@nestjs/core';
 import { Authenticator } from './auth/authenticator.js';
 import { GatehouseGuard } from './auth/gatehouse.guard.js';
@@ -25,6 +25,7 @@ import { SecureJwtVerifier } from './verify/secure-jwt-verifier.js';
 import { TokenVerifier } from './core/token-verifier.js';
 import { WsSessionGuard } from './ws/ws-session.guard.js';
 import { WsSessions } from './ws/ws-sessions.service.js';
+import { KeyRemoval } from './ws/key-removal.js';
 
 const providers: Provider[] = [
   {
@@ -87,6 +88,8 @@ const providers: Provider[] = [
   RequestGate,
   WsSessions,
   WsSessionGuard,
+  // Closes live sockets whose key left the key set (a key set refresh).
+  KeyRemoval,
   // Inert when `globalGuard` is false; the refusal filter catches only Gatehouse's own refusals.
   { provide: APP_GUARD, useClass: GatehouseGuard },
   { provide: APP_FILTER, useClass: RefusalFilter },
@@ -115,4 +118,13 @@ const providers: Provider[] = [
     WsSessionGuard,
   ],
 })
-export class GatehouseModule extends GatehouseConfigurableModule {}
+export class GatehouseModule extends GatehouseConfigurableModule implements NestModule {
+  constructor(@Inject(RequestGate) private readonly gate: RequestGate) {
+    super();
+  }
+
+  /** Nest runs this before it registers the routes: RequestGate must see each one registered. */
+  configure(): void {
+    this.gate.install();
+  }
+}

@@ -9,6 +9,7 @@ import {
   type GatehouseOptions,
 } from '../index.js';
 import type { ServerSettings } from './config/server-settings.js';
+import { DevConsoleModule } from './dev-console/dev-console.module.js';
 import { SessionModule } from './session/session.module.js';
 
 /**
@@ -29,6 +30,8 @@ export class AppModule {
         SessionModule,
         ...(server.adminApiKey !== undefined ? [GatehouseAdminModule.forRoot({ apiKey: server.adminApiKey })] : []),
         ...(logger ? [LoggerModule.forRoot(logger)] : []),
+        // The development console: insecure mode only, and never in production.
+        ...(options.mode === 'insecure' && !server.production ? [DevConsoleModule] : []),
       ],
     };
   }

@@ -20,7 +20,7 @@ export class WsClient {
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as ServerFrame;
+      const frame = JSON.parse((data as Buffer).toString()) as ServerFrame;
       this.frames.push(frame);
       const waiter = this.waiting.shift();
       if (waiter) {

@@ -8,12 +8,28 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { markRouteConfig, routeMarked } from '../auth/public.decorator.js';
 import { sendHttpRefusal } from '../auth/refusal-replies.js';
 import { Revocations } from '../revocation/revocations.service.js';
 import { ADMIN_REFUSAL, carriesAdminKey } from './admin-key.js';
 
 const ADMIN_ROUTE_KEY = 'gatehouseAdmin';
+
+/** @nestjs/platform-fastify's FASTIFY_ROUTE_CONFIG_METADATA: what Nest hands Fastify as the route's `config`. */
+const FASTIFY_ROUTE_CONFIG = '__fastify_route_config__';
+
+/**
+ * Adds `key: true` to a route's Fastify config, beside what @RouteConfig() put there: a
+ * Fastify hook sees the route's config, while the handler it sees is a bound copy that
+ * carries none of Nest's metadata.
+ */
+function markRouteConfig(method: object, key: string): void {
+  const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG, method) as Record<string, unknown> | undefined) ?? {};
+  Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG, { ...config, [key]: true }, method);
+}
+
+function routeMarked(routeOptions: { readonly config?: unknown } | undefined, key: string): boolean {
+  return (routeOptions?.config as Record<string, unknown> | undefined)?.[key] === true;
+}
 
 /** Marks a handler as an admin route (in its Fastify config): the admin key is checked before anything else. */
 export function ADMIN_ROUTE(): MethodDecorator {

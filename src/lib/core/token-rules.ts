@@ -147,11 +147,16 @@ export function checkSignature(
   alg: Algorithm,
   keys: readonly KeyObject[],
 ): AuthFailure | null {
+  return signingKey(token, alg, keys) === undefined ? BAD_SIGNATURE : null;
+}
+
+/** The first of the candidate keys that verifies the signature, if any. */
+export function signingKey(token: DecodedToken, alg: Algorithm, keys: readonly KeyObject[]): KeyObject | undefined {
   const signature = Buffer.from(token.signature, 'base64url');
   for (const key of keys) {
-    if (verifySignature(alg, token.signingInput, signature, key)) return null;
+    if (verifySignature(alg, token.signingInput, signature, key)) return key;
   }
-  return BAD_SIGNATURE;
+  return undefined;
 }
 
 function invalidClaim(name: string, value: unknown): AuthFailure {

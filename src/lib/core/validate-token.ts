@@ -5,15 +5,16 @@ import type { NamespacePath } from './namespace.js';
 import type { Session } from './session.js';
 import { noteTokenIdentity } from './token-identity.js';
 import {
+  BAD_SIGNATURE,
   KEY_NOT_FOUND,
   checkAlgorithm,
   checkIssuerAndAudience,
   checkRequiredClaims,
-  checkSignature,
   checkTimes,
   decodeToken,
   extractSubject,
   oversized,
+  signingKey,
   type JsonObject,
 } from './token-rules.js';
 
@@ -66,10 +67,24 @@ function step<T extends AuthFailure | null>(trace: ValidationTrace | undefined, 
   return failure;
 }
 
+/**
+ * Secure mode: the key that verified a token's signature, and the header values that
+ * chose it; enough to tell later whether a key set still offers that key for the token
+ * (a live socket whose key left the set is closed) without keeping the token.
+ */
+export interface SigningKey {
+  readonly alg: Algorithm;
+  /** The header's kid, when it has one. */
+  readonly kid: unknown;
+  readonly key: KeyObject;
+}
+
 /** A success together with the payload it came from (for VerifiedTokenCache). */
 export interface ValidatedToken {
   readonly session: Session;
   readonly payload: JsonObject;
+  /** Secure mode only. */
+  readonly signedWith?: SigningKey;
 }
 
 export function nowInSeconds(): number {
@@ -102,6 +117,7 @@ export function validateTokenWithPayload(
   if (decoded instanceof AuthFailure) return step(trace, 'shape', decoded);
   step(trace, 'shape', null);
   const { payload } = decoded;
+  let signedWith: SigningKey | undefined;
 
   if (policy.mode === 'secure') {
     const header = decoded.header!;
@@ -111,8 +127,11 @@ export function validateTokenWithPayload(
     // 3. Signature, with the keys that may have signed it.
     const keys = policy.keysFor(header);
     if (keys === undefined) return step(trace, 'signature', KEY_NOT_FOUND);
-    const signatureFailure = step(trace, 'signature', checkSignature(decoded, header.alg as Algorithm, keys));
-    if (signatureFailure) return signatureFailure;
+    const alg = header.alg as Algorithm;
+    const key = signingKey(decoded, alg, keys);
+    if (key === undefined) return step(trace, 'signature', BAD_SIGNATURE);
+    step(trace, 'signature', null);
+    signedWith = { alg, kid: header.kid, key };
   }
 
   // 4. Times, each only when present.
@@ -140,5 +159,5 @@ export function validateTokenWithPayload(
     authMode: policy.mode,
   };
   noteTokenIdentity(session, payload);
-  return { session, payload };
+  return signedWith === undefined ? { session, payload } : { session, payload, signedWith };
 }

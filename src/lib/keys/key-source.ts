@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import type { JsonObject } from '../core/token-rules.js';
 
@@ -35,5 +36,28 @@ export abstract class KeySource {
    */
   get version(): number {
     return 0;
+  }
+
+  private readonly listeners = new Set<() => void>();
+
+  /**
+   * Calls `listener` each time new keys have replaced the old ones (after `version`
+   * changed), e.g. to close live sockets whose key left the set. Returns how to stop.
+   */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** For sources whose keys change: tells the listeners, after the new keys are in place. */
+  protected changed(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch (error) {
+        // A listener's failure is its own: the new keys stay loaded.
+        new Logger('KeySet').error(error);
+      }
+    }
   }
 }

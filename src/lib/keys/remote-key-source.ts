@@ -126,6 +126,7 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
         this.logger.log(`${this.label} loaded: ${this.describe()}; refreshed every ${this.regularMs / 1000} s`);
       }
       this.schedule(this.regularMs);
+      this.changed();
       return true;
     } catch (error) {
       if (this.destroyed) return false;

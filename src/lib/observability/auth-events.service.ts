@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthFailure } from '../core/auth-failure.js';
 import { GatehouseMetrics, type Transport } from './gatehouse-metrics.js';
 import { escapeLineBreaks } from './log-safety.js';
@@ -36,7 +36,8 @@ export class AuthEventsService {
   // debug line is built only when the app's logger has debug on.
   private readonly acceptedTotal: Record<Transport, { inc(): void }>;
 
-  constructor(private readonly metrics: GatehouseMetrics) {
+  // Explicit @Inject: tools without decorator metadata (tsx, esbuild) can still build it.
+  constructor(@Inject(GatehouseMetrics) private readonly metrics: GatehouseMetrics) {
     this.acceptedTotal = {
       http: metrics.authTotal.labels('http', 'accepted', 'none'),
       ws: metrics.authTotal.labels('ws', 'accepted', 'none'),

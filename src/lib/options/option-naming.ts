@@ -22,11 +22,11 @@ export type OptionPath =
   | 'globalGuard'
   | 'trustProxy'
   | 'failureLimit'
-  | `failureLimit.${keyof FailureLimitOptions & string}`
+  | `failureLimit.${Extract<keyof FailureLimitOptions, string>}`
   | 'ws'
-  | `ws.${keyof WsOptions & string}`
+  | `ws.${Extract<keyof WsOptions, string>}`
   | 'revocation'
-  | `revocation.${keyof RevocationOptions & string}`
+  | `revocation.${Extract<keyof RevocationOptions, string>}`
   | 'redisUrl';
 
 export interface OptionNaming {
@@ -47,11 +47,11 @@ export const OPTION_NAMING: OptionNaming = { name: (path) => path };
 export function showValue(value: unknown): string {
   if (typeof value === 'function') return value.name ? `[class ${value.name}]` : 'a function';
   if (typeof value !== 'object' || value === null) {
-    return typeof value === 'string' ? JSON.stringify(value) : String(value);
+    return typeof value === 'string' ? JSON.stringify(value) : String(value as string | number | boolean | bigint | symbol | null | undefined);
   }
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? Object.prototype.toString.call(value);
   } catch {
     text = Object.prototype.toString.call(value);
   }

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import jwt from 'jsonwebtoken';
 import { ALGORITHMS } from '../core/algorithms.js';
 import { SecureJwtVerifier } from '../verify/secure-jwt-verifier.js';
 import { StaticKeySource } from '../keys/static-key-source.js';
@@ -10,7 +9,7 @@ import { ConfigurationError } from './configuration-error.js';
 import { gatehouseOptionsFromEnv, type Environment } from './options-from-env.js';
 import type { JwtAuthConfig, SecureAuthConfig } from './settings.js';
 import { parseServerEnvironment } from '../../server/config/server-settings.js';
-import { generateEc, generateRsa, unsignedToken } from '../../../test/support/tokens.js';
+import { generateEc, generateRsa, signedToken, unsignedToken, validFor } from '../../../test/support/tokens.js';
 
 /** The whole server environment: Gatehouse's variables and the server's (PORT, HOST). */
 function parseEnvironment(env: Environment) {
@@ -232,19 +231,19 @@ describe('the environment: iss, aud, namespace', () => {
 
 describe('configuration to verification, as a user sets it up', () => {
   const now = () => Math.floor(Date.now() / 1000);
-  it('HS256 text secret: a jsonwebtoken token verifies', async () => {
+  it('HS256 text secret: a token signed with the text verifies', async () => {
     const config = parseEnvironment(HS);
     const verifier = strategyOf(config.auth as SecureAuthConfig);
-    const token = jwt.sign({ sub: 'alice' }, SECRET, { algorithm: 'HS256', expiresIn: '1h' });
+    const token = signedToken({ sub: 'alice', ...validFor() }, { alg: 'HS256', key: SECRET });
     expect(await verifier.verify(token)).toMatchObject({ sub: 'alice', authMode: 'secure' });
-    const wrong = jwt.sign({ sub: 'alice' }, 'x'.repeat(32), { algorithm: 'HS256', expiresIn: '1h' });
+    const wrong = signedToken({ sub: 'alice', ...validFor() }, { alg: 'HS256', key: 'x'.repeat(32) });
     expect(await verifier.verify(wrong)).toMatchObject({ reason: 'signature_invalid' });
   });
   it('HS512 base64 secret (URL-safe, unpadded): a token signed with the decoded bytes verifies', async () => {
     const bytes = Buffer.alloc(64, 0xfb);
     const config = parseEnvironment({ AUTH_JWT_ALG: 'HS512', AUTH_JWT_KEY: bytes.toString('base64url'), AUTH_JWT_KEY_IS_BASE64_ENCODED: 'true' });
     const verifier = strategyOf(config.auth as SecureAuthConfig);
-    const token = jwt.sign({ sub: 'alice' }, bytes, { algorithm: 'HS512', expiresIn: '1h' });
+    const token = signedToken({ sub: 'alice', ...validFor() }, { alg: 'HS512', key: bytes });
     expect(await verifier.verify(token)).toMatchObject({ sub: 'alice' });
   });
   it('ES256 one-line PEM with \\n escapes, iss and aud configured', async () => {
@@ -253,10 +252,10 @@ describe('configuration to verification, as a user sets it up', () => {
       AUTH_JWT_ALG: 'ES256', AUTH_JWT_KEY: ec.publicPem.trim().replace(/\n/g, '\\n'), AUTH_JWT_ISS: 'idp', AUTH_JWT_AUD: 'gh',
     });
     const verifier = strategyOf(config.auth as SecureAuthConfig);
-    const sign = (extra: object) => jwt.sign({ sub: 'alice', ...extra }, ec.privateKey, { algorithm: 'ES256', expiresIn: '1h' });
+    const sign = (extra: object) => signedToken({ sub: 'alice', ...extra, ...validFor() }, { alg: 'ES256', key: ec.privateKey });
     expect(await verifier.verify(sign({ iss: 'idp', aud: ['x', 'gh'] }))).toMatchObject({ sub: 'alice' });
     expect(await verifier.verify(sign({ iss: 'idp' }))).toMatchObject({ reason: 'claim_missing', message: 'Missing required "aud" claim' });
-    expect(await verifier.verify(jwt.sign({ sub: 'alice', iss: 'idp', aud: 'gh', exp: now() + 60 }, '', { algorithm: 'none' }))).toMatchObject({ reason: 'alg_not_allowed' });
+    expect(await verifier.verify(unsignedToken({ sub: 'alice', iss: 'idp', aud: 'gh', exp: now() + 60, iat: now() }))).toMatchObject({ reason: 'alg_not_allowed' });
   });
   it('insecure mode: an unsigned token with the configured namespace', async () => {
     const config = parseEnvironment({ AUTH_MODE: 'insecure', AUTH_JWT_NAMESPACE: 'https://electric-sql.com/jwt/claims', AUTH_JWT_CLOCK_TOLERANCE: '0' });
@@ -275,7 +274,7 @@ describe('the environment: AUTH_JWT_KEY_FILE (section 8)', () => {
     writeFileSync(file, `${SECRET}\n`);
     const config = parseEnvironment({ AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY_FILE: file });
     const verifier = strategyOf(config.auth as SecureAuthConfig);
-    const token = jwt.sign({ sub: 'alice' }, SECRET, { algorithm: 'HS256', expiresIn: '1h' });
+    const token = signedToken({ sub: 'alice', ...validFor() }, { alg: 'HS256', key: SECRET });
     expect(await verifier.verify(token)).toMatchObject({ sub: 'alice' });
   });
   it('a PEM file works for an asymmetric algorithm', () => {

@@ -3,7 +3,7 @@ import proxyAddr from '@fastify/proxy-addr';
 import { parseNamespace } from '../core/namespace.js';
 import type { GatehouseOptions } from './gatehouse-options.js';
 import { isPlainObject, isSet, OptionChecks, type RawOptions } from './option-checks.js';
-import { OPTION_NAMING, type OptionNaming, type OptionPath } from './option-naming.js';
+import { OPTION_NAMING, showValue, type OptionNaming, type OptionPath } from './option-naming.js';
 import { resolveSecureKeys } from './resolve-keys.js';
 import type {
   AuthConfig,
@@ -159,7 +159,7 @@ function resolveInsecure(
 function resolveCustom(options: RawOptions, check: OptionChecks): CustomAuthConfig {
   const mode = options.mode;
   if (mode !== undefined && mode !== 'custom') {
-    check.error(`${check.name('verifier')} is not valid in ${String(mode)} mode: leave ${check.name('mode')} unset (or "custom") to check tokens with your own verifier`);
+    check.error(`${check.name('verifier')} is not valid in ${typeof mode === 'string' ? mode : showValue(mode)} mode: leave ${check.name('mode')} unset (or "custom") to check tokens with your own verifier`);
   } else if (options.verifier === undefined) {
     check.error(`${check.name('verifier')} not set: ${check.name('mode')}="custom" needs a verifier class`);
   } else if (typeof options.verifier !== 'function') {

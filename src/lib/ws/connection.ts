@@ -2,7 +2,7 @@ import { SOCKET_SESSION, type SessionHolder } from '../auth/session-holder.js';
 import type { AuthFailure } from '../core/auth-failure.js';
 import type { Session } from '../core/session.js';
 import type { Deadline } from './deadline-queue.js';
-import { closeCodeFor } from './ws-protocol.js';
+import { closeCodeOf } from './ws-protocol.js';
 
 export const CONNECTION = Symbol('gatehouse.connection');
 
@@ -59,7 +59,7 @@ export abstract class Connection {
     this.clearTimers();
     this.sendEvent('error', failure.toJSON());
     this.closing = true;
-    this.end(closeCodeFor(failure.reason), failure.reason);
+    this.end(closeCodeOf(failure), failure.reason);
   }
 
   clearSessionTimers(): void {

@@ -42,6 +42,11 @@ export const TOO_MANY_CONNECTIONS = new AuthFailure(
 
 export const SLOW_CONSUMER = new AuthFailure('slow_consumer', 'Too much data waiting to be sent: read faster');
 
+/** A refusal's close code: its reason's, but 1008 (a policy, not a malformed frame) for too many pending frames. */
+export function closeCodeOf(failure: AuthFailure): number {
+  return failure === TOO_MANY_PENDING ? 1008 : closeCodeFor(failure.reason);
+}
+
 export function authTimeout(ms: number): AuthFailure {
   return new AuthFailure('auth_timeout', `No valid auth frame within ${ms} ms`);
 }

@@ -64,8 +64,11 @@ export class WsSessions {
     return this.enabled;
   }
 
-  /** The upgrade's bearer token: a session may open the socket, or a refusal (401/429) is sent. */
-  admitUpgrade(token: string, address: string): Outcome | Promise<Outcome> {
+  /**
+   * The upgrade's bearer token: a session may open the socket, or a refusal (401/429) is
+   * sent. Undefined (Socket.IO, whose handshake must carry one): token_missing.
+   */
+  admitUpgrade(token: string | undefined, address: string): Outcome | Promise<Outcome> {
     const outcome = this.authenticator.authenticate('ws', token, address);
     return outcome instanceof Promise ? outcome.then((value) => this.withinLimit(value)) : this.withinLimit(outcome);
   }
@@ -107,15 +110,39 @@ export class WsSessions {
   }
 
   /**
-   * revalidate(), once for every change made in one turn of the event loop: a burst of
-   * revocations (a reload of the whole set) walks the live sockets once, not per entry.
+   * revalidate() for what may close thousands of sockets at once (a key leaving the key
+   * set): `check` first runs over every live session in one pass (a lookup each), then
+   * the sockets it refused are closed `batch` at a time, one batch per turn of the event
+   * loop, each checked again (it may have refreshed meanwhile), so that other clients
+   * wait for one batch at most. Resolves with how many were closed.
+   */
+  async revalidateInBatches(check: (session: Session) => AuthFailure | undefined, batch = 64): Promise<number> {
+    const refused = [...this.live].filter((connection) => connection.session !== undefined && check(connection.session) !== undefined);
+    let closed = 0;
+    for (let start = 0; start < refused.length; start += batch) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (const connection of refused.slice(start, start + batch)) {
+        const failure = connection.session === undefined || connection.closing ? undefined : check(connection.session);
+        if (failure === undefined) continue;
+        connection.refuse(failure);
+        closed += 1;
+      }
+    }
+    return closed;
+  }
+
+  /**
+   * revalidateInBatches(), once for every change made in one turn of the event loop: a
+   * burst of revocations (a reload of the whole set) walks the live sockets once, not
+   * per entry, and a revocation that covers thousands of sockets closes them in batches.
    */
   private revalidateSoon(check: (session: Session) => AuthFailure | undefined): void {
     if (this.revalidation !== undefined) return;
     this.revalidation = setImmediate(() => {
       this.revalidation = undefined;
-      const closed = this.revalidate(check);
-      if (closed > 0) this.logger.log({ msg: `${closed} socket(s) closed with 4401: their token was revoked`, event: 'sessions_revoked', closed });
+      void this.revalidateInBatches(check).then((closed) => {
+        if (closed > 0) this.logger.log({ msg: `${closed} socket(s) closed with 4401: their token was revoked`, event: 'sessions_revoked', closed });
+      });
     });
   }
 

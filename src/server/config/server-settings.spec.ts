@@ -115,7 +115,7 @@ describe('server settings', () => {
   it('defaults, outside production', () => {
     expect(serverSettingsFromEnv({})).toEqual({
       port: 3000, host: '0.0.0.0', nodeEnv: undefined, production: false, logLevel: 'info', logFormat: 'auto',
-      logRequests: false, metricsEnabled: true, metricsPort: 9464, docsEnabled: true, corsOrigins: [],
+      logRequests: false, metricsEnabled: true, metricsPort: 9464, docsEnabled: true, corsOrigins: [], wsTransport: 'ws',
     });
   });
 
@@ -143,5 +143,11 @@ describe('server settings', () => {
       'PORT has invalid value: "http". Must be a whole number from 0 to 65535',
       'LOG_LEVEL has invalid value: "loud". Must be one of ["fatal", "error", "warn", "info", "debug", "trace", "silent"]',
     ]);
+  });
+
+  it('WS_TRANSPORT: ws by default, or socket.io', () => {
+    expect(serverSettingsFromEnv({}).wsTransport).toBe('ws');
+    expect(serverSettingsFromEnv({ WS_TRANSPORT: 'socket.io' }).wsTransport).toBe('socket.io');
+    expect(errorsOf({ WS_TRANSPORT: 'sockjs' })).toEqual(['WS_TRANSPORT has invalid value: "sockjs". Must be one of ["ws", "socket.io"]']);
   });
 });

@@ -32,6 +32,7 @@ export const SERVER_ENV_VARIABLES = {
     description: 'serve the OpenAPI description at /api/docs (UI) and /api/docs/json; under NODE_ENV=production off unless set to true',
   },
   CORS_ORIGINS: { description: 'comma-separated origins (https://app.example.com) allowed by CORS, or * for any; unset: CORS off' },
+  WS_TRANSPORT: { default: 'ws', description: 'ws: raw WebSocket at /ws; socket.io: Socket.IO at /socket.io/ (docs/socket-io.md)' },
   ADMIN_API_KEY: {
     description: `turns the admin API (/admin/revocations) on; callers send it as Authorization: Bearer <key>; at least ${MIN_ADMIN_KEY_LENGTH} characters`,
   },
@@ -59,9 +60,14 @@ export interface ServerSettings {
   readonly docsEnabled: boolean;
   /** Empty: CORS off. ['*']: any origin. */
   readonly corsOrigins: readonly string[];
+  /** Which WebSocket adapter serves the gateways. */
+  readonly wsTransport: WsTransport;
   /** The admin API's key; undefined: the admin API is off. */
   readonly adminApiKey: string | undefined;
 }
+
+export const WS_TRANSPORTS = ['ws', 'socket.io'] as const;
+export type WsTransport = (typeof WS_TRANSPORTS)[number];
 
 export interface ServerEnvironment {
   readonly options: GatehouseOptions;
@@ -114,6 +120,7 @@ function readServerSettings(env: Environment): { server: ServerSettings; errors:
     // Off in production unless asked for: it maps the API for anyone who looks.
     docsEnabled: read.flag('API_DOCS_ENABLED', !production),
     corsOrigins: parseCorsOrigins(read.text('CORS_ORIGINS'), errors),
+    wsTransport: read.oneOf('WS_TRANSPORT', WS_TRANSPORTS),
     adminApiKey: read.text('ADMIN_API_KEY'),
   };
   if (server.adminApiKey !== undefined && server.adminApiKey.length < MIN_ADMIN_KEY_LENGTH) {
