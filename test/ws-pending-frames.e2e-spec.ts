@@ -1,4 +1,5 @@
-import { JwksServer, publicJwk, signToken } from './support/jwks-server.js';
+import { JwksServer, publicJwk } from './support/jwks-server.js';
+import { signedToken, validFor } from './support/tokens.js';
 import { mb, peakRssOf, resetPeakRss, rssOf } from './support/process-stats.js';
 import { startServer, stopServer, type Started } from './support/server-process.js';
 import { generateEc } from './support/tokens.js';
@@ -26,7 +27,7 @@ describe('WS_MAX_PENDING_FRAMES (default 32): frames behind a slow auth frame', 
 
   beforeAll(async () => {
     await jwks.start();
-    slowToken = await signToken(unknown.privateKey, 'ES256', { kid: 'not-yet-published' });
+    slowToken = signedToken({ sub: 'alice', ...validFor() }, { alg: 'ES256', key: unknown.privateKey, kid: 'not-yet-published' });
   });
   afterAll(() => jwks.stop());
 
@@ -75,7 +76,10 @@ describe('WS_MAX_PENDING_FRAMES (default 32): frames behind a slow auth frame', 
     // As fast as the server reads them (a few MB in flight), until it closes the socket.
     for (let sent = 0; sent < FLOOD && client.ws.readyState === client.ws.OPEN; ) {
       if (client.ws.bufferedAmount > 4 * 1048576) await new Promise((resolve) => setTimeout(resolve, 2));
-      else (client.send(frame), sent++);
+      else {
+        client.send(frame);
+        sent++;
+      }
     }
     expect(await client.closed).toEqual({ code: 1008, reason: 'bad_message' });
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -4,7 +4,7 @@ import { parseNamespace } from '../core/namespace.js';
 import type { Session } from '../core/session.js';
 import { KeySet } from '../keys/key-set.js';
 import { KeySource, type KeySourceStatus } from '../keys/key-source.js';
-import { signToken } from '../../../test/support/jwks-server.js';
+import { signedToken, validFor } from '../../../test/support/tokens.js';
 import { SecureJwtVerifier } from './secure-jwt-verifier.js';
 
 // SecureJwtVerifier.keysLeftCheck(): after the key set changed, which live sessions
@@ -57,7 +57,7 @@ const config = {
 };
 
 async function sessionOf(verifier: SecureJwtVerifier, signer: KeyObject, kid?: string, sub = 'alice'): Promise<Session> {
-  const result = await verifier.verify(await signToken(signer, 'ES256', { kid, sub }));
+  const result = await verifier.verify(signedToken({ sub, ...validFor() }, { alg: 'ES256', key: signer, kid }));
   if (result instanceof AuthFailure) throw new Error(result.reason);
   return result;
 }
