@@ -1,6 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import {
+  GatehouseAdminModule,
   GatehouseHealthModule,
   GatehouseHttpModule,
   GatehouseMetricsModule,
@@ -27,6 +28,7 @@ export class AppModule {
         GatehouseHttpModule,
         ...(server.metricsEnabled ? [GatehouseMetricsModule.forRoot(metrics)] : []),
         SessionModule,
+        ...(server.adminApiKey !== undefined ? [GatehouseAdminModule.forRoot({ apiKey: server.adminApiKey })] : []),
         ...(logger ? [LoggerModule.forRoot(logger)] : []),
         // The development console: insecure mode only, and never in production.
         ...(options.mode === 'insecure' && !server.production ? [DevConsoleModule] : []),

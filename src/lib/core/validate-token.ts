@@ -3,6 +3,7 @@ import type { Algorithm } from './algorithms.js';
 import { AuthFailure } from './auth-failure.js';
 import type { NamespacePath } from './namespace.js';
 import type { Session } from './session.js';
+import { noteTokenIdentity } from './token-identity.js';
 import {
   BAD_SIGNATURE,
   KEY_NOT_FOUND,
@@ -157,5 +158,6 @@ export function validateTokenWithPayload(
     claims: subject.claims,
     authMode: policy.mode,
   };
+  noteTokenIdentity(session, payload);
   return signedWith === undefined ? { session, payload } : { session, payload, signedWith };
 }

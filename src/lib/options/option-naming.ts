@@ -1,4 +1,4 @@
-import type { FailureLimitOptions, WsOptions } from './gatehouse-options.js';
+import type { FailureLimitOptions, RevocationOptions, WsOptions } from './gatehouse-options.js';
 
 // Error lines name what the user wrote: `ws.authTimeoutMs` to a module user,
 // `WS_AUTH_TIMEOUT_MS` to someone who set environment variables. resolveOptions
@@ -24,7 +24,10 @@ export type OptionPath =
   | 'failureLimit'
   | `failureLimit.${Extract<keyof FailureLimitOptions, string>}`
   | 'ws'
-  | `ws.${Extract<keyof WsOptions, string>}`;
+  | `ws.${Extract<keyof WsOptions, string>}`
+  | 'revocation'
+  | `revocation.${Extract<keyof RevocationOptions, string>}`
+  | 'redisUrl';
 
 export interface OptionNaming {
   /** What the user calls the option at `path` (for unknown keys, `path` is what they wrote). */

@@ -124,6 +124,19 @@ export const GATEHOUSE_ENV_VARIABLES = {
     option: 'trustProxy', conversion: 'proxies', default: 'false',
     description: 'false, true (one proxy), a hop count, or comma-separated proxy addresses/CIDRs; the client address is read from X-Forwarded-For right to left, past trusted proxies only',
   },
+  // Revocation and clusters (docs/protocol.md §11).
+  GATEHOUSE_DATA_DIR: {
+    option: 'revocation.dataDir', conversion: 'word', default: './data',
+    description: 'where one process keeps its revocations (an append-only file, revocations.jsonl); not used with REDIS_URL',
+  },
+  REVOCATION_MAX_TOKEN_LIFETIME_SECONDS: {
+    option: 'revocation.maxTokenLifetimeSeconds', conversion: 'integer',
+    description: `the longest lifetime (exp - iat) of the tokens you accept; a sub cut-off is dropped that long after its "before" (${number('revocation.maxTokenLifetimeSeconds')}); unset: kept until lifted`,
+  },
+  REDIS_URL: {
+    option: 'redisUrl', conversion: 'word',
+    description: 'several processes: redis://[[user]:password@]host[:port][/db] holding the revocations and the failure limit, shared by every process',
+  },
 } as const satisfies Record<string, GatehouseEnvVariable>;
 
 export type GatehouseEnvName = keyof typeof GATEHOUSE_ENV_VARIABLES;

@@ -41,6 +41,8 @@ describe('resolveOptions: defaults', () => {
         path: '/ws', authTimeoutMs: 5000, expiryNoticeSeconds: 30, maxPayloadBytes: 65536, pingIntervalMs: 30000,
         maxSocketsPerSub: 100, maxBufferedBytes: 1048576, maxPendingFrames: 32,
       },
+      revocation: { dataDir: './data', maxTokenLifetimeSeconds: null },
+      redisUrl: undefined,
       warnings: [expect.stringMatching(/^mode=insecure: token signatures are NOT verified.*Never use this in production\.$/)],
     });
   });

@@ -3,6 +3,7 @@ import {
   GATEHOUSE_ENV_VARIABLES,
   gatehouseSettingsFromEnv,
   isProduction,
+  MIN_ADMIN_KEY_LENGTH,
   type EnvVariable,
   type Environment,
   type GatehouseOptions,
@@ -32,6 +33,9 @@ export const SERVER_ENV_VARIABLES = {
   },
   CORS_ORIGINS: { description: 'comma-separated origins (https://app.example.com) allowed by CORS, or * for any; unset: CORS off' },
   WS_TRANSPORT: { default: 'ws', description: 'ws: raw WebSocket at /ws; socket.io: Socket.IO at /socket.io/ (docs/socket-io.md)' },
+  ADMIN_API_KEY: {
+    description: `turns the admin API (/admin/revocations) on; callers send it as Authorization: Bearer <key>; at least ${MIN_ADMIN_KEY_LENGTH} characters`,
+  },
 } as const satisfies Record<string, EnvVariable>;
 
 /** Every variable the server reads: tests blank them all so that no setting leaks in. */
@@ -58,6 +62,8 @@ export interface ServerSettings {
   readonly corsOrigins: readonly string[];
   /** Which WebSocket adapter serves the gateways. */
   readonly wsTransport: WsTransport;
+  /** The admin API's key; undefined: the admin API is off. */
+  readonly adminApiKey: string | undefined;
 }
 
 export const WS_TRANSPORTS = ['ws', 'socket.io'] as const;
@@ -115,7 +121,12 @@ function readServerSettings(env: Environment): { server: ServerSettings; errors:
     docsEnabled: read.flag('API_DOCS_ENABLED', !production),
     corsOrigins: parseCorsOrigins(read.text('CORS_ORIGINS'), errors),
     wsTransport: read.oneOf('WS_TRANSPORT', WS_TRANSPORTS),
+    adminApiKey: read.text('ADMIN_API_KEY'),
   };
+  if (server.adminApiKey !== undefined && server.adminApiKey.length < MIN_ADMIN_KEY_LENGTH) {
+    // Never quoted back: it is a secret, even when too short.
+    errors.push(`ADMIN_API_KEY has to be at least ${MIN_ADMIN_KEY_LENGTH} characters long`);
+  }
   if (production && server.metricsEnabled && server.metricsPort !== 0 && server.metricsPort === server.port) {
     errors.push(`METRICS_PORT has invalid value: "${server.metricsPort}". Must differ from PORT: with NODE_ENV=${nodeEnv} /metrics has a listener of its own`);
   }
