@@ -22,8 +22,7 @@ export async function admin(
   const headers: Record<string, string> = {};
   if (key !== null) headers.authorization = `Bearer ${key}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const init: RequestInit = { method, headers };
-  if (body !== undefined) init.body = JSON.stringify(body);
+  const init: RequestInit = body === undefined ? { method, headers } : { method, headers, body: JSON.stringify(body) };
   const res = await fetch(`${url}${path}`, init);
   const text = await res.text();
   return { status: res.status, body: text === '' ? undefined : JSON.parse(text), headers: res.headers };
