@@ -86,8 +86,9 @@ describe('WS_MAX_PENDING_FRAMES (default 32): frames behind a slow auth frame', 
     const peak = peakRssOf(pid);
     console.log(`pending-frame flood: RSS ${mb(before)} -> peak ${mb(peak)} (+${mb(peak - before)})`);
     beforeKeySetAnswered();
-    // 32 frames of 200 kB are 6.4 MB; the rest is the garbage of reading frames that are dropped.
-    expect(peak - before).toBeLessThan(48 * 1048576);
+    // 32 frames of 200 kB are 6.4 MB; the rest is the garbage of reading frames that are
+    // dropped, which a loaded machine collects late. Unbounded, the flood would be 300 MB.
+    expect(peak - before).toBeLessThan(96 * 1048576);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
   }, 30_000);
 });
