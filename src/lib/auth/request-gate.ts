@@ -27,10 +27,10 @@ export class RequestGate implements OnModuleInit {
     const fastify = this.host.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
     if (!this.settings.globalGuard || fastify?.addHook === undefined) return;
     fastify.addHook('onRequest', (request: GuardedRequest, reply: FastifyReply, done: (error?: Error) => void) => {
-      const handler = request.routeOptions.handler as object | undefined;
-      if (!hasBody(request.headers) || handler === undefined || request.routeOptions.url === undefined || isPublicHandler(handler)) {
-        return done();
-      }
+      // hasBody first: request.routeOptions builds a new object on every read.
+      if (!hasBody(request.headers)) return done();
+      const { handler, url } = request.routeOptions;
+      if (handler === undefined || url === undefined || isPublicHandler(handler)) return done();
       const finish = (outcome: Outcome): void => {
         if (outcome instanceof AuthFailure) return sendHttpRefusal(reply, httpRefusal(outcome));
         request.user = outcome;
