@@ -1,37 +1,38 @@
-// `npm run bench`: Gatehouse (dist/main.js, secure HS256) against a bare node:http + ws
-// reference doing the same check, each in its own process; the load comes from here.
-// Options: --sockets N (5000) --rounds R (5) --duration S (3) --warmup S (2)
-//          --connections C (50) --ws-rounds R (3) --only rest|ws
+// `npm run bench`: Gatehouse (dist/main.js, secure HS256) against references, each in a
+// process of its own; the load comes from this process.
+//   REST:   the bare NestJS + Fastify reference (bench/nest-reference.mjs)
+//   WS:     the framework-free node:http + ws reference (bench/reference-server.mjs)
+//   memory: the bare NestJS reference, and steps from it to Gatehouse
+// Options: --sockets N (10000) --rounds R (5) --duration S (3) --warmup S (2)
+//          --connections C (50) --ws-rounds R (3) --memory-runs R (3)
+//          --only rest|ws|memory --pin on|off (on)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { median, table } from './report.mjs';
-import { cpuMicros } from './process-cpu.mjs';
-import { measureRest } from './rest-load.mjs';
-import { GATEHOUSE_MAIN, startGatehouse, startReference } from './servers.mjs';
-import { newSecret, userToken } from './tokens.mjs';
-import { closeSockets, openSockets } from './ws-load.mjs';
+import { watchMachineLoad } from './machine-load.mjs';
+import { HEAP_GROUPS } from './heap-summary.mjs';
+import { memoryPhase } from './memory-phase.mjs';
+import { table } from './report.mjs';
+import { restPhase } from './rest-phase.mjs';
+import { GATEHOUSE_MAIN, pinProcesses } from './servers.mjs';
+import { newSecret } from './tokens.mjs';
+import { wsPhase } from './ws-phase.mjs';
 
 const { values: args } = parseArgs({
   options: {
-    sockets: { type: 'string', default: '5000' },
+    sockets: { type: 'string', default: '10000' },
     rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
     'ws-rounds': { type: 'string', default: '3' },
-    only: { type: 'string' }, // rest | ws: one phase, for quicker iterations
+    'memory-runs': { type: 'string', default: '3' },
+    only: { type: 'string' }, // rest | ws | memory: one phase, for quicker iterations
+    pin: { type: 'string', default: 'on' },
   },
 });
 const SOCKETS = Number(args.sockets);
-const ROUNDS = Number(args.rounds);
-const DURATION = Number(args.duration);
-const WARMUP = Number(args.warmup);
-const CONNECTIONS = Number(args.connections);
-const WS_ROUNDS = Number(args['ws-rounds']);
-
-const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line) => process.stderr.write(`${line}\n`);
 
 ensureFileLimit(SOCKETS + 1024);
@@ -63,120 +64,6 @@ function ensureFileLimit(needed) {
   process.exit(run.status ?? 1);
 }
 
-const unsigned = (payload) =>
-  `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.`;
-
-async function restPhase(secret) {
-  const secureEnv = { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret };
-  const [secure, insecure, reference] = await Promise.all([
-    startGatehouse('gatehouse-secure', secureEnv),
-    startGatehouse('gatehouse-insecure', { AUTH_MODE: 'insecure' }),
-    startReference(secret),
-  ]);
-  try {
-    return await withOutputOnFailure([secure, insecure, reference], () => restRounds(secure, insecure, reference, secret));
-  } finally {
-    await Promise.all([secure.stop(), insecure.stop(), reference.stop()]);
-  }
-}
-
-async function restRounds(secure, insecure, reference, secret) {
-  const token = userToken('bench-user', secret);
-  const iat = Math.floor(Date.now() / 1000);
-  const insecureToken = unsigned({ sub: 'bench-user', iat, exp: iat + 3600 });
-  const bearer = (t) => ({ authorization: `Bearer ${t}` });
-  const targets = [
-    { key: 'session', pid: secure.pid, label: 'Gatehouse GET /api/session', url: `${secure.url}/api/session`, headers: bearer(token) },
-    { key: 'health', pid: secure.pid, label: 'Gatehouse GET /health', url: `${secure.url}/health` },
-    { key: 'reference', pid: reference.pid, label: 'reference GET /api/session', url: `${reference.url}/api/session`, headers: bearer(token) },
-    { key: 'referenceHealth', pid: reference.pid, label: 'reference GET /health', url: `${reference.url}/health` },
-    { key: 'insecure', pid: insecure.pid, label: 'Gatehouse insecure GET /api/session', url: `${insecure.url}/api/session`, headers: bearer(insecureToken) },
-  ];
-  const options = { connections: CONNECTIONS };
-  log(`REST warm-up: ${WARMUP} s per target`);
-  for (const target of targets) await measureRest(target, { ...options, duration: WARMUP });
-  const samples = Object.fromEntries(targets.map((t) => [t.key, []]));
-  const cpu = Object.fromEntries(targets.map((t) => [t.key, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    // Interleaved, and the order rotates, so that noise from other work on the
-    // machine spreads over every target instead of hitting one.
-    const order = targets.map((_, i) => targets[(i + round) % targets.length]);
-    const line = [];
-    for (const target of order) {
-      const { rate, cpuPerRequest } = await measureRest(target, { ...options, duration: DURATION });
-      samples[target.key].push(rate);
-      cpu[target.key].push(cpuPerRequest);
-      line.push(`${target.key} ${Math.round(rate)}`);
-    }
-    log(`REST round ${round + 1}/${ROUNDS}: ${line.join(', ')} req/s`);
-  }
-  const medians = (lists) => Object.fromEntries(Object.entries(lists).map(([key, list]) => [key, median(list)]));
-  return { ...medians(samples), cpu: medians(cpu) };
-}
-
-async function wsPhase(secret) {
-  const [gatehouse, reference] = await Promise.all([
-    startGatehouse('gatehouse-secure', { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret }),
-    startReference(secret),
-  ]);
-  const servers = [
-    { key: 'gatehouse', server: gatehouse, url: `ws://127.0.0.1:${gatehouse.port}/ws`, rates: [] },
-    { key: 'reference', server: reference, url: `ws://127.0.0.1:${reference.port}/ws`, rates: [] },
-  ];
-  try {
-    return await withOutputOnFailure([gatehouse, reference], () => wsRounds(servers, secret));
-  } finally {
-    await Promise.all([gatehouse.stop(), reference.stop()]);
-  }
-}
-
-async function wsRounds(servers, secret) {
-  // Every socket is a different user with a token never seen before, so each
-  // connect is a full verification in both servers.
-  const tokensFor = (prefix, n) => Array.from({ length: n }, (_, i) => userToken(`${prefix}-${i}`, secret));
-  // Warm-up: Gatehouse has far more code for the JIT to compile than the reference;
-  // a few thousand connects get both to their steady state.
-  const warmCount = Math.min(2000, SOCKETS);
-  for (let pass = 0; pass < 2; pass++) {
-    for (const entry of servers) {
-      const { sockets } = await openSockets(entry.url, tokensFor(`warm${pass}-${entry.key}`, warmCount));
-      await closeSockets(sockets);
-    }
-  }
-  await pause(500);
-  for (const entry of servers) entry.before = await entry.server.settledRss();
-  for (let round = 0; round < WS_ROUNDS; round++) {
-    const tokens = tokensFor(`round${round}`, SOCKETS);
-    const order = round % 2 ? [...servers].reverse() : servers;
-    const line = [];
-    for (const entry of order) {
-      const cpuBefore = cpuMicros(entry.server.pid);
-      const { sockets, rate } = await openSockets(entry.url, tokens);
-      (entry.cpu ??= []).push((cpuMicros(entry.server.pid) - cpuBefore) / SOCKETS);
-      entry.rates.push(rate);
-      entry.held = Math.max(entry.held ?? 0, sockets.length);
-      if (round === 0) {
-        // Memory of idle authenticated sockets: settle, then compare with the baseline.
-        await pause(1000);
-        entry.after = await entry.server.settledRss();
-        entry.perSocket = (entry.after.rss - entry.before.rss) / SOCKETS;
-        entry.heapPerSocket = (entry.after.heapUsed - entry.before.heapUsed) / SOCKETS;
-      }
-      await closeSockets(sockets);
-      await pause(500); // let the server finish its side of the closes
-      line.push(`${entry.key} ${Math.round(rate)}/s`);
-    }
-    log(`WS round ${round + 1}/${WS_ROUNDS} (${SOCKETS} sockets): ${line.join(', ')}`);
-  }
-  for (const entry of servers) {
-    const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-    log(`WS ${entry.key}: RSS ${mib(entry.before.rss)} -> ${mib(entry.after.rss)}, heap ${mib(entry.before.heapUsed)} -> ${mib(entry.after.heapUsed)} with ${SOCKETS} sockets`);
-  }
-  const [g, r] = servers;
-  const summary = (e) => ({ rate: median(e.rates), cpuPerConnect: median(e.cpu), perSocket: e.perSocket, heapPerSocket: e.heapPerSocket, held: e.held });
-  return { gatehouse: summary(g), reference: summary(r) };
-}
-
 /** A failed phase shows what its servers printed: a crash or a refusal is explained there. */
 async function withOutputOnFailure(servers, run) {
   try {
@@ -187,26 +74,93 @@ async function withOutputOnFailure(servers, run) {
   }
 }
 
+/** Runs a phase (unless --only names another) and notes how busy the rest of the machine was meanwhile. */
+async function phase(name, run) {
+  if (args.only !== undefined && args.only !== name) return undefined;
+  const load = watchMachineLoad();
+  const result = await run();
+  return { ...result, load: load() };
+}
+
+const pinning = args.pin === 'off' ? 'not pinned' : pinProcesses();
 const secret = newSecret();
-const rest = args.only === 'ws' ? {} : await restPhase(secret);
-const ws = args.only === 'rest' ? { gatehouse: {}, reference: {} } : await wsPhase(secret);
+const common = { secret, withOutputOnFailure };
+const rest = await phase('rest', () =>
+  restPhase({ ...common, rounds: Number(args.rounds), duration: Number(args.duration), warmup: Number(args.warmup), connections: Number(args.connections) }),
+);
+const ws = await phase('ws', () => wsPhase({ ...common, sockets: SOCKETS, rounds: Number(args['ws-rounds']) }));
+const memory = await phase('memory', () => memoryPhase({ secret, runs: Number(args['memory-runs']) }));
 
-const at = (value, min) => (typeof value !== 'number' || Number.isNaN(value) ? undefined : value >= min);
-const rows = [
-  { name: 'REST GET /api/session, secure HS256 (req/s)', gatehouse: rest.session, reference: rest.reference, ratioName: 'Gatehouse/reference', ratio: rest.session / rest.reference, target: '>= 0.80', met: at(rest.session / rest.reference, 0.8) },
-  { name: 'REST GET /health, public (req/s)', gatehouse: rest.health, ratioName: 'session/health', ratio: rest.session / rest.health, target: '>= 0.90', met: at(rest.session / rest.health, 0.9) },
-  { name: 'REST GET /health, framework only (req/s)', gatehouse: rest.health, reference: rest.referenceHealth, ratioName: 'Gatehouse/reference', ratio: rest.health / rest.referenceHealth },
-  { name: 'REST GET /api/session, insecure mode (req/s)', gatehouse: rest.insecure, ratioName: 'insecure/secure', ratio: rest.insecure / rest.session },
-  { name: 'REST server CPU per GET /api/session (µs)', gatehouse: rest.cpu?.session, reference: rest.cpu?.reference, ratioName: 'reference/Gatehouse', ratio: rest.cpu?.reference / rest.cpu?.session },
-  { name: 'REST server CPU per GET /health (µs)', gatehouse: rest.cpu?.health, reference: rest.cpu?.referenceHealth, ratioName: 'health/session', ratio: rest.cpu?.health / rest.cpu?.session },
-  { name: 'WS connect rate, header auth (sockets/s)', gatehouse: ws.gatehouse.rate, reference: ws.reference.rate, ratioName: 'Gatehouse/reference', ratio: ws.gatehouse.rate / ws.reference.rate, target: '>= 0.80', met: at(ws.gatehouse.rate / ws.reference.rate, 0.8) },
-  { name: 'WS server CPU per connect (µs)', gatehouse: ws.gatehouse.cpuPerConnect, reference: ws.reference.cpuPerConnect, ratioName: 'reference/Gatehouse', ratio: ws.reference.cpuPerConnect / ws.gatehouse.cpuPerConnect },
-  { name: 'WS RSS per idle authenticated socket (bytes)', gatehouse: ws.gatehouse.perSocket, reference: ws.reference.perSocket, ratioName: 'Gatehouse/reference', ratio: ws.gatehouse.perSocket / ws.reference.perSocket, target: '<= 1.30', met: at(-ws.gatehouse.perSocket / ws.reference.perSocket, -1.3) },
-  { name: '  of which V8 heap (bytes, for context)', gatehouse: ws.gatehouse.heapPerSocket, reference: ws.reference.heapPerSocket, ratioName: 'Gatehouse/reference', ratio: ws.gatehouse.heapPerSocket / ws.reference.heapPerSocket },
-  { name: 'WS authenticated sockets held at once', gatehouse: ws.gatehouse.held, reference: ws.reference.held, target: '10,000', met: at(ws.gatehouse.held, 10_000) },
-];
+const cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
+const busy = (result) => `other processes used ${Math.round(result.load.others * 100)}% of the machine (load average ${result.load.loadavg.join(' -> ')})`;
+console.log(`\nGatehouse bench: ${cpus().length} CPUs (${cpuModel}), node ${process.version}, ${pinning}.`);
 
-const cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
-console.log(`\nGatehouse bench: ${cpus().length} CPUs (${cpu}), node ${process.version}`);
-console.log(`REST: median of ${ROUNDS} interleaved rounds x ${DURATION} s, ${CONNECTIONS} connections, pipelining 1. WS: ${SOCKETS} sockets, connect rate median of ${WS_ROUNDS} rounds, memory from round 1.\n`);
-console.log(table(rows));
+if (rest) {
+  const ratioRows = (name, key, target) => {
+    const ratio = rest.ratio(key, 'nest');
+    return [
+      { name: `${name} (req/s)`, gatehouse: rest[key].rate, reference: rest.nest.rate, ratioName: 'Gatehouse/bare Nest', ratio: ratio.rate, target: `>= ${target.toFixed(2)}`, met: ratio.rate >= target },
+      { name: '  server CPU per request (µs)', gatehouse: rest[key].cpu, reference: rest.nest.cpu, ratioName: 'bare Nest/Gatehouse', ratio: ratio.cpu },
+    ];
+  };
+  const floor = rest.ratio('nest', 'node');
+  console.log(`\nREST: against the bare NestJS + Fastify reference (one public route, the same JSON and headers). Median of ${args.rounds} interleaved rounds x ${args.duration} s, ${args.connections} connections; ratios are medians of per-round ratios; ${busy(rest)}.\n`);
+  console.log(
+    table(
+      [
+        ...ratioRows('GET /health, public, defaults', 'health', 0.95),
+        ...ratioRows('GET /api/session, guarded, defaults', 'session', 0.85),
+        ...ratioRows('GET /api/session, guarded, metrics off', 'metricsOff', 0.9),
+      ],
+      { reference: 'bare Nest' },
+    ),
+  );
+  const int = (n) => Math.round(n).toLocaleString('en-US');
+  console.log(
+    `\nFramework floor: bare Nest ${int(rest.nest.rate)} req/s at ${rest.nest.cpu.toFixed(1)} µs CPU per request; node:http doing the same check without a framework ${int(rest.node.rate)} req/s at ${rest.node.cpu.toFixed(1)} µs (bare Nest/node:http: rate ${floor.rate.toFixed(2)}, CPU ${(1 / floor.cpu).toFixed(2)}x).`,
+  );
+}
+
+if (ws) {
+  const step = (name, unit, key, target) => [
+    { name: `${name} (${unit}/s)`, gatehouse: ws[key].gatehouse.rate, reference: ws[key].reference.rate, ratioName: 'Gatehouse/reference', ratio: ws[key].rateRatio, target: target && `>= ${target.toFixed(2)}`, met: target && ws[key].rateRatio >= target },
+    { name: '  server CPU per step (µs)', gatehouse: ws[key].gatehouse.cpu, reference: ws[key].reference.cpu, ratioName: 'reference/Gatehouse', ratio: ws[key].cpuRatio },
+  ];
+  const memoryRatio = ws.memory.gatehouse.rss / ws.memory.reference.rss;
+  console.log(`\nWebSocket: against the framework-free node:http + ws reference (the same checks). ${SOCKETS} sockets, each a new user with a new token; rates are medians of ${args['ws-rounds']} rounds, memory from round 1; ${busy(ws)}.\n`);
+  console.log(
+    table(
+      [
+        ...step('connect, Authorization header', 'sockets', 'connect', 0.9),
+        ...step('connect, first-frame auth', 'sockets', 'firstFrame'),
+        ...step('refresh: auth frames on live sockets', 'frames', 'refresh'),
+        { name: 'RSS per idle authenticated socket (bytes)', gatehouse: ws.memory.gatehouse.rss, reference: ws.memory.reference.rss, ratioName: 'Gatehouse/reference', ratio: memoryRatio, target: '<= 1.00', met: memoryRatio <= 1 },
+        { name: '  of which V8 heap (bytes)', gatehouse: ws.memory.gatehouse.heap, reference: ws.memory.reference.heap, ratioName: 'Gatehouse/reference', ratio: ws.memory.gatehouse.heap / ws.memory.reference.heap },
+        { name: 'authenticated sockets held at once', gatehouse: ws.held.gatehouse, reference: ws.held.reference, target: '10,000', met: ws.held.gatehouse >= 10_000 },
+      ],
+      { reference: 'ws reference' },
+    ),
+  );
+}
+
+if (memory) {
+  const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
+  const [nest] = memory.variants;
+  console.log(`\nIdle memory of a freshly started server, after a settled GC, in MiB: medians of ${args['memory-runs']} starts; ${busy(memory)}.\n`);
+  console.log('RSS = V8 young generation held + V8 old generation held + the rest (node, libraries, buffers, malloc).\n');
+  console.log('| server | RSS | vs bare Nest | V8 heap used | young gen. held | old gen. held | the rest |');
+  console.log('|:--|--:|--:|--:|--:|--:|--:|');
+  for (const v of memory.variants) {
+    const delta = v === nest ? '-' : `${v.rss >= nest.rss ? '+' : ''}${mib(v.rss - nest.rss)}`;
+    console.log(`| ${v.label} | ${mib(v.rss)} | ${delta} | ${mib(v.heapUsed)} | ${mib(v.young)} | ${mib(v.old)} | ${mib(v.native)} |`);
+  }
+  const { nest: bare, defaults } = memory.heaps;
+  if (bare && defaults) {
+    console.log('\nWhat the V8 heaps hold (heap snapshots of the first start), in MiB:\n');
+    console.log('| heap snapshot | bare Nest | Gatehouse, defaults | difference |');
+    console.log('|:--|--:|--:|--:|');
+    for (const [group, label] of Object.entries(HEAP_GROUPS)) {
+      console.log(`| ${label} | ${mib(bare[group])} | ${mib(defaults[group])} | +${mib(defaults[group] - bare[group])} |`);
+    }
+  }
+}

@@ -9,9 +9,9 @@ export function median(values) {
 const int = (n) => (n === undefined || Number.isNaN(n) ? '-' : Math.round(n).toLocaleString('en-US'));
 const ratio = (n) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(2));
 
-/** rows: { name, gatehouse, reference, ratioName, ratio, target, met } */
-export function table(rows) {
-  const header = ['measurement', 'Gatehouse', 'reference', 'ratio', 'value', 'target', 'met'];
+/** rows: { name, gatehouse, reference, ratioName, ratio, target, met }; names.reference heads the reference column. */
+export function table(rows, names = {}) {
+  const header = ['measurement', 'Gatehouse', names.reference ?? 'reference', 'ratio', 'value', 'target', 'met'];
   const lines = rows.map((row) => [
     row.name,
     int(row.gatehouse),
