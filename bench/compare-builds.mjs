@@ -12,7 +12,7 @@
 // servers on one CPU, the load generator on another; 0: not pinned).
 import { resolve } from 'node:path';
 import { runRounds } from './rest-phase.mjs';
-import { pinProcesses, startNestReference, startScript } from './servers.mjs';
+import { pinProcesses, startAll, startNestReference, startScript } from './servers.mjs';
 import { newSecret, sessionOf, userToken } from './tokens.mjs';
 
 const builds = process.argv.slice(2).map((arg) => {
@@ -35,9 +35,9 @@ if (process.env.PIN !== '0') process.stderr.write(`${pinProcesses()}\n`);
 const secret = newSecret();
 const token = userToken('bench-user', secret);
 const secure = { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret };
-const servers = await Promise.all([
-  startNestReference(sessionOf(token)),
-  ...builds.map((build) => startScript(build.name, build.path, { ...secure, ...build.env })),
+const servers = await startAll([
+  () => startNestReference(sessionOf(token)),
+  ...builds.map((build) => () => startScript(build.name, build.path, { ...secure, ...build.env })),
 ]);
 try {
   const [nest, ...gatehouses] = servers;

@@ -33,6 +33,8 @@ if (process.send && typeof globalThis.gc === 'function') {
     if (message === 'gc') void settle().then((report) => process.send({ type: 'memory', ...report }));
     else if (typeof message?.snapshot === 'string') process.send({ type: 'snapshot', path: writeHeapSnapshot(message.snapshot) });
   });
-  // The IPC channel must not keep a server alive on its own, nor stop it exiting.
+  // The IPC channel must not keep a server alive on its own, nor stop it exiting; and
+  // when the bench goes away (it stopped, or crashed), its servers go too.
   process.channel?.unref();
+  process.on('disconnect', () => process.exit(0));
 }

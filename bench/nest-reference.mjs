@@ -5,10 +5,12 @@
 // Nest app costs before Gatehouse adds anything.
 // Env: PORT, HOST, SESSION (the JSON body of /api/session); PRELOAD: comma-separated
 // modules to import first and leave unused (the idle-memory bench loads Gatehouse's
-// code this way, to tell the memory its code takes from the memory its app holds).
+// code this way, to tell the memory its code takes from the memory its app holds);
+// GUARD=1: a global guard (APP_GUARD) that lets everything through, to measure what
+// Nest's guard machinery costs a request on its own.
 import 'reflect-metadata';
 import { Controller, Get, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { securityHeaders } from '../dist/lib/http/helmet-options.js';
 
@@ -25,8 +27,15 @@ class SessionController {
 Controller('api/session')(SessionController);
 Get()(SessionController.prototype, 'current', Object.getOwnPropertyDescriptor(SessionController.prototype, 'current'));
 
+class AllowAll {
+  canActivate() {
+    return true;
+  }
+}
+
 class ReferenceModule {}
-Module({ controllers: [SessionController] })(ReferenceModule);
+const providers = process.env.GUARD === '1' ? [{ provide: APP_GUARD, useClass: AllowAll }] : [];
+Module({ controllers: [SessionController], providers })(ReferenceModule);
 
 const app = await NestFactory.create(ReferenceModule, new FastifyAdapter(), { logger: ['error', 'warn'] });
 const headers = securityHeaders();

@@ -4,7 +4,7 @@
 // rounds, to show the framework's own floor.
 import { median } from './report.mjs';
 import { measureRest } from './rest-load.mjs';
-import { startGatehouse, startNestReference, startReference } from './servers.mjs';
+import { startAll, startGatehouse, startNestReference, startReference } from './servers.mjs';
 import { sessionOf, userToken } from './tokens.mjs';
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -12,11 +12,11 @@ const log = (line) => process.stderr.write(`${line}\n`);
 export async function restPhase({ secret, rounds, duration, warmup, connections, withOutputOnFailure }) {
   const token = userToken('bench-user', secret);
   const secure = { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret };
-  const servers = await Promise.all([
-    startGatehouse('gatehouse', secure),
-    startGatehouse('gatehouse-metrics-off', { ...secure, METRICS_ENABLED: 'false' }),
-    startNestReference(sessionOf(token)),
-    startReference(secret),
+  const servers = await startAll([
+    () => startGatehouse('gatehouse', secure),
+    () => startGatehouse('gatehouse-metrics-off', { ...secure, METRICS_ENABLED: 'false' }),
+    () => startNestReference(sessionOf(token)),
+    () => startReference(secret),
   ]);
   const [gatehouse, metricsOff, nest, node] = servers;
   try {

@@ -73,7 +73,8 @@ async function start(name, script, env, { ready = '/health', nodeArgs = [] } = {
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  // Generous: several servers may start at once on one busy core.
+  const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
     try {
@@ -99,6 +100,18 @@ async function start(name, script, env, { ready = '/health', nodeArgs = [] } = {
     heapSnapshot: (path) => ask(child, { snapshot: path }, 'snapshot', 60_000),
     stop: () => stop(child),
   };
+}
+
+/** Starts servers one after the other (`starters`: functions that start one); if one fails, stops the others. */
+export async function startAll(starters) {
+  const started = [];
+  try {
+    for (const starter of starters) started.push(await starter());
+    return started;
+  } catch (error) {
+    await Promise.all(started.map((server) => server.stop()));
+    throw error;
+  }
 }
 
 /** Any server script (another Gatehouse build) with the same probe and environment handling. */

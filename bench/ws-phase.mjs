@@ -7,7 +7,7 @@
 // Every token is new to the server, so each step is a full verification in both.
 import { median } from './report.mjs';
 import { cpuMicros } from './process-cpu.mjs';
-import { startGatehouse, startReference } from './servers.mjs';
+import { startAll, startGatehouse, startReference } from './servers.mjs';
 import { userToken } from './tokens.mjs';
 import { closeSockets, openSockets, refreshSockets } from './ws-load.mjs';
 
@@ -15,9 +15,9 @@ const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line) => process.stderr.write(`${line}\n`);
 
 export async function wsPhase({ secret, sockets, rounds, withOutputOnFailure }) {
-  const servers = await Promise.all([
-    startGatehouse('gatehouse', { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret }),
-    startReference(secret),
+  const servers = await startAll([
+    () => startGatehouse('gatehouse', { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret }),
+    () => startReference(secret),
   ]);
   const entries = servers.map((server) => ({ key: server === servers[0] ? 'gatehouse' : 'reference', server, url: `ws://127.0.0.1:${server.port}/ws`, runs: [] }));
   try {
