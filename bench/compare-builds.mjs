@@ -9,7 +9,8 @@
 // each as a ratio to bare Nest (the median of per-round ratios; CPU inverted, so that
 // 1.00 is parity and higher is better).
 // Env: ROUNDS (5), DURATION (2) seconds per run, WARMUP (1), CONNECTIONS (50), PIN (1:
-// servers on one CPU, the load generator on another; 0: not pinned).
+// servers on one CPU, the load generator on another; 0: not pinned), PATHS
+// (/api/session,/health: the paths measured on each build).
 import { resolve } from 'node:path';
 import { runRounds } from './rest-phase.mjs';
 import { pinProcesses, startAll, startNestReference, startScript } from './servers.mjs';
@@ -24,6 +25,7 @@ if (builds.length === 0) {
   process.stderr.write('usage: node bench/compare-builds.mjs name=path/to/main.js[?VAR=value] ...\n');
   process.exit(2);
 }
+const paths = (process.env.PATHS ?? '/api/session,/health').split(',');
 const options = {
   rounds: Number(process.env.ROUNDS ?? 5),
   duration: Number(process.env.DURATION ?? 2),
@@ -43,10 +45,9 @@ try {
   const [nest, ...gatehouses] = servers;
   const targets = [
     { key: 'bare Nest', pid: nest.pid, label: 'bare Nest /api/session', url: `${nest.url}/api/session` },
-    ...gatehouses.flatMap((server) => [
-      { key: `${server.name} /api/session`, pid: server.pid, label: `${server.name} /api/session`, url: `${server.url}/api/session`, headers: { authorization: `Bearer ${token}` } },
-      { key: `${server.name} /health`, pid: server.pid, label: `${server.name} /health`, url: `${server.url}/health` },
-    ]),
+    ...gatehouses.flatMap((server) =>
+      paths.map((path) => ({ key: `${server.name} ${path}`, pid: server.pid, label: `${server.name} ${path}`, url: `${server.url}${path}`, headers: path === '/health' ? {} : { authorization: `Bearer ${token}` } })),
+    ),
   ];
   const result = await runRounds(targets, options);
   const width = Math.max(...targets.map((t) => t.key.length));
