@@ -3,7 +3,7 @@
 //   REST:   the bare NestJS + Fastify reference (bench/nest-reference.mjs)
 //   WS:     the framework-free node:http + ws reference (bench/reference-server.mjs)
 //   memory: the bare NestJS reference, and steps from it to Gatehouse
-// Options: --sockets N (10000) --rounds R (5) --duration S (3) --warmup S (2)
+// Options: --sockets N (10000) --rounds R (7) --duration S (2) --warmup S (2)
 //          --connections C (50) --ws-rounds R (3) --memory-runs R (3)
 //          --only rest|ws|memory --pin on|off (on)
 import { spawnSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { watchMachineLoad } from './machine-load.mjs';
 import { HEAP_GROUPS } from './heap-summary.mjs';
 import { memoryPhase } from './memory-phase.mjs';
-import { table } from './report.mjs';
+import { int, met, micros, mib, ratio, table } from './report.mjs';
 import { restPhase } from './rest-phase.mjs';
 import { GATEHOUSE_MAIN, pinProcesses } from './servers.mjs';
 import { newSecret } from './tokens.mjs';
@@ -22,8 +22,8 @@ import { wsPhase } from './ws-phase.mjs';
 const { values: args } = parseArgs({
   options: {
     sockets: { type: 'string', default: '10000' },
-    rounds: { type: 'string', default: '5' },
-    duration: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '7' },
+    duration: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
     'ws-rounds': { type: 'string', default: '3' },
@@ -92,75 +92,79 @@ const ws = await phase('ws', () => wsPhase({ ...common, sockets: SOCKETS, rounds
 const memory = await phase('memory', () => memoryPhase({ secret, runs: Number(args['memory-runs']) }));
 
 const cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
-const busy = (result) => `other processes used ${Math.round(result.load.others * 100)}% of the machine (load average ${result.load.loadavg.join(' -> ')})`;
+const busy = (result) => `other processes used ${Math.round(result.load.others * 100)}% of the machine's CPU meanwhile (load average ${result.load.loadavg.join(' -> ')})`;
 console.log(`\nGatehouse bench: ${cpus().length} CPUs (${cpuModel}), node ${process.version}, ${pinning}.`);
 
 if (rest) {
-  const ratioRows = (name, key, target) => {
-    const ratio = rest.ratio(key, 'nest');
-    return [
-      { name: `${name} (req/s)`, gatehouse: rest[key].rate, reference: rest.nest.rate, ratioName: 'Gatehouse/bare Nest', ratio: ratio.rate, target: `>= ${target.toFixed(2)}`, met: ratio.rate >= target },
-      { name: '  server CPU per request (µs)', gatehouse: rest[key].cpu, reference: rest.nest.cpu, ratioName: 'bare Nest/Gatehouse', ratio: ratio.cpu },
-    ];
+  const row = (name, key, target) => {
+    const r = rest.ratio(key, 'nest');
+    return [name, int(rest[key].rate), int(rest.nest.rate), ratio(r.rate), micros(rest[key].cpu), micros(rest.nest.cpu), ratio(r.cpu), `>= ${target.toFixed(2)}`, `${met(r.cpu, target)} / ${met(r.rate, target)}`];
   };
   const floor = rest.ratio('nest', 'node');
-  console.log(`\nREST: against the bare NestJS + Fastify reference (one public route, the same JSON and headers). Median of ${args.rounds} interleaved rounds x ${args.duration} s, ${args.connections} connections; ratios are medians of per-round ratios; ${busy(rest)}.\n`);
+  console.log(`\nREST, against bare NestJS + Fastify (one public route, the same JSON and headers): medians of ${args.rounds} interleaved rounds x ${args.duration} s, ${args.connections} connections; each ratio is the median of its per-round ratios, CPU inverted (1.00 is parity, higher is better for Gatehouse); ${busy(rest)}.\n`);
   console.log(
     table(
+      ['Gatehouse route', 'req/s', 'bare Nest', 'ratio', 'µs CPU/req', 'bare Nest', 'CPU ratio', 'target', 'met (CPU / rate)'],
       [
-        ...ratioRows('GET /health, public, defaults', 'health', 0.95),
-        ...ratioRows('GET /api/session, guarded, defaults', 'session', 0.85),
-        ...ratioRows('GET /api/session, guarded, metrics off', 'metricsOff', 0.9),
+        row('GET /health, public, defaults', 'health', 0.95),
+        row('GET /api/session, guarded, defaults', 'session', 0.85),
+        row('GET /api/session, guarded, metrics off', 'metricsOff', 0.9),
       ],
-      { reference: 'bare Nest' },
     ),
   );
-  const int = (n) => Math.round(n).toLocaleString('en-US');
   console.log(
-    `\nFramework floor: bare Nest ${int(rest.nest.rate)} req/s at ${rest.nest.cpu.toFixed(1)} µs CPU per request; node:http doing the same check without a framework ${int(rest.node.rate)} req/s at ${rest.node.cpu.toFixed(1)} µs (bare Nest/node:http: rate ${floor.rate.toFixed(2)}, CPU ${(1 / floor.cpu).toFixed(2)}x).`,
+    `\nFramework floor: bare Nest ${int(rest.nest.rate)} req/s at ${micros(rest.nest.cpu)} µs CPU per request; node:http doing the same check without a framework ${int(rest.node.rate)} req/s at ${micros(rest.node.cpu)} µs (bare Nest/node:http: rate ${ratio(floor.rate)}, CPU ${ratio(floor.cpu)}).`,
   );
 }
 
 if (ws) {
-  const step = (name, unit, key, target) => [
-    { name: `${name} (${unit}/s)`, gatehouse: ws[key].gatehouse.rate, reference: ws[key].reference.rate, ratioName: 'Gatehouse/reference', ratio: ws[key].rateRatio, target: target && `>= ${target.toFixed(2)}`, met: target && ws[key].rateRatio >= target },
-    { name: '  server CPU per step (µs)', gatehouse: ws[key].gatehouse.cpu, reference: ws[key].reference.cpu, ratioName: 'reference/Gatehouse', ratio: ws[key].cpuRatio },
-  ];
-  const memoryRatio = ws.memory.gatehouse.rss / ws.memory.reference.rss;
-  console.log(`\nWebSocket: against the framework-free node:http + ws reference (the same checks). ${SOCKETS} sockets, each a new user with a new token; rates are medians of ${args['ws-rounds']} rounds, memory from round 1; ${busy(ws)}.\n`);
+  const step = (name, key, target) => {
+    const { gatehouse: g, reference: r, rateRatio, cpuRatio } = ws[key];
+    return [name, int(g.rate), int(r.rate), ratio(rateRatio), micros(g.cpu), micros(r.cpu), ratio(cpuRatio), target ? `>= ${target.toFixed(2)}` : '-', target ? `${met(cpuRatio, target)} / ${met(rateRatio, target)}` : '-'];
+  };
+  console.log(`\nWebSocket, against the framework-free node:http + ws reference (the same checks): ${SOCKETS} sockets, each a new user with a new token; rates are medians of ${args['ws-rounds']} rounds, ratios medians of per-round ratios (CPU inverted); ${busy(ws)}.\n`);
   console.log(
     table(
+      ['step', 'per s', 'reference', 'ratio', 'µs CPU each', 'reference', 'CPU ratio', 'target', 'met (CPU / rate)'],
       [
-        ...step('connect, Authorization header', 'sockets', 'connect', 0.9),
-        ...step('connect, first-frame auth', 'sockets', 'firstFrame'),
-        ...step('refresh: auth frames on live sockets', 'frames', 'refresh'),
-        { name: 'RSS per idle authenticated socket (bytes)', gatehouse: ws.memory.gatehouse.rss, reference: ws.memory.reference.rss, ratioName: 'Gatehouse/reference', ratio: memoryRatio, target: '<= 1.00', met: memoryRatio <= 1 },
-        { name: '  of which V8 heap (bytes)', gatehouse: ws.memory.gatehouse.heap, reference: ws.memory.reference.heap, ratioName: 'Gatehouse/reference', ratio: ws.memory.gatehouse.heap / ws.memory.reference.heap },
-        { name: 'authenticated sockets held at once', gatehouse: ws.held.gatehouse, reference: ws.held.reference, target: '10,000', met: ws.held.gatehouse >= 10_000 },
+        step('connect, Authorization header', 'connect', 0.9),
+        step('connect, first-frame auth', 'firstFrame'),
+        step('refresh: auth frame on a live socket', 'refresh'),
       ],
-      { reference: 'ws reference' },
+    ),
+  );
+  const { gatehouse: g, reference: r } = ws.memory;
+  console.log('');
+  console.log(
+    table(
+      ['idle authenticated sockets (round 1)', 'Gatehouse', 'reference', 'ratio', 'target', 'met'],
+      [
+        ['RSS per socket (bytes)', int(g.rss), int(r.rss), ratio(g.rss / r.rss), '<= 1.00', met(g.rss / r.rss, 1, true)],
+        ['  of which V8 heap (bytes)', int(g.heap), int(r.heap), ratio(g.heap / r.heap), '-', '-'],
+        ['sockets held at once', int(ws.held.gatehouse), int(ws.held.reference), '-', '10,000', met(ws.held.gatehouse, 10_000)],
+      ],
     ),
   );
 }
 
 if (memory) {
-  const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
   const [nest] = memory.variants;
-  console.log(`\nIdle memory of a freshly started server, after a settled GC, in MiB: medians of ${args['memory-runs']} starts; ${busy(memory)}.\n`);
-  console.log('RSS = V8 young generation held + V8 old generation held + the rest (node, libraries, buffers, malloc).\n');
-  console.log('| server | RSS | vs bare Nest | V8 heap used | young gen. held | old gen. held | the rest |');
-  console.log('|:--|--:|--:|--:|--:|--:|--:|');
-  for (const v of memory.variants) {
-    const delta = v === nest ? '-' : `${v.rss >= nest.rss ? '+' : ''}${mib(v.rss - nest.rss)}`;
-    console.log(`| ${v.label} | ${mib(v.rss)} | ${delta} | ${mib(v.heapUsed)} | ${mib(v.young)} | ${mib(v.old)} | ${mib(v.native)} |`);
-  }
+  const delta = (v) => (v === nest ? '-' : `${v.rss >= nest.rss ? '+' : ''}${mib(v.rss - nest.rss)}`);
+  console.log(`\nIdle memory of a freshly started server after a settled GC, MiB, medians of ${args['memory-runs']} starts; RSS = V8 young generation held + V8 old generation held + the rest (node itself, libraries, buffers, malloc); ${busy(memory)}.\n`);
+  console.log(
+    table(
+      ['server', 'RSS', 'vs bare Nest', 'V8 heap used', 'young gen. held', 'old gen. held', 'the rest'],
+      memory.variants.map((v) => [v.label, mib(v.rss), delta(v), mib(v.heapUsed), mib(v.young), mib(v.old), mib(v.native)]),
+    ),
+  );
   const { nest: bare, defaults } = memory.heaps;
   if (bare && defaults) {
-    console.log('\nWhat the V8 heaps hold (heap snapshots of the first start), in MiB:\n');
-    console.log('| heap snapshot | bare Nest | Gatehouse, defaults | difference |');
-    console.log('|:--|--:|--:|--:|');
-    for (const [group, label] of Object.entries(HEAP_GROUPS)) {
-      console.log(`| ${label} | ${mib(bare[group])} | ${mib(defaults[group])} | +${mib(defaults[group] - bare[group])} |`);
-    }
+    console.log('\nWhat the V8 heaps hold (heap snapshots of the first start), MiB:\n');
+    console.log(
+      table(
+        ['heap snapshot', 'bare Nest', 'Gatehouse, defaults', 'difference'],
+        Object.entries(HEAP_GROUPS).map(([group, label]) => [label, mib(bare[group]), mib(defaults[group]), `+${mib(defaults[group] - bare[group])}`]),
+      ),
+    );
   }
 }
