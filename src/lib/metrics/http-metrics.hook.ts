@@ -9,7 +9,7 @@ import type { GatehouseMetrics } from '../observability/gatehouse-metrics.js';
 export function installHttpMetrics(fastify: FastifyInstance, metrics: GatehouseMetrics): void {
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpDuration.seriesFor(request.method, route, String(reply.statusCode)).observe(reply.elapsedTime / 1000);
+    metrics.httpDuration.seriesFor(request.method, route, reply.statusCode).observe(reply.elapsedTime / 1000);
     done();
   });
 }
