@@ -35,10 +35,7 @@ async function stop(server: Started | undefined): Promise<void> {
 
 /** A failing attempt with this X-Forwarded-For: 401 while the address may try, 429 once it is blocked. */
 async function attempt(server: Started, forwardedFor: string): Promise<number> {
-  const res = await request(server.url)
-    .get('/api/session')
-    .set('X-Forwarded-For', forwardedFor)
-    .set('Authorization', `Bearer ${badToken}`);
+  const res = await request(server.url).get('/api/session').set('X-Forwarded-For', forwardedFor).set('Authorization', `Bearer ${badToken}`);
   expect(res.body.reason).toBe(res.status === 429 ? 'rate_limited' : 'signature_invalid');
   return res.status;
 }
@@ -143,10 +140,18 @@ describe('a huge X-Forwarded-For', () => {
         const i = next++;
         await new Promise<void>((resolve, reject) => {
           const req = httpRequest(
-            { agent, host: '127.0.0.1', port: server.port, path: '/api/session', headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': forwardedFor(i) } },
+            {
+              agent,
+              host: '127.0.0.1',
+              port: server.port,
+              path: '/api/session',
+              headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': forwardedFor(i) },
+            },
             (res) => {
               res.resume();
-              res.on('end', () => (res.statusCode === 401 || res.statusCode === 429 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+              res.on('end', () =>
+                res.statusCode === 401 || res.statusCode === 429 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
+              );
             },
           );
           req.on('error', reject);

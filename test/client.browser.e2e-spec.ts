@@ -116,11 +116,9 @@ describe('gatehouse/client in Chromium', () => {
     gatehouse = undefined;
     await page.waitForFunction(() => (window as any).events.some((e: any) => e.kind === 'state' && e.data.close?.code === 1001));
     gatehouse = await startServer(env);
-    await page.waitForFunction(
-      () => (window as any).client.state === 'authenticated' && (window as any).sockets >= 2,
-      undefined,
-      { timeout: 15_000 },
-    );
+    await page.waitForFunction(() => (window as any).client.state === 'authenticated' && (window as any).sockets >= 2, undefined, {
+      timeout: 15_000,
+    });
     const shutdown = (await events('state')).find((s: any) => s.close?.code === 1001);
     expect(shutdown).toMatchObject({ state: 'reconnecting', close: { code: 1001, reason: 'server_shutdown' } });
     // The new socket works: whoami is answered.

@@ -3,14 +3,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { GatehouseClient, backoffDelay, type GatehouseError, type StateChange } from 'gatehouse/client';
-import {
-  ClientRecorder,
-  countingWebSocket,
-  sleep,
-  tokenFor,
-  tokenSource,
-  until,
-} from './support/client-recorder.js';
+import { ClientRecorder, countingWebSocket, sleep, tokenFor, tokenSource, until } from './support/client-recorder.js';
 import { freePort, startServer, stopServer, type Started } from './support/server-process.js';
 import { unsignedToken, now } from './support/tokens.js';
 import { connect, wsUrl } from './support/ws-client.js';
@@ -121,10 +114,11 @@ describe('reconnecting', () => {
     let second: Started | undefined;
     try {
       const capMs = 1000;
-      const { client: c, created, recorder } = client(
-        { getToken: () => tokenFor('restarter', 3600), backoff: { baseMs: 100, capMs }, maxQueuedFrames: 1000 },
-        port,
-      );
+      const {
+        client: c,
+        created,
+        recorder,
+      } = client({ getToken: () => tokenFor('restarter', 3600), backoff: { baseMs: 100, capMs }, maxQueuedFrames: 1000 }, port);
       c.connect();
       await until(() => c.state === 'authenticated', 'the first session');
       // A frame every 100 ms, the whole time: each whoami is answered with a session event.
@@ -190,7 +184,9 @@ describe('reconnecting', () => {
   });
 
   it('on a token that has expired at connect (4001) asks for a new one and gets a new session', async () => {
-    const tokens = tokenSource((reason) => (reason === 'connect' ? unsignedToken({ sub: 'late', exp: now() - 60 }) : tokenFor('late', 3600)));
+    const tokens = tokenSource((reason) =>
+      reason === 'connect' ? unsignedToken({ sub: 'late', exp: now() - 60 }) : tokenFor('late', 3600),
+    );
     const { client: c, created, recorder } = client({ getToken: tokens.getToken, backoff: { baseMs: 20_000 } });
     c.connect();
     await until(() => c.state === 'authenticated', 'a session', 5000);
@@ -208,7 +204,10 @@ describe('reconnecting', () => {
 
     expect(created).toHaveLength(2);
     expect(tokens.reasons).toEqual(['connect', 'rejected']);
-    const fatal = recorder.of('error').map((e) => e.data as GatehouseError).filter((e) => e.fatal);
+    const fatal = recorder
+      .of('error')
+      .map((e) => e.data as GatehouseError)
+      .filter((e) => e.fatal);
     expect(fatal).toHaveLength(1);
     expect(fatal[0].reason).toBe('token_malformed');
     expect(fatal[0].message).toMatch(/refused as well/);
@@ -262,15 +261,19 @@ describe('backoff', () => {
   it('grows exponentially to the cap, and each wait is measured at its announced delay', async () => {
     // Nothing listens on this port: every attempt ends at once with 1006.
     const port = await freePort();
-    const { client: c, created, recorder } = client(
-      { getToken: () => 't', backoff: { baseMs: 100, capMs: 800, random: () => 0.999 } },
-      port,
-    );
+    const {
+      client: c,
+      created,
+      recorder,
+    } = client({ getToken: () => 't', backoff: { baseMs: 100, capMs: 800, random: () => 0.999 } }, port);
     c.connect();
     await until(() => created.length >= 7, 'seven attempts', 15_000);
     c.close();
 
-    const waits = recorder.of('state').filter((e) => e.data.state === 'reconnecting').slice(0, 6);
+    const waits = recorder
+      .of('state')
+      .filter((e) => e.data.state === 'reconnecting')
+      .slice(0, 6);
     expect(waits.map((e) => e.data.close.code)).toEqual([1006, 1006, 1006, 1006, 1006, 1006]);
     expect(waits.map((e) => e.data.attempt)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(waits.map((e) => e.data.delayMs)).toEqual([99, 199, 399, 799, 799, 799]);
@@ -289,7 +292,10 @@ describe('backoff', () => {
     await until(() => created.length >= 16, 'sixteen attempts', 15_000);
     c.close();
 
-    const waits = recorder.states().filter((s) => s.state === 'reconnecting').slice(0, 15);
+    const waits = recorder
+      .states()
+      .filter((s) => s.state === 'reconnecting')
+      .slice(0, 15);
     for (const wait of waits) {
       const window = Math.min(160, 40 * 2 ** (wait.attempt! - 1));
       expect(wait.delayMs).toBeGreaterThanOrEqual(0);

@@ -35,7 +35,13 @@ describe('several processes and one Redis', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     redis = await RedisServer.start();
     relay = await TcpProxy.start(redis.port);
-    const env = { AUTH_MODE: 'insecure', ADMIN_API_KEY: ADMIN_KEY, AUTH_FAIL_LIMIT: '3', AUTH_FAIL_WINDOW_SECONDS: '60', LOG_FORMAT: 'json' };
+    const env = {
+      AUTH_MODE: 'insecure',
+      ADMIN_API_KEY: ADMIN_KEY,
+      AUTH_FAIL_LIMIT: '3',
+      AUTH_FAIL_WINDOW_SECONDS: '60',
+      LOG_FORMAT: 'json',
+    };
     // One after the other: three Nest startups at once on a busy 2-core machine can
     // outlast startServer's 15 s.
     a = await startServer({ ...env, REDIS_URL: redis.url });
@@ -53,7 +59,7 @@ describe('several processes and one Redis', { timeout: 60_000 }, () => {
     for (const server of [a, b, c]) expect(await readiness(server)).toEqual({ status: 200, revocations: { status: 'up', held: 0 } });
   });
 
-  it('a revocation made through A refuses the token on B and C, and closes B\'s live socket within 1 s', async () => {
+  it("a revocation made through A refuses the token on B and C, and closes B's live socket within 1 s", async () => {
     const token = tokenOf('alice');
     const socket = await connect(b.port, token);
     expect((await socket.next()).event).toBe('session');
@@ -124,7 +130,11 @@ describe('several processes and one Redis', { timeout: 60_000 }, () => {
       expect(await sessionStatus(server.url, tokenOf('alice', {}, 30))).toEqual({ status: 401, reason: 'token_revoked' });
       const write = await admin(server.url, 'POST', '/admin/revocations', { sub: 'frank' });
       expect(write.status).toBe(503);
-      expect(write.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: 'Nothing was changed: Redis is unreachable; try again later' });
+      expect(write.body).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'Nothing was changed: Redis is unreachable; try again later',
+      });
       // Reading what is held still works.
       expect((await admin(server.url, 'GET', '/admin/revocations?sub=alice')).body.entries).toHaveLength(1);
     }

@@ -23,7 +23,10 @@ describe('npm run bench:io', () => {
       for (const name of ['connects per second', 'server CPU per connect (µs)']) {
         const line = stdout.split('\n').find((l) => l.startsWith(`| Socket.IO ${transport}: ${name}`));
         expect(line, stdout).toBeDefined();
-        const [gatehouse, reference] = line!.split('|').slice(2, 4).map((cell) => Number(cell.trim().replaceAll(',', '')));
+        const [gatehouse, reference] = line!
+          .split('|')
+          .slice(2, 4)
+          .map((cell) => Number(cell.trim().replaceAll(',', '')));
         expect(gatehouse).toBeGreaterThan(0);
         expect(reference).toBeGreaterThan(0);
       }

@@ -52,7 +52,11 @@ class ChatGateway implements OnGatewayDisconnect {
 
   /** Sends `count` chunks of `size` bytes, one every 2 ms, while the socket stays connected. */
   @SubscribeMessage('flood')
-  flood(@CurrentSession() session: Session, @ConnectedSocket() client: Socket, @MessageBody() { count, size }: { count: number; size: number }) {
+  flood(
+    @CurrentSession() session: Session,
+    @ConnectedSocket() client: Socket,
+    @MessageBody() { count, size }: { count: number; size: number },
+  ) {
     this.subs.set(client.id, session.sub);
     const chunk = 'x'.repeat(size);
     let sent = 0;
@@ -81,7 +85,12 @@ class TeamGateway {
 
 @Module({
   imports: [
-    GatehouseModule.forRoot({ mode: 'insecure', failureLimit: false, clockTolerance: 0, ws: { maxBufferedBytes: 262144, expiryNoticeSeconds: 0 } }),
+    GatehouseModule.forRoot({
+      mode: 'insecure',
+      failureLimit: false,
+      clockTolerance: 0,
+      ws: { maxBufferedBytes: 262144, expiryNoticeSeconds: 0 },
+    }),
     SessionModule,
   ],
   providers: [ChatGateway, TeamGateway],
@@ -124,7 +133,10 @@ describe('a user gateway on Socket.IO, guarded by WsSessionGuard', () => {
     });
 
     it('a namespace handshake without a token is refused like the main one', async () => {
-      expect((await ioRefused(url, { transport, namespace: '/chat' })).data).toEqual({ reason: 'token_missing', message: 'Missing bearer token' });
+      expect((await ioRefused(url, { transport, namespace: '/chat' })).data).toEqual({
+        reason: 'token_missing',
+        message: 'Missing bearer token',
+      });
     });
 
     it('dynamic namespaces (created on demand) are authenticated too', async () => {
@@ -156,7 +168,9 @@ describe('a user gateway on Socket.IO, guarded by WsSessionGuard', () => {
       slow.emit('flood', { count: 2000, size: 65536 }); // no ack: it could not be read
       // Then stop reading: no more polls (once the poll under way completes), or a
       // paused TCP socket under the WebSocket.
-      const engine = slow.socket.io.engine as unknown as { transport: { pause?(fn: () => void): void; ws?: { _socket: { pause(): void } } } };
+      const engine = slow.socket.io.engine as unknown as {
+        transport: { pause?(fn: () => void): void; ws?: { _socket: { pause(): void } } };
+      };
       if (transport === 'polling') engine.transport.pause!(() => {});
       else engine.transport.ws!._socket.pause();
       const got = new Promise<number>((resolve) => {
@@ -188,7 +202,9 @@ describe('a user gateway on Socket.IO, guarded by WsSessionGuard', () => {
   });
 
   it('the default client (long-polling, then upgraded to WebSocket) keeps its session across the upgrade', async () => {
-    const client = new IoClient(io(`${url}/chat`, { forceNew: true, reconnection: false, auth: { token: token('hal', { rooms: ['ops'] }) } }));
+    const client = new IoClient(
+      io(`${url}/chat`, { forceNew: true, reconnection: false, auth: { token: token('hal', { rooms: ['ops'] }) } }),
+    );
     expect(await client.next()).toMatchObject({ event: 'session', data: { sub: 'hal' } });
     await vi.waitFor(() => expect(client.socket.io.engine.transport.name).toBe('websocket'));
     expect(await client.socket.emitWithAck('join', 'ops')).toEqual({ joined: 'ops', by: 'hal' });

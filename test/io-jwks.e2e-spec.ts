@@ -57,7 +57,10 @@ describe.each(IO_TRANSPORTS)('Socket.IO with a key set, over %s', (transport) =>
     rotate();
     client.auth(es256(rotated, 'k2', 'carol'));
     for (let i = 0; i < 3; i++) client.emit('whoami');
-    expect(await client.next(5000)).toEqual({ event: 'error', data: { reason: 'bad_message', message: 'Too many frames sent before authentication completed' } });
+    expect(await client.next(5000)).toEqual({
+      event: 'error',
+      data: { reason: 'bad_message', message: 'Too many frames sent before authentication completed' },
+    });
     expect(await client.disconnected).toBe('io server disconnect');
   });
 });

@@ -24,7 +24,13 @@ describe('1,000 authenticated Socket.IO sockets, closed at expiry', () => {
 
   const metric = async (name: string): Promise<number> => {
     const text = (await request(running.url).get('/metrics')).text;
-    return Number(text.split('\n').find((line) => line.startsWith(name))?.split(' ').pop());
+    return Number(
+      text
+        .split('\n')
+        .find((line) => line.startsWith(name))
+        ?.split(' ')
+        .pop(),
+    );
   };
 
   it('all connect with a session, all are closed at exp', async () => {

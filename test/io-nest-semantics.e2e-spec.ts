@@ -2,7 +2,15 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { Ack, ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway, WsException, type OnGatewayConnection } from '@nestjs/websockets';
+import {
+  Ack,
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  WsException,
+  type OnGatewayConnection,
+} from '@nestjs/websockets';
 import { map, of } from 'rxjs';
 import type { Socket } from 'socket.io';
 import { GatehouseIoAdapter, GatehouseModule } from '../src/index.js';
@@ -89,7 +97,11 @@ async function start(adapter: (app: INestApplication) => IoAdapter): Promise<{ a
 /** Everything a client observes for a fixed script of emits: acknowledgements and events, in order. */
 async function observe(url: string): Promise<unknown[]> {
   const client: IoClient = await ioConnect(url, { transport: 'websocket', token: unsignedToken({ sub: 'alice' }) });
-  const ack = (event: string, ...args: unknown[]) => client.socket.timeout(2000).emitWithAck(event, ...args).catch((e: Error) => `no ack: ${e.message}`);
+  const ack = (event: string, ...args: unknown[]) =>
+    client.socket
+      .timeout(2000)
+      .emitWithAck(event, ...args)
+      .catch((e: Error) => `no ack: ${e.message}`);
   const seen: unknown[] = [];
   seen.push(['value', await ack('value', { a: 1 })]);
   seen.push(['value, array', await ack('value', [1, 2])]);

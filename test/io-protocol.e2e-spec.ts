@@ -82,7 +82,12 @@ describe.each(IO_TRANSPORTS)('Socket.IO over %s', (transport: IoTransport) => {
   describe('every token failure of §3 at the handshake (secure mode, HS256)', () => {
     const cases: [string, () => string, string, string][] = [
       ['malformed', () => 'a.b', 'token_malformed', 'Invalid token'],
-      ['alg none', () => unsignedToken({ sub: 'eve', iat: now(), exp: now() + 60, iss: 'gatehouse-tests' }), 'alg_not_allowed', 'Signing algorithm mismatch'],
+      [
+        'alg none',
+        () => unsignedToken({ sub: 'eve', iat: now(), exp: now() + 60, iss: 'gatehouse-tests' }),
+        'alg_not_allowed',
+        'Signing algorithm mismatch',
+      ],
       ['wrong key', () => sign({ sub: 'eve' }, 'another-secret-that-is-long-enough-000'), 'signature_invalid', 'Invalid token signature'],
       ['expired', () => sign({ sub: 'eve', exp: now() - 60 }), 'token_expired', 'Expired token'],
       ['not yet valid', () => sign({ sub: 'eve', nbf: now() + 600 }), 'token_not_yet_valid', 'Token is not yet valid'],
@@ -206,7 +211,10 @@ describe.each(IO_TRANSPORTS)('Socket.IO over %s', (transport: IoTransport) => {
     it('failing handshakes count against the address: rate_limited; a valid token is still accepted', async () => {
       const refusals = [];
       for (let i = 0; i < 3; i++) refusals.push(await ioRefused(limited().url, { transport, token: 'x.y' }));
-      expect(refusals.at(-1)?.data).toEqual({ reason: 'rate_limited', message: expect.stringMatching(/^Too many failed authentication attempts; retry in \d+ s$/) });
+      expect(refusals.at(-1)?.data).toEqual({
+        reason: 'rate_limited',
+        message: expect.stringMatching(/^Too many failed authentication attempts; retry in \d+ s$/),
+      });
       const client = await ioAuthenticated(limited().url, { transport, token: token(`sue-${transport}`) });
       client.close();
     });
@@ -216,7 +224,9 @@ describe.each(IO_TRANSPORTS)('Socket.IO over %s', (transport: IoTransport) => {
     const eve = await ioAuthenticated(url(), { transport, token: token('eve-revoked') });
     const other = await ioAuthenticated(url(), { transport, token: token('olga') });
     const revoked = new AuthFailure('token_revoked', 'Token has been revoked');
-    const closed = insecure().app.get(WsSessions).revalidate((session) => (session.sub === 'eve-revoked' ? revoked : undefined));
+    const closed = insecure()
+      .app.get(WsSessions)
+      .revalidate((session) => (session.sub === 'eve-revoked' ? revoked : undefined));
     expect(closed).toBe(1);
     await expectRefused(eve, { reason: 'token_revoked', message: 'Token has been revoked' });
     other.emit('whoami');
@@ -227,7 +237,13 @@ describe.each(IO_TRANSPORTS)('Socket.IO over %s', (transport: IoTransport) => {
   it('open sockets and sessions are counted, and released on disconnect', async () => {
     const metric = async (name: string): Promise<number> => {
       const text = (await request(limited().url).get('/metrics')).text;
-      return Number(text.split('\n').find((line) => line.startsWith(name))?.split(' ').pop());
+      return Number(
+        text
+          .split('\n')
+          .find((line) => line.startsWith(name))
+          ?.split(' ')
+          .pop(),
+      );
     };
     const before = await metric('gatehouse_ws_open_sockets');
     const client = await ioAuthenticated(limited().url, { transport, token: token(`tom-${transport}`) });

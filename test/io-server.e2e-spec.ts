@@ -20,7 +20,9 @@ describe('the server with WS_TRANSPORT=socket.io', () => {
       expect((await ioRefused(server.url, { transport: 'websocket' })).data.reason).toBe('token_missing');
       // The raw WebSocket endpoint is not there: the upgrade is not answered with a socket.
       const raw = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
-      expect(await new Promise((resolve) => (raw.once('open', () => resolve('open')), raw.once('error', () => resolve('refused'))))).toBe('refused');
+      expect(await new Promise((resolve) => (raw.once('open', () => resolve('open')), raw.once('error', () => resolve('refused'))))).toBe(
+        'refused',
+      );
 
       const started = Date.now();
       server.child.kill('SIGTERM');

@@ -49,7 +49,10 @@ describe('JWKS: a redirect is a failed fetch, never followed', () => {
       expect((await session(running.url, token)).status).toBe(200);
       front.redirectTo = elsewhere.url;
       // A kid the set does not hold makes Gatehouse refetch at once: redirected.
-      const unknown = await session(running.url, signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: key.privateKey, kid: 'new' }));
+      const unknown = await session(
+        running.url,
+        signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: key.privateKey, kid: 'new' }),
+      );
       expect(unknown.body.reason).toBe('key_not_found');
       expect(front.hits).toBe(hitsBefore + 2);
       expect(elsewhere.hits).toBe(0);
@@ -105,7 +108,10 @@ describe.runIf(existsSync('/proc/self/status'))('JWKS: a huge chunked body is cu
     const hits = jwks.hits;
     const key = generateEd25519();
     for (let i = 0; i < 6; i++) {
-      const res = await session(server.url, signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: key.privateKey, kid: `k${i}` }));
+      const res = await session(
+        server.url,
+        signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: key.privateKey, kid: `k${i}` }),
+      );
       expect(res.status).toBe(401);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -131,13 +137,20 @@ describe('JWKS: a token without kid is tried against at most 8 keys', () => {
   });
 
   it('tries the first 8 keys of the set, in set order, and no others', async () => {
-    expect((await session(running.url, signedToken({ sub: 'first', ...validFor() }, { alg: 'EdDSA', key: keys[0].privateKey }))).status).toBe(200);
-    expect((await session(running.url, signedToken({ sub: 'eighth', ...validFor() }, { alg: 'EdDSA', key: keys[7].privateKey }))).status).toBe(200);
+    expect(
+      (await session(running.url, signedToken({ sub: 'first', ...validFor() }, { alg: 'EdDSA', key: keys[0].privateKey }))).status,
+    ).toBe(200);
+    expect(
+      (await session(running.url, signedToken({ sub: 'eighth', ...validFor() }, { alg: 'EdDSA', key: keys[7].privateKey }))).status,
+    ).toBe(200);
     const ninth = await session(running.url, signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: keys[8].privateKey }));
     expect(ninth.status).toBe(401);
     expect(ninth.body.reason).toBe('signature_invalid');
     // With its kid the same key is found: the limit is only on guessing.
-    expect((await session(running.url, signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: keys[8].privateKey, kid: 'k8' }))).status).toBe(200);
+    expect(
+      (await session(running.url, signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: keys[8].privateKey, kid: 'k8' })))
+        .status,
+    ).toBe(200);
   });
 
   it('costs about what a token with a kid costs', async () => {

@@ -14,8 +14,7 @@ describe('JWKS: algorithms, use and alg pinning', () => {
   const jwks = new JwksServer();
   let running: RunningApp;
 
-  const session = (token: string) =>
-    request(running.url).get('/api/session').set('Authorization', `Bearer ${token}`);
+  const session = (token: string) => request(running.url).get('/api/session').set('Authorization', `Bearer ${token}`);
 
   beforeAll(async () => {
     await jwks.start();

@@ -27,7 +27,8 @@ describe('JWKS: a key leaves the set while sockets signed by it are open', () =>
     await jwks.stop();
   });
 
-  const token = (pair: typeof k1, sub: string, kid?: string) => signedToken({ sub, ...validFor() }, { alg: 'ES256', key: pair.privateKey, kid });
+  const token = (pair: typeof k1, sub: string, kid?: string) =>
+    signedToken({ sub, ...validFor() }, { alg: 'ES256', key: pair.privateKey, kid });
 
   async function byHeader(jwt: string): Promise<WsClient> {
     const client = await connect(running.port, jwt);
@@ -62,12 +63,17 @@ describe('JWKS: a key leaves the set while sockets signed by it are open', () =>
     // The provider rotates: k1 out, k3 in. The first k3 token makes Gatehouse refetch.
     jwks.keys = [jwk(k2, 'k2'), jwk(k3, 'k3')];
     const fetches = jwks.hits;
-    const res = await request(running.url).get('/api/session').set('Authorization', `Bearer ${token(k3, 'grace', 'k3')}`);
+    const res = await request(running.url)
+      .get('/api/session')
+      .set('Authorization', `Bearer ${token(k3, 'grace', 'k3')}`);
     expect(res.status).toBe(200);
     expect(jwks.hits).toBe(fetches + 1);
 
     for (const client of signedByK1) {
-      expect(await client.next()).toEqual({ event: 'error', data: { reason: 'key_not_found', message: "No key found for the token's kid" } });
+      expect(await client.next()).toEqual({
+        event: 'error',
+        data: { reason: 'key_not_found', message: "No key found for the token's kid" },
+      });
       expect(await client.closed).toEqual({ code: 4401, reason: 'key_not_found' });
     }
     await stillServed(signedByK2[0], 'bob');

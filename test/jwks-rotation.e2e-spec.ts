@@ -11,8 +11,7 @@ describe('JWKS: rotation and an endpoint that goes down', () => {
   const jwks = new JwksServer();
   let running: RunningApp;
 
-  const session = (token: string) =>
-    request(running.url).get('/api/session').set('Authorization', `Bearer ${token}`);
+  const session = (token: string) => request(running.url).get('/api/session').set('Authorization', `Bearer ${token}`);
 
   beforeAll(async () => {
     await jwks.start();
@@ -26,7 +25,9 @@ describe('JWKS: rotation and an endpoint that goes down', () => {
 
   it('accepts a key the provider starts publishing, without a restart', async () => {
     const before = jwks.hits;
-    expect((await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: oldKey.privateKey, kid: 'old' }))).status).toBe(200);
+    expect((await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: oldKey.privateKey, kid: 'old' }))).status).toBe(
+      200,
+    );
     expect(jwks.hits).toBe(before); // a known kid is served from the cache
 
     jwks.keys = [
@@ -37,12 +38,17 @@ describe('JWKS: rotation and an endpoint that goes down', () => {
     expect(res.status).toBe(200);
     expect(res.body.sub).toBe('bob');
     expect(jwks.hits).toBe(before + 1);
-    expect((await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: oldKey.privateKey, kid: 'old' }))).status).toBe(200);
+    expect((await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: oldKey.privateKey, kid: 'old' }))).status).toBe(
+      200,
+    );
   });
 
   it('keeps verifying with the cached keys when the endpoint goes down', async () => {
     await jwks.stop();
-    for (const [key, kid] of [[oldKey, 'old'], [newKey, 'new']] as const) {
+    for (const [key, kid] of [
+      [oldKey, 'old'],
+      [newKey, 'new'],
+    ] as const) {
       const res = await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: key.privateKey, kid }));
       expect(res.status).toBe(200);
     }
@@ -50,7 +56,9 @@ describe('JWKS: rotation and an endpoint that goes down', () => {
     // the answer is key_not_found, and the known keys still work afterwards.
     const unknown = await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: newKey.privateKey, kid: 'gone' }));
     expect(unknown.body.reason).toBe('key_not_found');
-    expect((await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: newKey.privateKey, kid: 'new' }))).status).toBe(200);
+    expect((await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: newKey.privateKey, kid: 'new' }))).status).toBe(
+      200,
+    );
     expect((await request(running.url).get('/health')).status).toBe(200);
   });
 });

@@ -10,8 +10,7 @@ describe('JWKS: unknown kids are refetched at most once per 30 s', () => {
   const jwks = new JwksServer();
   let running: RunningApp;
 
-  const session = (token: string) =>
-    request(running.url).get('/api/session').set('Authorization', `Bearer ${token}`);
+  const session = (token: string) => request(running.url).get('/api/session').set('Authorization', `Bearer ${token}`);
 
   beforeAll(async () => {
     await jwks.start();
@@ -50,6 +49,8 @@ describe('JWKS: unknown kids are refetched at most once per 30 s', () => {
     }
     expect(jwks.hits).toBe(2);
     // Known kids keep working meanwhile.
-    expect((await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'ES256', key: key.privateKey, kid: 'k1' }))).status).toBe(200);
+    expect((await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'ES256', key: key.privateKey, kid: 'k1' }))).status).toBe(
+      200,
+    );
   });
 });

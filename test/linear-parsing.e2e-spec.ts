@@ -79,7 +79,10 @@ describe('linear-time parsing of client input', () => {
     const longHeader = `Bearer a${blanks}b`;
     expect(await session(shortHeader)).toBe(401);
     expect(await session(longHeader)).toBe(401);
-    const { short, long, ratio } = await compare(() => session(shortHeader), () => session(longHeader));
+    const { short, long, ratio } = await compare(
+      () => session(shortHeader),
+      () => session(longHeader),
+    );
     expect(ratio, `short ${short.toFixed(2)} ms, long ${long.toFixed(2)} ms`).toBeLessThan(MAX_RATIO);
   });
 

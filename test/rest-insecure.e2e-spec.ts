@@ -13,8 +13,7 @@ describe('REST in insecure mode', () => {
   });
   afterAll(() => server.app.close());
 
-  const session = (token: string) =>
-    request(server.url).get('/api/session').set('Authorization', `Bearer ${token}`);
+  const session = (token: string) => request(server.url).get('/api/session').set('Authorization', `Bearer ${token}`);
 
   it('GET /health is public', async () => {
     const res = await request(server.url).get('/health');
@@ -150,7 +149,12 @@ describe('REST in insecure mode', () => {
       tokenOfTexts('{}', '{"__proto__":{"sub":"x"}}', ''),
       `${segment('{"sub":"a"}')}.${segment('{"sub":"a"')}`,
     ];
-    for (let i = 0; i < 200; i++) junk.push(randomBytes(1 + (i % 90)).toString('base64url').replace(/(.{7})/g, '$1.'));
+    for (let i = 0; i < 200; i++)
+      junk.push(
+        randomBytes(1 + (i % 90))
+          .toString('base64url')
+          .replace(/(.{7})/g, '$1.'),
+      );
     for (const token of junk) {
       const status = await rawGet(server.port, '/api/session', token);
       expect(status, `token ${JSON.stringify(token.slice(0, 40))}`).toBeLessThan(500);

@@ -51,9 +51,12 @@ describe('REST with arbitrary tokens (secure HS256)', () => {
 
   it('arbitrary bytes in the header never produce a 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 120 }).filter((s) => !/[\r\n]/.test(s)), async (value) => {
-        expect(await rawGet(server.port, '/api/session', value)).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', maxLength: 120 }).filter((s) => !/[\r\n]/.test(s)),
+        async (value) => {
+          expect(await rawGet(server.port, '/api/session', value)).toBeLessThan(500);
+        },
+      ),
       { numRuns: 200 },
     );
     expect((await request(server.url).get('/health')).status).toBe(200);

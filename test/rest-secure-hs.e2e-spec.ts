@@ -22,8 +22,7 @@ const env: TestEnv = {
 const sign = (payload: object, key: Uint8Array = secret, alg: 'HS256' | 'HS512' = 'HS256') =>
   signedToken({ ...payload, ...validFor() }, { alg, key });
 
-const good = (claims: object = { sub: 'alice' }) =>
-  sign({ [NS]: claims, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD });
+const good = (claims: object = { sub: 'alice' }) => sign({ [NS]: claims, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD });
 
 describe('REST in secure mode (HS256)', () => {
   let server: RunningApp;
@@ -32,8 +31,7 @@ describe('REST in secure mode (HS256)', () => {
   });
   afterAll(() => server.app.close());
 
-  const session = (token: string) =>
-    request(server.url).get('/api/session').set('Authorization', `Bearer ${token}`);
+  const session = (token: string) => request(server.url).get('/api/session').set('Authorization', `Bearer ${token}`);
 
   it('answers the session of a valid token: claims from the namespace, exp from the top level', async () => {
     const token = good({ sub: 'alice', role: 'admin' });
@@ -61,7 +59,13 @@ describe('REST in secure mode (HS256)', () => {
   it('refuses a wrong key and a tampered payload', async () => {
     const wrongKey = sign({ [NS]: { sub: 'a' }, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD }, randomBytes(32));
     await expect401(server.url, wrongKey, 'signature_invalid', 'Invalid token signature');
-    const forged = withPayload(good(), { [NS]: { sub: 'root' }, iat: now(), exp: now() + 60, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD });
+    const forged = withPayload(good(), {
+      [NS]: { sub: 'root' },
+      iat: now(),
+      exp: now() + 60,
+      iss: env.AUTH_JWT_ISS,
+      aud: env.AUTH_JWT_AUD,
+    });
     await expect401(server.url, forged, 'signature_invalid');
   });
 
@@ -72,17 +76,33 @@ describe('REST in secure mode (HS256)', () => {
   });
 
   it('requires exp and iat, then iss and aud', async () => {
-    const noExp = signedToken({ [NS]: { sub: 'a' }, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD, iat: now() }, { alg: 'HS256', key: secret });
+    const noExp = signedToken(
+      { [NS]: { sub: 'a' }, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD, iat: now() },
+      { alg: 'HS256', key: secret },
+    );
     await expect401(server.url, noExp, 'claim_missing', 'Missing required "exp" claim');
-    const noIat = signedToken({ [NS]: { sub: 'a' }, exp: now() + 60, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD }, { alg: 'HS256', key: secret });
+    const noIat = signedToken(
+      { [NS]: { sub: 'a' }, exp: now() + 60, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD },
+      { alg: 'HS256', key: secret },
+    );
     await expect401(server.url, noIat, 'claim_missing', 'Missing required "iat" claim');
     await expect401(server.url, sign({ [NS]: { sub: 'a' }, aud: env.AUTH_JWT_AUD }), 'claim_missing', 'Missing required "iss" claim');
     await expect401(server.url, sign({ [NS]: { sub: 'a' }, iss: env.AUTH_JWT_ISS }), 'claim_missing', 'Missing required "aud" claim');
   });
 
   it('checks iss and aud values', async () => {
-    await expect401(server.url, sign({ [NS]: { sub: 'a' }, iss: 'https://evil.example/', aud: env.AUTH_JWT_AUD }), 'claim_invalid', 'Invalid "iss" claim value: "https://evil.example/"');
-    await expect401(server.url, sign({ [NS]: { sub: 'a' }, iss: env.AUTH_JWT_ISS, aud: 'other' }), 'claim_invalid', 'Invalid "aud" claim value: "other"');
+    await expect401(
+      server.url,
+      sign({ [NS]: { sub: 'a' }, iss: 'https://evil.example/', aud: env.AUTH_JWT_AUD }),
+      'claim_invalid',
+      'Invalid "iss" claim value: "https://evil.example/"',
+    );
+    await expect401(
+      server.url,
+      sign({ [NS]: { sub: 'a' }, iss: env.AUTH_JWT_ISS, aud: 'other' }),
+      'claim_invalid',
+      'Invalid "aud" claim value: "other"',
+    );
     const both = sign({ [NS]: { sub: 'a' }, iss: env.AUTH_JWT_ISS, aud: ['other', 'gatehouse'] });
     expect((await session(both)).status).toBe(200);
   });

@@ -51,7 +51,9 @@ describe('admin API: bad input', () => {
         }
       });
       socket.on('error', reject);
-      socket.write('POST /admin/revocations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"sub":');
+      socket.write(
+        'POST /admin/revocations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"sub":',
+      );
       setTimeout(() => reject(new Error('no answer before the body')), 3000);
     });
     expect(answer).toMatch(/^HTTP\/1\.1 401 /);

@@ -67,7 +67,11 @@ describe('revocation in a host app', () => {
       expect(again.status).toBe(401);
       expect(await again.json()).toMatchObject({ reason: 'token_revoked' });
       // Bad requests through the service: every problem, in words.
-      const bad = await fetch(`${url}/account/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jti":"x"}' });
+      const bad = await fetch(`${url}/account/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"jti":"x"}',
+      });
       expect(await bad.json()).toEqual({ problems: [expect.stringMatching(/^exp is required with jti/)] });
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toMatch(/^gatehouse_revocations_held 1$/m);
@@ -86,13 +90,15 @@ describe('revocation in a host app', () => {
       // revoke() throws "revocation is off" (a 500 in this app, which does not catch it)...
       expect(res.status).toBe(500);
       // ...and the token still passes the guard: a 500 again, not a 401.
-      expect((await fetch(`${url}/account/sign-out-everywhere`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(500);
+      expect(
+        (await fetch(`${url}/account/sign-out-everywhere`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status,
+      ).toBe(500);
     } finally {
       await app.close();
     }
-    await expect(appWith({ mode: 'insecure', revocation: false }, [GatehouseAdminModule.forRoot({ apiKey: 'k'.repeat(32) }) as never])).rejects.toThrow(
-      'GatehouseAdminModule needs revocation on: GatehouseModule has revocation: false',
-    );
+    await expect(
+      appWith({ mode: 'insecure', revocation: false }, [GatehouseAdminModule.forRoot({ apiKey: 'k'.repeat(32) }) as never]),
+    ).rejects.toThrow('GatehouseAdminModule needs revocation on: GatehouseModule has revocation: false');
   });
 
   it('a custom verifier: its sessions are revoked by sub, and by the jti and iat of their claims', async () => {
@@ -107,7 +113,8 @@ describe('revocation in a host app', () => {
     const { app, url } = await appWith({ verifier: KeyVerifier, revocation: { dataDir: tempDir() } });
     try {
       const revocations = app.get(Revocations);
-      const call = (token: string) => fetch(`${url}/account/sign-out-everywhere`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      const call = (token: string) =>
+        fetch(`${url}/account/sign-out-everywhere`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
       await revocations.revoke({ jti: 'k1', exp: now() + 60 });
       expect(await (await call('carol:k1')).json()).toMatchObject({ reason: 'token_revoked' });
       expect((await call('carol:k2')).status).toBe(201); // signs carol out everywhere, k2 included

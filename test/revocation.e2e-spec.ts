@@ -12,7 +12,11 @@ import { connect, refusedUpgrade } from './support/ws-client.js';
 describe('revocation (one process)', () => {
   let server: RunningApp;
   beforeAll(async () => {
-    server = await startApp({ AUTH_MODE: 'insecure', ADMIN_API_KEY: 'test-admin-key-7f3c9a1e5b2d4086aa19c3e7', GATEHOUSE_DATA_DIR: tempDir() });
+    server = await startApp({
+      AUTH_MODE: 'insecure',
+      ADMIN_API_KEY: 'test-admin-key-7f3c9a1e5b2d4086aa19c3e7',
+      GATEHOUSE_DATA_DIR: tempDir(),
+    });
   });
   afterAll(() => server.app.close());
 
@@ -22,7 +26,12 @@ describe('revocation (one process)', () => {
     expect((await sessionStatus(server.url, leaked)).status).toBe(200);
     const res = await revoke(server.url, { jti: 'leaked-1', exp: now() + 3600 });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.stringMatching(/^jti_[\w-]{22}$/), jti: 'leaked-1', exp: now() + 3600, revokedAt: expect.any(Number) });
+    expect(res.body).toEqual({
+      id: expect.stringMatching(/^jti_[\w-]{22}$/),
+      jti: 'leaked-1',
+      exp: now() + 3600,
+      revokedAt: expect.any(Number),
+    });
     await expect401(server.url, leaked, 'token_revoked', 'Token has been revoked');
     expect((await sessionStatus(server.url, other)).status).toBe(200);
     expect((await admin(server.url, 'GET', '/admin/revocations?jti=leaked-1')).body).toEqual({ entries: [res.body] });
@@ -80,7 +89,9 @@ describe('revocation (one process)', () => {
       const res = await refusedUpgrade(server.port, { Authorization: `Bearer ${token}` });
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', reason: 'token_revoked', message: 'Token has been revoked' });
-      expect(res.headers['www-authenticate']).toBe('Bearer realm="gatehouse", error="invalid_token", error_description="Token has been revoked"');
+      expect(res.headers['www-authenticate']).toBe(
+        'Bearer realm="gatehouse", error="invalid_token", error_description="Token has been revoked"',
+      );
     });
 
     it('in an auth frame: error token_revoked, then close 4401', async () => {
@@ -126,8 +137,11 @@ describe('revocation and the failure limit', () => {
   let server: RunningApp;
   beforeAll(async () => {
     server = await startApp({
-      AUTH_MODE: 'insecure', ADMIN_API_KEY: 'test-admin-key-7f3c9a1e5b2d4086aa19c3e7', GATEHOUSE_DATA_DIR: tempDir(),
-      AUTH_FAIL_LIMIT: '2', AUTH_FAIL_WINDOW_SECONDS: '60',
+      AUTH_MODE: 'insecure',
+      ADMIN_API_KEY: 'test-admin-key-7f3c9a1e5b2d4086aa19c3e7',
+      GATEHOUSE_DATA_DIR: tempDir(),
+      AUTH_FAIL_LIMIT: '2',
+      AUTH_FAIL_WINDOW_SECONDS: '60',
     });
   });
   afterAll(() => server.app.close());
@@ -140,4 +154,3 @@ describe('revocation and the failure limit', () => {
     expect((await sessionStatus(server.url, 'bad.token')).status).toBe(401);
   });
 });
-

@@ -32,7 +32,7 @@ describe('npm run -s token -- revoke', { timeout: 60_000 }, () => {
   });
   afterAll(() => server.app.close());
 
-  it('--sub: prints the stored entry; the user\'s tokens are refused', async () => {
+  it("--sub: prints the stored entry; the user's tokens are refused", async () => {
     const token = tokenOf('alice');
     const result = await revoke(['--sub', 'alice', '--url', server.url]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -55,7 +55,10 @@ describe('npm run -s token -- revoke', { timeout: 60_000 }, () => {
       revoke(['--sub', 'a', '--url', server.url], 'x'.repeat(40)),
       freePort().then((port) => revoke(['--sub', 'a', '--url', `http://127.0.0.1:${port}`])),
     ]);
-    expect(refused).toMatchObject({ code: 1, stderr: "revoke: the server answered 401: the admin key was refused (is ADMIN_API_KEY the server's?)\n" });
+    expect(refused).toMatchObject({
+      code: 1,
+      stderr: "revoke: the server answered 401: the admin key was refused (is ADMIN_API_KEY the server's?)\n",
+    });
     expect(unreachable).toMatchObject({ code: 1, stderr: expect.stringMatching(/^revoke: cannot reach http:\/\/127\.0\.0\.1:\d+/) });
   });
 });

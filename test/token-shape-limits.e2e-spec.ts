@@ -67,19 +67,33 @@ describe.each(modes)('claims nesting depth ($mode mode)', ({ env, token, claims 
 
   // As deep as fits in Node's 16 KiB request head.
   it('REST: claims 2,000 to 5,000 levels deep are a 401 token_malformed, not a 500', async () => {
-    const cases = [[3_000, 'array'], [5_000, 'array'], [2_000, 'object']] as const;
+    const cases = [
+      [3_000, 'array'],
+      [5_000, 'array'],
+      [2_000, 'object'],
+    ] as const;
     for (const [levels, kind] of cases) {
-      expect(await get(server, token(nestedPayload(levels, claims(), kind))), `${levels} ${kind}`).toEqual({ status: 401, body: MALFORMED });
+      expect(await get(server, token(nestedPayload(levels, claims(), kind))), `${levels} ${kind}`).toEqual({
+        status: 401,
+        body: MALFORMED,
+      });
     }
     // The server is fine afterwards.
     expect((await get(server, token(nestedPayload(2, claims())))).status).toBe(200);
   });
 
   it('WebSocket: a deep token in the auth frame gets error token_malformed and close 4401', async () => {
-    for (const [levels, kind] of [[3_000, 'object'], [3_000, 'array'], [5_000, 'array']] as const) {
+    for (const [levels, kind] of [
+      [3_000, 'object'],
+      [3_000, 'array'],
+      [5_000, 'array'],
+    ] as const) {
       const client = await connect(server.port);
       client.auth(token(nestedPayload(levels, claims(), kind)));
-      expect(await client.next(3000), `${levels} ${kind}`).toEqual({ event: 'error', data: { reason: 'token_malformed', message: 'Invalid token' } });
+      expect(await client.next(3000), `${levels} ${kind}`).toEqual({
+        event: 'error',
+        data: { reason: 'token_malformed', message: 'Invalid token' },
+      });
       expect(await client.closed).toEqual({ code: 4401, reason: 'token_malformed' });
     }
   });

@@ -35,7 +35,13 @@ describe('WS_MAX_PENDING_FRAMES (default 32): frames behind a slow auth frame', 
   beforeEach(async () => {
     jwks.delayMs = 0;
     jwks.keys = [publicJwk(known.publicKey, { kid: 'k1', alg: 'ES256' })];
-    server = await startServer({ AUTH_MODE: 'secure', AUTH_JWT_JWKS_URL: jwks.url, AUTH_JWT_ALG: 'ES256', AUTH_FAIL_LIMIT: '0', WS_MAX_PAYLOAD_BYTES: String(FRAME_BYTES + 1024) });
+    server = await startServer({
+      AUTH_MODE: 'secure',
+      AUTH_JWT_JWKS_URL: jwks.url,
+      AUTH_JWT_ALG: 'ES256',
+      AUTH_FAIL_LIMIT: '0',
+      WS_MAX_PAYLOAD_BYTES: String(FRAME_BYTES + 1024),
+    });
     jwks.delayMs = DELAY_MS;
   });
   afterEach(() => stopServer(server));
@@ -74,7 +80,7 @@ describe('WS_MAX_PENDING_FRAMES (default 32): frames behind a slow auth frame', 
     const frame = JSON.stringify({ event: 'note', data: 'x'.repeat(FRAME_BYTES - 30) });
     const FLOOD = 1_500; // 300 MB
     // As fast as the server reads them (a few MB in flight), until it closes the socket.
-    for (let sent = 0; sent < FLOOD && client.ws.readyState === client.ws.OPEN; ) {
+    for (let sent = 0; sent < FLOOD && client.ws.readyState === client.ws.OPEN;) {
       if (client.ws.bufferedAmount > 4 * 1048576) await new Promise((resolve) => setTimeout(resolve, 2));
       else {
         client.send(frame);

@@ -36,8 +36,18 @@ describe('WebSocket, secure mode (HS256)', () => {
 
   const cases: [string, () => string, string, string][] = [
     ['malformed', () => 'a.b', 'token_malformed', 'Invalid token'],
-    ['alg none', () => unsignedToken({ sub: 'eve', iat: now(), exp: now() + 60, iss: 'gatehouse-tests' }), 'alg_not_allowed', 'Signing algorithm mismatch'],
-    ['wrong key', () => sign({ sub: 'eve', iss: 'gatehouse-tests' }, 'another-secret-that-is-long-enough-000'), 'signature_invalid', 'Invalid token signature'],
+    [
+      'alg none',
+      () => unsignedToken({ sub: 'eve', iat: now(), exp: now() + 60, iss: 'gatehouse-tests' }),
+      'alg_not_allowed',
+      'Signing algorithm mismatch',
+    ],
+    [
+      'wrong key',
+      () => sign({ sub: 'eve', iss: 'gatehouse-tests' }, 'another-secret-that-is-long-enough-000'),
+      'signature_invalid',
+      'Invalid token signature',
+    ],
     ['expired', () => sign({ sub: 'eve', iss: 'gatehouse-tests', exp: now() - 60 }), 'token_expired', 'Expired token'],
     ['wrong issuer', () => sign({ sub: 'eve', iss: 'someone-else' }), 'claim_invalid', 'Invalid "iss" claim value: "someone-else"'],
     ['missing issuer', () => sign({ sub: 'eve' }), 'claim_missing', 'Missing required "iss" claim'],

@@ -15,7 +15,15 @@ describe('npm run -s token -- explain', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^header: +\{"alg":"HS256","typ":"JWT"\}$/m);
     expect(result.stdout).toMatch(/^claims: +\{"sub":"alice"/m);
-    for (const step of ['1. shape', '2. algorithm', '3. signature', '4. times', '5. issuer and audience', '6. required claims', '7. subject']) {
+    for (const step of [
+      '1. shape',
+      '2. algorithm',
+      '3. signature',
+      '4. times',
+      '5. issuer and audience',
+      '6. required claims',
+      '7. subject',
+    ]) {
       expect(result.stdout).toMatch(new RegExp(`^${step} +ok`, 'm'));
     }
     expect(result.stdout).toMatch(/exp: 1800000600 \(2027-01-15T08:10:00Z\), 600 s from now/);
@@ -57,7 +65,12 @@ describe('npm run -s token -- explain', () => {
   });
 
   it('reads the token from stdin with "-"', async () => {
-    const result = await runExplainCommand(['-'], { AUTH_MODE: 'insecure' }, () => Promise.resolve(`${unsignedToken({ sub: 'c' })}\n`), NOW);
+    const result = await runExplainCommand(
+      ['-'],
+      { AUTH_MODE: 'insecure' },
+      () => Promise.resolve(`${unsignedToken({ sub: 'c' })}\n`),
+      NOW,
+    );
     expect(result.code).toBe(0);
   });
 

@@ -41,7 +41,9 @@ describe('revoke command: usage', () => {
 
   it('posts to --url (default http://localhost:3000)', async () => {
     expect((await usage(['--sub', 'a'])).requests).toEqual(['http://localhost:3000/admin/revocations']);
-    expect((await usage(['--sub', 'a', '--url', 'https://gate.example.com/'])).requests).toEqual(['https://gate.example.com/admin/revocations']);
+    expect((await usage(['--sub', 'a', '--url', 'https://gate.example.com/'])).requests).toEqual([
+      'https://gate.example.com/admin/revocations',
+    ]);
   });
 
   it('--help', async () => {

@@ -57,7 +57,7 @@ export async function runRevokeCommand(argv: readonly string[], env: Environment
 }
 
 function explain(status: number, text: string): string {
-  if (status === 401) return 'the admin key was refused (is ADMIN_API_KEY the server\'s?)';
+  if (status === 401) return "the admin key was refused (is ADMIN_API_KEY the server's?)";
   if (status === 404) return 'no admin API there (is ADMIN_API_KEY set on the server?)';
   try {
     const body = JSON.parse(text) as { message?: unknown };
@@ -90,9 +90,10 @@ function parseRevokeArgs(argv: readonly string[], env: Environment): { url: stri
   }
   if (values.help) return 'help';
   const url = (values.url ?? 'http://localhost:3000').replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s]+$/.test(url)) throw new UsageError(`--url has invalid value: ${JSON.stringify(values.url)}. Use http(s)://host:port`);
+  if (!/^https?:\/\/[^\s]+$/.test(url))
+    throw new UsageError(`--url has invalid value: ${JSON.stringify(values.url)}. Use http(s)://host:port`);
   const key = env.ADMIN_API_KEY?.trim();
-  if (!key) throw new UsageError('ADMIN_API_KEY is not set: put the server\'s admin key in the environment or .env');
+  if (!key) throw new UsageError("ADMIN_API_KEY is not set: put the server's admin key in the environment or .env");
 
   const ways = [values.sub, values.jti, values.token].filter((value) => value !== undefined).length;
   if (ways !== 1) throw new UsageError(`give one of --sub, --jti (with --exp) or --token\n\n${REVOKE_USAGE}`);
@@ -102,7 +103,8 @@ function parseRevokeArgs(argv: readonly string[], env: Environment): { url: stri
   }
   if (values.before !== undefined) throw new UsageError('--before goes with --sub');
   if (values.jti !== undefined) {
-    if (values.exp === undefined) throw new UsageError("--jti needs --exp: the token's exp, so that the entry is dropped once the token has expired");
+    if (values.exp === undefined)
+      throw new UsageError("--jti needs --exp: the token's exp, so that the entry is dropped once the token has expired");
     return { url, key, body: { jti: values.jti, exp: seconds('--exp', values.exp) } };
   }
   if (values.exp !== undefined) throw new UsageError('--exp goes with --jti; with --token, the exp is read from the token');
@@ -110,7 +112,8 @@ function parseRevokeArgs(argv: readonly string[], env: Environment): { url: stri
 }
 
 function seconds(name: string, value: string): number {
-  if (!/^\d+(\.\d+)?$/.test(value.trim())) throw new UsageError(`${name} has invalid value: ${JSON.stringify(value)}. Use seconds since the epoch`);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()))
+    throw new UsageError(`${name} has invalid value: ${JSON.stringify(value)}. Use seconds since the epoch`);
   return Number(value);
 }
 

@@ -78,7 +78,8 @@ const providers: Provider[] = [
     // The failure limit is counted in Redis when several processes share one, in memory otherwise.
     provide: FailureLimit,
     inject: [FailureLimiter, RedisConnection],
-    useFactory: (local: FailureLimiter, redis: RedisConnection | null): FailureLimit => (redis ? new RedisFailureLimiter(redis, local) : local),
+    useFactory: (local: FailureLimiter, redis: RedisConnection | null): FailureLimit =>
+      redis ? new RedisFailureLimiter(redis, local) : local,
   },
   Revocations,
   GatehouseMetrics,

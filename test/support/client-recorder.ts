@@ -55,8 +55,7 @@ export function tokenSource(answer: (reason: TokenReason) => string) {
 }
 
 /** An unsigned token for `sub` that expires `seconds` from now. */
-export const tokenFor = (sub: string, seconds: number, claims: object = {}) =>
-  unsignedToken({ sub, exp: now() + seconds, ...claims });
+export const tokenFor = (sub: string, seconds: number, claims: object = {}) => unsignedToken({ sub, exp: now() + seconds, ...claims });
 
 /** Polls `predicate` until it holds, or fails naming `what`. */
 export async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {

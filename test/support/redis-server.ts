@@ -40,7 +40,20 @@ export class RedisServer {
   async resume(): Promise<void> {
     const child = spawn(
       REDIS_SERVER,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.dir,
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+        '--protected-mode',
+        'no',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
@@ -48,7 +61,9 @@ export class RedisServer {
     child.stderr!.on('data', (chunk) => (this.output = (this.output + chunk).slice(-10_000)));
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
-      child.once('error', (error) => reject(new Error(`cannot start ${REDIS_SERVER}: ${error.message} (npm test installs it: scripts/system-deps.sh)`)));
+      child.once('error', (error) =>
+        reject(new Error(`cannot start ${REDIS_SERVER}: ${error.message} (npm test installs it: scripts/system-deps.sh)`)),
+      );
     });
     await spawned;
     const deadline = Date.now() + 10_000;

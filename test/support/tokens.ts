@@ -36,8 +36,7 @@ function pair(keys: { privateKey: KeyObject; publicKey: KeyObject }): TestKeyPai
 }
 
 export const generateRsa = (bits = 2048) => pair(generateKeyPairSync('rsa', { modulusLength: bits }));
-export const generateEc = (namedCurve: 'P-256' | 'P-384' | 'P-521') =>
-  pair(generateKeyPairSync('ec', { namedCurve }));
+export const generateEc = (namedCurve: 'P-256' | 'P-384' | 'P-521') => pair(generateKeyPairSync('ec', { namedCurve }));
 export const generateEd25519 = () => pair(generateKeyPairSync('ed25519'));
 
 /** A base64url segment of arbitrary text (not necessarily JSON). */

@@ -1,17 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpException,
-  HttpStatus,
-  Inject,
-  Param,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpException, HttpStatus, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { Public } from '../auth/public.decorator.js';
 import { InvalidRevocation, Revocations, type RevocationRequest } from '../revocation/revocations.service.js';
 import { StoreUnavailable } from '../revocation/revocation-store.js';

@@ -34,10 +34,7 @@ const NOT_COUNTED: ReadonlySet<Reason> = new Set([
   'token_revoked',
 ]);
 
-export const SUB_MISMATCH = new AuthFailure(
-  'sub_mismatch',
-  "The new token's 'sub' differs from the session's: reconnect to change users",
-);
+export const SUB_MISMATCH = new AuthFailure('sub_mismatch', "The new token's 'sub' differs from the session's: reconnect to change users");
 
 /**
  * The one authentication path. REST (guard, passport strategy, unknown routes, the

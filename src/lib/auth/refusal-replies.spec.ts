@@ -22,7 +22,10 @@ describe('wwwAuthenticate', () => {
   it('a hostile claim value yields printable ASCII only, with no " inside the description', () => {
     const secret = 'k'.repeat(32);
     const hostile = 'evil"\\\r\nSet-Cookie: a=b\u0000é€😀';
-    const token = signedTokenOfTexts('{"alg":"HS256"}', JSON.stringify({ iss: hostile, iat: 1, exp: 9e9, sub: 'a' }), { alg: 'HS256', key: secret });
+    const token = signedTokenOfTexts('{"alg":"HS256"}', JSON.stringify({ iss: hostile, iat: 1, exp: 9e9, sub: 'a' }), {
+      alg: 'HS256',
+      key: secret,
+    });
     const result = validateToken(token, securePolicy('HS256', createSecretKey(Buffer.from(secret)), { issuer: 'good' }), 100);
     expect(result).toMatchObject({ reason: 'claim_invalid' });
     const header = wwwAuthenticate(result as AuthFailure);

@@ -75,7 +75,11 @@ describe('interop: tokens from jsonwebtoken and jose', () => {
     const { entries, ignored } = importKeySet(jwks, KEY_SET_ALGORITHMS);
     expect(ignored).toEqual([]);
     const set = new KeySet('https://idp.example/jwks', entries, new Date());
-    const policy: SecurePolicy = { ...securePolicy('EdDSA', []), algorithms: ['EdDSA', 'ES256', 'RS256'], keysFor: (header) => set.keysFor(header) };
+    const policy: SecurePolicy = {
+      ...securePolicy('EdDSA', []),
+      algorithms: ['EdDSA', 'ES256', 'RS256'],
+      keysFor: (header) => set.keysFor(header),
+    };
     const josed = (alg: string, kid: string, key: CryptoKey) =>
       new SignJWT({ sub: kid }).setProtectedHeader({ alg, kid }).setIssuedAt().setExpirationTime('10m').sign(key);
 

@@ -47,15 +47,7 @@ export type ValidationPolicy = InsecurePolicy | SecurePolicy;
 export type ValidationResult = Session | AuthFailure;
 
 /** The steps of section 3, in order, for `npm run -s token -- explain`. */
-export const VALIDATION_STEPS = [
-  'shape',
-  'algorithm',
-  'signature',
-  'times',
-  'issuer and audience',
-  'required claims',
-  'subject',
-] as const;
+export const VALIDATION_STEPS = ['shape', 'algorithm', 'signature', 'times', 'issuer and audience', 'required claims', 'subject'] as const;
 export type ValidationStep = (typeof VALIDATION_STEPS)[number];
 
 /** Told the outcome of each step that runs (null: passed); never called on the hot path. */

@@ -47,7 +47,11 @@ export class ProbesController {
       // Never loaded: this process would accept every revoked token.
       if (!this.revocations.loaded) return indicator.down({ message: 'revocations not loaded yet: Redis is unreachable' });
       const staleness = this.revocations.staleness;
-      return indicator.up(staleness === undefined ? { held: this.revocations.size } : { held: this.revocations.size, stale: true, message: `revocations may be stale: ${staleness}` });
+      return indicator.up(
+        staleness === undefined
+          ? { held: this.revocations.size }
+          : { held: this.revocations.size, stale: true, message: `revocations may be stale: ${staleness}` },
+      );
     };
     return this.health.check([shutdown, keys, revocations, ...this.readiness.all()]);
   }

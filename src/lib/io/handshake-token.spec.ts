@@ -1,7 +1,8 @@
 import { handshakeToken } from './handshake-token.js';
 
 describe('handshakeToken', () => {
-  const of = (auth: unknown, authorization?: string) => handshakeToken({ auth, headers: authorization === undefined ? {} : { authorization } });
+  const of = (auth: unknown, authorization?: string) =>
+    handshakeToken({ auth, headers: authorization === undefined ? {} : { authorization } });
 
   it('reads auth.token, then an Authorization: Bearer header', () => {
     expect(of({ token: 'a.b.c' })).toBe('a.b.c');

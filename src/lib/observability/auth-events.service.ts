@@ -73,7 +73,12 @@ export class AuthEventsService {
   }
 
   addressBlocked(transport: Transport, details: AuthEventDetails & { failures: number; windowSeconds: number }): void {
-    this.logger.warn({ msg: 'client address reached the failed-authentication limit', event: 'auth_address_blocked', transport, ...logDetails(details) });
+    this.logger.warn({
+      msg: 'client address reached the failed-authentication limit',
+      event: 'auth_address_blocked',
+      transport,
+      ...logDetails(details),
+    });
   }
 
   // The WebSocket gateway's lifecycle, for the gauges and counters.

@@ -26,7 +26,13 @@ function both(contentType?: typeof Registry.OPENMETRICS_CONTENT_TYPE) {
     // prom-client's types fix a registry's content type at its default; the open-metrics one is set at run time.
     for (const registry of [reference, ours]) (registry as unknown as { setContentType(type: string): void }).setContentType(contentType);
   }
-  const histogram = new Histogram({ name: NAME, help: HELP, labelNames: ['method', 'route', 'status_code'], buckets: BUCKETS, registers: [reference] });
+  const histogram = new Histogram({
+    name: NAME,
+    help: HELP,
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: BUCKETS,
+    registers: [reference],
+  });
   const duration = new DurationHistogram(NAME, HELP, BUCKETS, ours);
   for (const [method, route, status, seconds] of OBSERVATIONS) {
     histogram.labels(method, route, String(status)).observe(seconds);

@@ -67,7 +67,11 @@ export class DurationHistogram {
 
   /** The series for these labels, created on first use. */
   seriesFor(method: string, route: string, statusCode: number): DurationSeries {
-    const byStatus = entry(entry(this.byRoute, route, () => new Map()), method, () => new Map());
+    const byStatus = entry(
+      entry(this.byRoute, route, () => new Map()),
+      method,
+      () => new Map(),
+    );
     return entry(byStatus, statusCode, () => {
       const series = new DurationSeries({ method, route, status_code: String(statusCode) }, this.bounds);
       this.created.push(series);

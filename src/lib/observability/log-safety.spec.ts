@@ -45,7 +45,12 @@ describe('redactUrl', () => {
         redactUrl(small); // warm up the JIT
         redactUrl(large);
       }
-      const ratio = fastest(() => redactUrl(large)) / Math.max(fastest(() => redactUrl(small)), 0.05);
+      const ratio =
+        fastest(() => redactUrl(large)) /
+        Math.max(
+          fastest(() => redactUrl(small)),
+          0.05,
+        );
       expect(ratio, unit).toBeLessThan(24); // quadratic: 64
     }
   });

@@ -47,7 +47,9 @@ export const OPTION_NAMING: OptionNaming = { name: (path) => path };
 export function showValue(value: unknown): string {
   if (typeof value === 'function') return value.name ? `[class ${value.name}]` : 'a function';
   if (typeof value !== 'object' || value === null) {
-    return typeof value === 'string' ? JSON.stringify(value) : String(value as string | number | boolean | bigint | symbol | null | undefined);
+    return typeof value === 'string'
+      ? JSON.stringify(value)
+      : String(value as string | number | boolean | bigint | symbol | null | undefined);
   }
   let text: string;
   try {

@@ -116,10 +116,7 @@ function resolveAuth(options: RawOptions, check: OptionChecks, nodeEnv: string |
   return { mode: 'insecure', ...common };
 }
 
-function resolveTokenOptions(
-  options: RawOptions,
-  check: OptionChecks,
-): Omit<InsecureAuthConfig, 'mode'> {
+function resolveTokenOptions(options: RawOptions, check: OptionChecks): Omit<InsecureAuthConfig, 'mode'> {
   const namespaceSetting = check.text('namespace', options.namespace);
   const namespace = parseNamespace(namespaceSetting);
   if (namespace instanceof Error) check.invalid('namespace', namespaceSetting, namespace.message);
@@ -159,7 +156,9 @@ function resolveInsecure(
 function resolveCustom(options: RawOptions, check: OptionChecks): CustomAuthConfig {
   const mode = options.mode;
   if (mode !== undefined && mode !== 'custom') {
-    check.error(`${check.name('verifier')} is not valid in ${typeof mode === 'string' ? mode : showValue(mode)} mode: leave ${check.name('mode')} unset (or "custom") to check tokens with your own verifier`);
+    check.error(
+      `${check.name('verifier')} is not valid in ${typeof mode === 'string' ? mode : showValue(mode)} mode: leave ${check.name('mode')} unset (or "custom") to check tokens with your own verifier`,
+    );
   } else if (options.verifier === undefined) {
     check.error(`${check.name('verifier')} not set: ${check.name('mode')}="custom" needs a verifier class`);
   } else if (typeof options.verifier !== 'function') {
@@ -181,8 +180,7 @@ function resolveWs(value: unknown, check: OptionChecks): WsSettings | false {
     return DEFAULTS.ws;
   }
   check.unknownKeys(value, Object.keys(DEFAULTS.ws), 'ws.');
-  const number = (key: Exclude<keyof WsSettings, 'path'>) =>
-    check.integer(`ws.${key}`, value[key], RANGES[`ws.${key}`], DEFAULTS.ws[key]);
+  const number = (key: Exclude<keyof WsSettings, 'path'>) => check.integer(`ws.${key}`, value[key], RANGES[`ws.${key}`], DEFAULTS.ws[key]);
   return {
     path: resolveWsPath(value.path, check),
     authTimeoutMs: number('authTimeoutMs'),
@@ -280,7 +278,9 @@ function resolveRedisUrl(value: unknown, check: OptionChecks): string | undefine
     url = undefined;
   }
   if (url === undefined || !['redis:', 'rediss:'].includes(url.protocol) || url.hostname === '') {
-    check.error(`${check.name('redisUrl')} has invalid value. Must be a redis:// or rediss:// URL: redis://[[user]:password@]host[:port][/db]`);
+    check.error(
+      `${check.name('redisUrl')} has invalid value. Must be a redis:// or rediss:// URL: redis://[[user]:password@]host[:port][/db]`,
+    );
     return undefined;
   }
   return text.trim();

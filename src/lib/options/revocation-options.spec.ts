@@ -20,7 +20,13 @@ const insecure = (extra: Record<string, unknown>) => ({ mode: 'insecure', ...ext
 
 describe('revocation options', () => {
   it('keeps what is given, and false turns revocation off', () => {
-    expect(resolveOptions(insecure({ revocation: { dataDir: '/var/lib/gatehouse', maxTokenLifetimeSeconds: 3600 }, redisUrl: 'redis://cache:6380/2' }), undefined, undefined)).toMatchObject({
+    expect(
+      resolveOptions(
+        insecure({ revocation: { dataDir: '/var/lib/gatehouse', maxTokenLifetimeSeconds: 3600 }, redisUrl: 'redis://cache:6380/2' }),
+        undefined,
+        undefined,
+      ),
+    ).toMatchObject({
       revocation: { dataDir: '/var/lib/gatehouse', maxTokenLifetimeSeconds: 3600 },
       redisUrl: 'redis://cache:6380/2',
     });
@@ -29,7 +35,11 @@ describe('revocation options', () => {
 
   it('names every bad value, and never quotes a Redis URL (it may hold a password)', () => {
     const lines = errorsOf(() =>
-      resolveOptions(insecure({ revocation: { dataDir: 7, maxTokenLifetimeSeconds: 5, extra: 1 }, redisUrl: 'http://user:hunter2@cache' }), undefined, undefined),
+      resolveOptions(
+        insecure({ revocation: { dataDir: 7, maxTokenLifetimeSeconds: 5, extra: 1 }, redisUrl: 'http://user:hunter2@cache' }),
+        undefined,
+        undefined,
+      ),
     );
     expect(lines).toEqual([
       'revocation.extra is not a Gatehouse option',

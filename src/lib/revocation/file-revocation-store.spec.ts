@@ -104,6 +104,8 @@ describe('FileRevocationStore', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-store-')), 'not-a-directory');
     writeFileSync(file, 'x');
     const store = new FileRevocationStore(join(file, 'data'), retention);
-    await expect(store.start(sinkOf(new RevocationList(retention)), 0)).rejects.toThrow(/^cannot read the revocations file .*not-a-directory\/data\/revocations\.jsonl: ENOTDIR/);
+    await expect(store.start(sinkOf(new RevocationList(retention)), 0)).rejects.toThrow(
+      /^cannot read the revocations file .*not-a-directory\/data\/revocations\.jsonl: ENOTDIR/,
+    );
   });
 });

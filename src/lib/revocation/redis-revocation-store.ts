@@ -46,7 +46,16 @@ return #ids
 `;
 
 interface Scripts {
-  gatehouseRevocationPut(hash: string, drop: string, version: string, id: string, json: string, bound: string, dropAt: string, channel: string): Promise<[string, number]>;
+  gatehouseRevocationPut(
+    hash: string,
+    drop: string,
+    version: string,
+    id: string,
+    json: string,
+    bound: string,
+    dropAt: string,
+    channel: string,
+  ): Promise<[string, number]>;
   gatehouseRevocationLift(hash: string, drop: string, version: string, id: string, channel: string): Promise<number>;
   gatehouseRevocationTidy(hash: string, drop: string, now: string): Promise<number>;
 }
@@ -103,7 +112,6 @@ export class RedisRevocationStore implements RevocationStore {
   get staleness(): string | undefined {
     return this.why;
   }
-
 
   async start(sink: RevocationSink, waitMs: number): Promise<void> {
     this.sink = sink;
@@ -162,7 +170,16 @@ export class RedisRevocationStore implements RevocationStore {
     const dropAt = dropTimeOf(entry, this.retention);
     const dropText = Number.isFinite(dropAt) ? String(dropAt) : 'never';
     const json = JSON.stringify(entry);
-    return this.scripts.gatehouseRevocationPut(HASH, DROP_TIMES, VERSION, entry.id, json, String(boundOf(entry)), dropText, REVOCATION_CHANNEL);
+    return this.scripts.gatehouseRevocationPut(
+      HASH,
+      DROP_TIMES,
+      VERSION,
+      entry.id,
+      json,
+      String(boundOf(entry)),
+      dropText,
+      REVOCATION_CHANNEL,
+    );
   }
 
   /** A write, or StoreUnavailable: nothing is accepted that is not stored. */
@@ -280,7 +297,9 @@ export class RedisRevocationStore implements RevocationStore {
   private async restoreIfLost(): Promise<Revocation[]> {
     const mine = [...(this.sink?.held() ?? [])];
     if (mine.length === 0 || (await this.redis.commands.exists(VERSION)) === 1) return [];
-    this.logger.error(`${this.description} holds no revocations any more (restarted without persistence?): writing back the ${mine.length} held here`);
+    this.logger.error(
+      `${this.description} holds no revocations any more (restarted without persistence?): writing back the ${mine.length} held here`,
+    );
     await Promise.all(mine.map((entry) => this.put(entry)));
     return mine;
   }

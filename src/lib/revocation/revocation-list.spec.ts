@@ -1,5 +1,12 @@
 import { RevocationList } from './revocation-list.js';
-import { dropTimeOf, mergeRevocations, parseRevocationRequest, parseStoredRevocation, revocationId, type Revocation } from './revocation.js';
+import {
+  dropTimeOf,
+  mergeRevocations,
+  parseRevocationRequest,
+  parseStoredRevocation,
+  revocationId,
+  type Revocation,
+} from './revocation.js';
 
 // The in-memory side of docs/protocol.md §11: what a revocation covers, how two writes
 // of one jti or sub merge, when entries are dropped.

@@ -113,19 +113,27 @@ export function parseRevocationRequest(body: unknown, now: number): Revocation |
   const given = body as Record<string, unknown>;
   const problems: string[] = [];
   for (const key of Object.keys(given)) {
-    if (!['jti', 'exp', 'sub', 'before'].includes(key)) problems.push(`unknown field "${key.slice(0, 100)}": give jti and exp, or sub and before`);
+    if (!['jti', 'exp', 'sub', 'before'].includes(key))
+      problems.push(`unknown field "${key.slice(0, 100)}": give jti and exp, or sub and before`);
   }
   const hasJti = given.jti !== undefined;
   const hasSub = given.sub !== undefined;
   if (hasJti === hasSub) {
-    problems.push(hasJti ? 'give either jti (with exp) or sub (with before), not both' : 'give jti (with exp) to revoke one token, or sub (with before) to revoke every token of a user');
+    problems.push(
+      hasJti
+        ? 'give either jti (with exp) or sub (with before), not both'
+        : 'give jti (with exp) to revoke one token, or sub (with before) to revoke every token of a user',
+    );
     return problems;
   }
   const kind = hasJti ? 'jti' : 'sub';
   if (!isValue(given[kind])) problems.push(`${kind} must be a non-empty string of at most ${MAX_VALUE_LENGTH} characters`);
   if (hasJti) {
     if (given.before !== undefined) problems.push('before goes with sub; with jti, give exp');
-    if (given.exp === undefined) problems.push("exp is required with jti: the token's exp (seconds since the epoch), so that the entry is dropped once the token has expired");
+    if (given.exp === undefined)
+      problems.push(
+        "exp is required with jti: the token's exp (seconds since the epoch), so that the entry is dropped once the token has expired",
+      );
     else if (!isTime(given.exp)) problems.push(timeProblem('exp', given.exp));
   } else {
     if (given.exp !== undefined) problems.push('exp goes with jti; with sub, give before (or nothing: now)');

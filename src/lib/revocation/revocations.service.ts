@@ -120,7 +120,10 @@ export class Revocations implements RevocationSink, OnModuleInit, OnApplicationS
     const entry = parseRevocationRequest(request, Math.floor(Date.now() / 1000));
     if (Array.isArray(entry)) throw new InvalidRevocation(entry);
     const stored = await this.store!.add(entry);
-    const what = 'jti' in stored ? { jti: escapeLineBreaks(stored.jti), exp: stored.exp } : { sub: escapeLineBreaks(stored.sub), before: stored.before };
+    const what =
+      'jti' in stored
+        ? { jti: escapeLineBreaks(stored.jti), exp: stored.exp }
+        : { sub: escapeLineBreaks(stored.sub), before: stored.before };
     this.logger.log({ msg: 'token(s) revoked', event: 'revocation_added', id: stored.id, ...what });
     return stored;
   }

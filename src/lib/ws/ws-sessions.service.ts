@@ -141,7 +141,8 @@ export class WsSessions {
     this.revalidation = setImmediate(() => {
       this.revalidation = undefined;
       void this.revalidateInBatches(check).then((closed) => {
-        if (closed > 0) this.logger.log({ msg: `${closed} socket(s) closed with 4401: their token was revoked`, event: 'sessions_revoked', closed });
+        if (closed > 0)
+          this.logger.log({ msg: `${closed} socket(s) closed with 4401: their token was revoked`, event: 'sessions_revoked', closed });
       });
     });
   }
@@ -210,8 +211,7 @@ export class WsSessions {
     connection.session = session;
     // Live until the token would fail §3's exp check (whole seconds, with leeway).
     // checkTimes refuses once now (whole seconds) > exp + leeway; exp may be fractional.
-    connection.deadline =
-      session.expiresAt === null ? Number.POSITIVE_INFINITY : (Math.floor(session.expiresAt + this.leeway) + 1) * 1000;
+    connection.deadline = session.expiresAt === null ? Number.POSITIVE_INFINITY : (Math.floor(session.expiresAt + this.leeway) + 1) * 1000;
     connection.noticeSent = false;
     connection.sendEvent('session', session);
     this.armTimers(connection);

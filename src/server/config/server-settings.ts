@@ -17,10 +17,14 @@ export const SERVER_ENV_VARIABLES = {
   PORT: { default: '3000', description: 'TCP port for REST and WebSocket alike' },
   HOST: { default: '0.0.0.0', description: 'address to listen on' },
   NODE_ENV: {
-    description: 'production (or prod, any case) makes insecure mode refuse to start, moves /metrics to METRICS_PORT and turns API docs off',
+    description:
+      'production (or prod, any case) makes insecure mode refuse to start, moves /metrics to METRICS_PORT and turns API docs off',
   },
   LOG_LEVEL: { default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
-  LOG_REQUESTS: { default: 'false', description: 'one access-log line per HTTP request (costs about 100 µs of CPU each; metrics count every request anyway)' },
+  LOG_REQUESTS: {
+    default: 'false',
+    description: 'one access-log line per HTTP request (costs about 100 µs of CPU each; metrics count every request anyway)',
+  },
   LOG_FORMAT: { default: 'auto', description: 'json, pretty, or auto (pretty when NODE_ENV is not production and stdout is a terminal)' },
   METRICS_ENABLED: { default: 'true', description: 'serve Prometheus metrics at GET /metrics (public, no token)' },
   METRICS_PORT: {
@@ -128,7 +132,9 @@ function readServerSettings(env: Environment): { server: ServerSettings; errors:
     errors.push(`ADMIN_API_KEY has to be at least ${MIN_ADMIN_KEY_LENGTH} characters long`);
   }
   if (production && server.metricsEnabled && server.metricsPort !== 0 && server.metricsPort === server.port) {
-    errors.push(`METRICS_PORT has invalid value: "${server.metricsPort}". Must differ from PORT: with NODE_ENV=${nodeEnv} /metrics has a listener of its own`);
+    errors.push(
+      `METRICS_PORT has invalid value: "${server.metricsPort}". Must differ from PORT: with NODE_ENV=${nodeEnv} /metrics has a listener of its own`,
+    );
   }
   return { server, errors };
 }
@@ -170,7 +176,10 @@ function envReader(env: Environment, errors: string[]) {
 
 /** CORS_ORIGINS: `*`, or origins written as browsers send them (scheme://host[:port]). */
 function parseCorsOrigins(value: string | undefined, errors: string[]): string[] {
-  const entries = (value ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const entries = (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   if (entries.length === 1 && entries[0] === '*') return ['*'];
   const bad = entries.filter((entry) => {
     try {
