@@ -1,37 +1,38 @@
-// `npm run bench`: Gatehouse (dist/main.js, secure HS256) against a bare node:http + ws
-// reference doing the same check, each in its own process; the load comes from here.
-// Options: --sockets N (5000) --rounds R (5) --duration S (3) --warmup S (2)
-//          --connections C (50) --ws-rounds R (3) --only rest|ws
+// `npm run bench`: Gatehouse (dist/main.js, secure HS256) against references, each in a
+// process of its own; the load comes from this process.
+//   REST:   the bare NestJS + Fastify reference (bench/nest-reference.mjs)
+//   WS:     the framework-free node:http + ws reference (bench/reference-server.mjs)
+//   memory: the bare NestJS reference, and steps from it to Gatehouse
+// Options: --sockets N (10000) --rounds R (7) --duration S (2) --warmup S (2)
+//          --connections C (50) --ws-rounds R (3) --memory-runs R (3)
+//          --only rest|ws|memory --pin on|off (on)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { median, table } from './report.mjs';
-import { cpuMicros } from './process-cpu.mjs';
-import { measureRest } from './rest-load.mjs';
-import { GATEHOUSE_MAIN, startGatehouse, startReference } from './servers.mjs';
-import { newSecret, userToken } from './tokens.mjs';
-import { closeSockets, openSockets } from './ws-load.mjs';
+import { watchMachineLoad } from './machine-load.mjs';
+import { HEAP_GROUPS } from './heap-summary.mjs';
+import { memoryPhase } from './memory-phase.mjs';
+import { int, met, micros, mib, ratio, table } from './report.mjs';
+import { restPhase } from './rest-phase.mjs';
+import { GATEHOUSE_MAIN, pinProcesses } from './servers.mjs';
+import { newSecret } from './tokens.mjs';
+import { wsPhase } from './ws-phase.mjs';
 
 const { values: args } = parseArgs({
   options: {
-    sockets: { type: 'string', default: '5000' },
-    rounds: { type: 'string', default: '5' },
-    duration: { type: 'string', default: '3' },
+    sockets: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '7' },
+    duration: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
     'ws-rounds': { type: 'string', default: '3' },
-    only: { type: 'string' }, // rest | ws: one phase, for quicker iterations
+    'memory-runs': { type: 'string', default: '3' },
+    only: { type: 'string' }, // rest | ws | memory: one phase, for quicker iterations
+    pin: { type: 'string', default: 'on' },
   },
 });
 const SOCKETS = Number(args.sockets);
-const ROUNDS = Number(args.rounds);
-const DURATION = Number(args.duration);
-const WARMUP = Number(args.warmup);
-const CONNECTIONS = Number(args.connections);
-const WS_ROUNDS = Number(args['ws-rounds']);
-
-const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line) => process.stderr.write(`${line}\n`);
 
 ensureFileLimit(SOCKETS + 1024);
@@ -63,120 +64,6 @@ function ensureFileLimit(needed) {
   process.exit(run.status ?? 1);
 }
 
-const unsigned = (payload) =>
-  `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.`;
-
-async function restPhase(secret) {
-  const secureEnv = { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret };
-  const [secure, insecure, reference] = await Promise.all([
-    startGatehouse('gatehouse-secure', secureEnv),
-    startGatehouse('gatehouse-insecure', { AUTH_MODE: 'insecure' }),
-    startReference(secret),
-  ]);
-  try {
-    return await withOutputOnFailure([secure, insecure, reference], () => restRounds(secure, insecure, reference, secret));
-  } finally {
-    await Promise.all([secure.stop(), insecure.stop(), reference.stop()]);
-  }
-}
-
-async function restRounds(secure, insecure, reference, secret) {
-  const token = userToken('bench-user', secret);
-  const iat = Math.floor(Date.now() / 1000);
-  const insecureToken = unsigned({ sub: 'bench-user', iat, exp: iat + 3600 });
-  const bearer = (t) => ({ authorization: `Bearer ${t}` });
-  const targets = [
-    { key: 'session', pid: secure.pid, label: 'Gatehouse GET /api/session', url: `${secure.url}/api/session`, headers: bearer(token) },
-    { key: 'health', pid: secure.pid, label: 'Gatehouse GET /health', url: `${secure.url}/health` },
-    { key: 'reference', pid: reference.pid, label: 'reference GET /api/session', url: `${reference.url}/api/session`, headers: bearer(token) },
-    { key: 'referenceHealth', pid: reference.pid, label: 'reference GET /health', url: `${reference.url}/health` },
-    { key: 'insecure', pid: insecure.pid, label: 'Gatehouse insecure GET /api/session', url: `${insecure.url}/api/session`, headers: bearer(insecureToken) },
-  ];
-  const options = { connections: CONNECTIONS };
-  log(`REST warm-up: ${WARMUP} s per target`);
-  for (const target of targets) await measureRest(target, { ...options, duration: WARMUP });
-  const samples = Object.fromEntries(targets.map((t) => [t.key, []]));
-  const cpu = Object.fromEntries(targets.map((t) => [t.key, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    // Interleaved, and the order rotates, so that noise from other work on the
-    // machine spreads over every target instead of hitting one.
-    const order = targets.map((_, i) => targets[(i + round) % targets.length]);
-    const line = [];
-    for (const target of order) {
-      const { rate, cpuPerRequest } = await measureRest(target, { ...options, duration: DURATION });
-      samples[target.key].push(rate);
-      cpu[target.key].push(cpuPerRequest);
-      line.push(`${target.key} ${Math.round(rate)}`);
-    }
-    log(`REST round ${round + 1}/${ROUNDS}: ${line.join(', ')} req/s`);
-  }
-  const medians = (lists) => Object.fromEntries(Object.entries(lists).map(([key, list]) => [key, median(list)]));
-  return { ...medians(samples), cpu: medians(cpu) };
-}
-
-async function wsPhase(secret) {
-  const [gatehouse, reference] = await Promise.all([
-    startGatehouse('gatehouse-secure', { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret }),
-    startReference(secret),
-  ]);
-  const servers = [
-    { key: 'gatehouse', server: gatehouse, url: `ws://127.0.0.1:${gatehouse.port}/ws`, rates: [] },
-    { key: 'reference', server: reference, url: `ws://127.0.0.1:${reference.port}/ws`, rates: [] },
-  ];
-  try {
-    return await withOutputOnFailure([gatehouse, reference], () => wsRounds(servers, secret));
-  } finally {
-    await Promise.all([gatehouse.stop(), reference.stop()]);
-  }
-}
-
-async function wsRounds(servers, secret) {
-  // Every socket is a different user with a token never seen before, so each
-  // connect is a full verification in both servers.
-  const tokensFor = (prefix, n) => Array.from({ length: n }, (_, i) => userToken(`${prefix}-${i}`, secret));
-  // Warm-up: Gatehouse has far more code for the JIT to compile than the reference;
-  // a few thousand connects get both to their steady state.
-  const warmCount = Math.min(2000, SOCKETS);
-  for (let pass = 0; pass < 2; pass++) {
-    for (const entry of servers) {
-      const { sockets } = await openSockets(entry.url, tokensFor(`warm${pass}-${entry.key}`, warmCount));
-      await closeSockets(sockets);
-    }
-  }
-  await pause(500);
-  for (const entry of servers) entry.before = await entry.server.settledRss();
-  for (let round = 0; round < WS_ROUNDS; round++) {
-    const tokens = tokensFor(`round${round}`, SOCKETS);
-    const order = round % 2 ? [...servers].reverse() : servers;
-    const line = [];
-    for (const entry of order) {
-      const cpuBefore = cpuMicros(entry.server.pid);
-      const { sockets, rate } = await openSockets(entry.url, tokens);
-      (entry.cpu ??= []).push((cpuMicros(entry.server.pid) - cpuBefore) / SOCKETS);
-      entry.rates.push(rate);
-      entry.held = Math.max(entry.held ?? 0, sockets.length);
-      if (round === 0) {
-        // Memory of idle authenticated sockets: settle, then compare with the baseline.
-        await pause(1000);
-        entry.after = await entry.server.settledRss();
-        entry.perSocket = (entry.after.rss - entry.before.rss) / SOCKETS;
-        entry.heapPerSocket = (entry.after.heapUsed - entry.before.heapUsed) / SOCKETS;
-      }
-      await closeSockets(sockets);
-      await pause(500); // let the server finish its side of the closes
-      line.push(`${entry.key} ${Math.round(rate)}/s`);
-    }
-    log(`WS round ${round + 1}/${WS_ROUNDS} (${SOCKETS} sockets): ${line.join(', ')}`);
-  }
-  for (const entry of servers) {
-    const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-    log(`WS ${entry.key}: RSS ${mib(entry.before.rss)} -> ${mib(entry.after.rss)}, heap ${mib(entry.before.heapUsed)} -> ${mib(entry.after.heapUsed)} with ${SOCKETS} sockets`);
-  }
-  const [g, r] = servers;
-  const summary = (e) => ({ rate: median(e.rates), cpuPerConnect: median(e.cpu), perSocket: e.perSocket, heapPerSocket: e.heapPerSocket, held: e.held });
-  return { gatehouse: summary(g), reference: summary(r) };
-}
-
 /** A failed phase shows what its servers printed: a crash or a refusal is explained there. */
 async function withOutputOnFailure(servers, run) {
   try {
@@ -187,26 +74,97 @@ async function withOutputOnFailure(servers, run) {
   }
 }
 
+/** Runs a phase (unless --only names another) and notes how busy the rest of the machine was meanwhile. */
+async function phase(name, run) {
+  if (args.only !== undefined && args.only !== name) return undefined;
+  const load = watchMachineLoad();
+  const result = await run();
+  return { ...result, load: load() };
+}
+
+const pinning = args.pin === 'off' ? 'not pinned' : pinProcesses();
 const secret = newSecret();
-const rest = args.only === 'ws' ? {} : await restPhase(secret);
-const ws = args.only === 'rest' ? { gatehouse: {}, reference: {} } : await wsPhase(secret);
+const common = { secret, withOutputOnFailure };
+const rest = await phase('rest', () =>
+  restPhase({ ...common, rounds: Number(args.rounds), duration: Number(args.duration), warmup: Number(args.warmup), connections: Number(args.connections) }),
+);
+const ws = await phase('ws', () => wsPhase({ ...common, sockets: SOCKETS, rounds: Number(args['ws-rounds']) }));
+const memory = await phase('memory', () => memoryPhase({ secret, runs: Number(args['memory-runs']) }));
 
-const at = (value, min) => (typeof value !== 'number' || Number.isNaN(value) ? undefined : value >= min);
-const rows = [
-  { name: 'REST GET /api/session, secure HS256 (req/s)', gatehouse: rest.session, reference: rest.reference, ratioName: 'Gatehouse/reference', ratio: rest.session / rest.reference, target: '>= 0.80', met: at(rest.session / rest.reference, 0.8) },
-  { name: 'REST GET /health, public (req/s)', gatehouse: rest.health, ratioName: 'session/health', ratio: rest.session / rest.health, target: '>= 0.90', met: at(rest.session / rest.health, 0.9) },
-  { name: 'REST GET /health, framework only (req/s)', gatehouse: rest.health, reference: rest.referenceHealth, ratioName: 'Gatehouse/reference', ratio: rest.health / rest.referenceHealth },
-  { name: 'REST GET /api/session, insecure mode (req/s)', gatehouse: rest.insecure, ratioName: 'insecure/secure', ratio: rest.insecure / rest.session },
-  { name: 'REST server CPU per GET /api/session (µs)', gatehouse: rest.cpu?.session, reference: rest.cpu?.reference, ratioName: 'reference/Gatehouse', ratio: rest.cpu?.reference / rest.cpu?.session },
-  { name: 'REST server CPU per GET /health (µs)', gatehouse: rest.cpu?.health, reference: rest.cpu?.referenceHealth, ratioName: 'health/session', ratio: rest.cpu?.health / rest.cpu?.session },
-  { name: 'WS connect rate, header auth (sockets/s)', gatehouse: ws.gatehouse.rate, reference: ws.reference.rate, ratioName: 'Gatehouse/reference', ratio: ws.gatehouse.rate / ws.reference.rate, target: '>= 0.80', met: at(ws.gatehouse.rate / ws.reference.rate, 0.8) },
-  { name: 'WS server CPU per connect (µs)', gatehouse: ws.gatehouse.cpuPerConnect, reference: ws.reference.cpuPerConnect, ratioName: 'reference/Gatehouse', ratio: ws.reference.cpuPerConnect / ws.gatehouse.cpuPerConnect },
-  { name: 'WS RSS per idle authenticated socket (bytes)', gatehouse: ws.gatehouse.perSocket, reference: ws.reference.perSocket, ratioName: 'Gatehouse/reference', ratio: ws.gatehouse.perSocket / ws.reference.perSocket, target: '<= 1.30', met: at(-ws.gatehouse.perSocket / ws.reference.perSocket, -1.3) },
-  { name: '  of which V8 heap (bytes, for context)', gatehouse: ws.gatehouse.heapPerSocket, reference: ws.reference.heapPerSocket, ratioName: 'Gatehouse/reference', ratio: ws.gatehouse.heapPerSocket / ws.reference.heapPerSocket },
-  { name: 'WS authenticated sockets held at once', gatehouse: ws.gatehouse.held, reference: ws.reference.held, target: '10,000', met: at(ws.gatehouse.held, 10_000) },
-];
+const cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
+const busy = (result) => `other processes used ${Math.round(result.load.others * 100)}% of the machine's CPU meanwhile (load average ${result.load.loadavg.join(' -> ')})`;
+console.log(`\nGatehouse bench: ${cpus().length} CPUs (${cpuModel}), node ${process.version}, ${pinning}.`);
 
-const cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
-console.log(`\nGatehouse bench: ${cpus().length} CPUs (${cpu}), node ${process.version}`);
-console.log(`REST: median of ${ROUNDS} interleaved rounds x ${DURATION} s, ${CONNECTIONS} connections, pipelining 1. WS: ${SOCKETS} sockets, connect rate median of ${WS_ROUNDS} rounds, memory from round 1.\n`);
-console.log(table(rows));
+if (rest) {
+  const row = (name, key, target) => {
+    const r = rest.ratio(key, 'nest');
+    return [name, int(rest[key].rate), int(rest.nest.rate), ratio(r.rate), micros(rest[key].cpu), micros(rest.nest.cpu), ratio(r.cpu), `>= ${target.toFixed(2)}`, `${met(r.cpu, target)} / ${met(r.rate, target)}`];
+  };
+  const floor = rest.ratio('nest', 'node');
+  console.log(`\nREST, against bare NestJS + Fastify (one public route, the same JSON and headers): medians of ${args.rounds} interleaved rounds x ${args.duration} s, ${args.connections} connections; each ratio is the median of its per-round ratios, CPU inverted (1.00 is parity, higher is better for Gatehouse); ${busy(rest)}.\n`);
+  console.log(
+    table(
+      ['Gatehouse route', 'req/s', 'bare Nest', 'ratio', 'µs CPU/req', 'bare Nest', 'CPU ratio', 'target', 'met (CPU / rate)'],
+      [
+        row('GET /health, public, defaults', 'health', 0.95),
+        row('GET /api/session, guarded, defaults', 'session', 0.85),
+        row('GET /api/session, guarded, metrics off', 'metricsOff', 0.9),
+      ],
+    ),
+  );
+  console.log(
+    `\nFramework floor: bare Nest ${int(rest.nest.rate)} req/s at ${micros(rest.nest.cpu)} µs CPU per request; node:http doing the same check without a framework ${int(rest.node.rate)} req/s at ${micros(rest.node.cpu)} µs (bare Nest/node:http: rate ${ratio(floor.rate)}, CPU ${ratio(floor.cpu)}).`,
+  );
+}
+
+if (ws) {
+  const step = (name, key, target) => {
+    const { gatehouse: g, reference: r, rateRatio, cpuRatio } = ws[key];
+    return [name, int(g.rate), int(r.rate), ratio(rateRatio), micros(g.cpu), micros(r.cpu), ratio(cpuRatio), target ? `>= ${target.toFixed(2)}` : '-', target ? `${met(cpuRatio, target)} / ${met(rateRatio, target)}` : '-'];
+  };
+  console.log(`\nWebSocket, against the framework-free node:http + ws reference (the same checks): ${SOCKETS} sockets, each a new user with a new token; rates are medians of ${args['ws-rounds']} rounds, ratios medians of per-round ratios (CPU inverted); ${busy(ws)}.\n`);
+  console.log(
+    table(
+      ['step', 'per s', 'reference', 'ratio', 'µs CPU each', 'reference', 'CPU ratio', 'target', 'met (CPU / rate)'],
+      [
+        step('connect, Authorization header', 'connect', 0.9),
+        step('connect, first-frame auth', 'firstFrame'),
+        step('refresh: auth frame on a live socket', 'refresh'),
+      ],
+    ),
+  );
+  const { gatehouse: g, reference: r } = ws.memory;
+  console.log('');
+  console.log(
+    table(
+      ['idle authenticated sockets (round 1)', 'Gatehouse', 'reference', 'ratio', 'target', 'met'],
+      [
+        ['RSS per socket (bytes)', int(g.rss), int(r.rss), ratio(g.rss / r.rss), '<= 1.00', met(g.rss / r.rss, 1, true)],
+        ['  of which V8 heap (bytes)', int(g.heap), int(r.heap), ratio(g.heap / r.heap), '-', '-'],
+        ['sockets held at once', int(ws.held.gatehouse), int(ws.held.reference), '-', '10,000', met(ws.held.gatehouse, 10_000)],
+      ],
+    ),
+  );
+}
+
+if (memory) {
+  const [nest] = memory.variants;
+  const delta = (v) => (v === nest ? '-' : `${v.rss >= nest.rss ? '+' : ''}${mib(v.rss - nest.rss)}`);
+  console.log(`\nIdle memory of a freshly started server after a settled GC, MiB, medians of ${args['memory-runs']} starts; RSS = V8 young generation held + V8 old generation held + the rest (node itself, libraries, buffers, malloc); ${busy(memory)}.\n`);
+  console.log(
+    table(
+      ['server', 'RSS', 'vs bare Nest', 'V8 heap used', 'young gen. held', 'old gen. held', 'the rest'],
+      memory.variants.map((v) => [v.label, mib(v.rss), delta(v), mib(v.heapUsed), mib(v.young), mib(v.old), mib(v.native)]),
+    ),
+  );
+  const { nest: bare, defaults } = memory.heaps;
+  if (bare && defaults) {
+    console.log('\nWhat the V8 heaps hold (heap snapshots of the first start), MiB:\n');
+    console.log(
+      table(
+        ['heap snapshot', 'bare Nest', 'Gatehouse, defaults', 'difference'],
+        Object.entries(HEAP_GROUPS).map(([group, label]) => [label, mib(bare[group]), mib(defaults[group]), `+${mib(defaults[group] - bare[group])}`]),
+      ),
+    );
+  }
+}

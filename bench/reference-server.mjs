@@ -1,6 +1,8 @@
-// The bare reference: node:http and `ws`, no framework, the same HS256 check as
-// Gatehouse's secure mode (alg, signature, exp/iat/nbf with leeway, required iat and
-// exp, sub), and verified tokens kept in a Map as a hand-tuned server would.
+// The framework-free reference: node:http and `ws`, no framework, the same HS256 check
+// as Gatehouse's secure mode (alg, signature, exp/iat/nbf with leeway, required iat and
+// exp, sub), and verified tokens kept in a Map as a hand-tuned server would. Sockets
+// authenticate with the upgrade's header or with a first `auth` frame (within 5 s, one
+// Node timer per waiting socket); a later `auth` frame refreshes the session (same sub).
 // Env: PORT, HOST, SECRET (the HS256 key as text).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -70,22 +72,52 @@ const server = createServer((req, res) => {
 });
 
 const SESSION = Symbol('session');
+const AUTH_TIMEOUT_MS = 5000;
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 });
 
 server.on('upgrade', (req, socket, head) => {
   socket.on('error', () => {});
+  if (req.url !== '/ws') {
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    return;
+  }
   const token = bearer(req.headers.authorization);
   const session = token === undefined ? undefined : verify(token);
-  if (req.url !== '/ws' || session === undefined) {
+  if (token !== undefined && session === undefined) {
     socket.end(`HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: ${UNAUTHORIZED.length}\r\n\r\n${UNAUTHORIZED}`);
     return;
   }
   wss.handleUpgrade(req, socket, head, (ws) => {
-    ws[SESSION] = session;
     ws.on('error', () => {});
-    ws.send(JSON.stringify({ event: 'session', data: session }));
+    ws.on('message', onMessage);
+    if (session !== undefined) return start(ws, session);
+    // No header: the first frame must authenticate, within the timeout.
+    ws.authTimer = setTimeout(() => ws.close(4408, 'auth_timeout'), AUTH_TIMEOUT_MS);
   });
 });
+
+function start(ws, session) {
+  ws[SESSION] = session;
+  ws.send(JSON.stringify({ event: 'session', data: session }));
+}
+
+/** Only `auth` frames: the first one authenticates, later ones refresh (same sub). */
+function onMessage(data, isBinary) {
+  let frame;
+  try {
+    frame = isBinary ? undefined : JSON.parse(data.toString());
+  } catch {
+    // not JSON: closed below
+  }
+  if (frame?.event !== 'auth') return this.close(1007, 'bad_message');
+  clearTimeout(this.authTimer);
+  const token = typeof frame.data?.token === 'string' ? frame.data.token : undefined;
+  const session = token === undefined ? undefined : verify(token);
+  if (session === undefined) return this.close(4401, 'token_invalid');
+  const current = this[SESSION];
+  if (current !== undefined && current.sub !== session.sub) return this.close(4403, 'sub_mismatch');
+  start(this, session);
+}
 
 // Keepalive as a real server would have it: one shared interval, no per-socket timers.
 setInterval(() => {
@@ -93,3 +125,5 @@ setInterval(() => {
 }, 30_000).unref();
 
 server.listen(Number(process.env.PORT ?? 3100), process.env.HOST ?? '127.0.0.1');
+// Exit 0 on SIGTERM (as Gatehouse does), so that `node --cpu-prof` writes its profile.
+process.on('SIGTERM', () => process.exit(0));

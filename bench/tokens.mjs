@@ -17,3 +17,9 @@ export function userToken(sub, secret, lifetimeSeconds = 3600) {
   const iat = Math.floor(Date.now() / 1000);
   return signHs256({ sub, iat, exp: iat + lifetimeSeconds }, secret);
 }
+
+/** The session Gatehouse answers for an HS256 token of ours (secure mode, no namespace). */
+export function sessionOf(token) {
+  const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+  return { sub: claims.sub, expiresAt: claims.exp, claims, authMode: 'secure' };
+}

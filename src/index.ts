@@ -48,6 +48,8 @@ export { TokenVerifier, type VerifyResult } from './lib/core/token-verifier.js';
 export { GatehouseWsAdapter } from './lib/ws/gatehouse-ws.adapter.js';
 export { WsSessionGuard } from './lib/ws/ws-session.guard.js';
 
+export { GatehouseIoAdapter } from './lib/io/gatehouse-io.adapter.js';
+
 export { GatehouseHealthModule } from './lib/health/health.module.js';
 export { ReadinessChecks } from './lib/health/readiness-checks.js';
 export { GatehouseMetricsModule, type GatehouseMetricsOptions } from './lib/metrics/gatehouse-metrics.module.js';
@@ -55,3 +57,12 @@ export { clientAddressOf, proxyTrust, type TrustProxy } from './lib/limits/clien
 export { GatehouseMetrics } from './lib/observability/gatehouse-metrics.js';
 export { escapeLineBreaks, escapeUnicodeLineBreaks, redactUrl } from './lib/observability/log-safety.js';
 export { GatehouseHttpModule } from './lib/http/gatehouse-http.module.js';
+
+// Revocation, the admin API and several processes (docs/protocol.md §11).
+export type { RevocationOptions } from './lib/options/gatehouse-options.js';
+export type { RevocationSettings } from './lib/options/settings.js';
+export { Revocations, InvalidRevocation, TOKEN_REVOKED, type RevocationRequest } from './lib/revocation/revocations.service.js';
+export type { Revocation, JtiRevocation, SubRevocation } from './lib/revocation/revocation.js';
+export { StoreUnavailable } from './lib/revocation/revocation-store.js';
+export { GatehouseAdminModule, type GatehouseAdminOptions } from './lib/admin/gatehouse-admin.module.js';
+export { MIN_ADMIN_KEY_LENGTH } from './lib/admin/admin-key.js';

@@ -1,9 +1,9 @@
 import { Agent, request as httpRequest } from 'node:http';
-import { SignJWT } from 'jose';
 import request from 'supertest';
 import { WebSocket } from 'ws';
 import { eventually } from './support/jwks-server.js';
 import { startServer, stopServer, type Started } from './support/server-process.js';
+import { signedToken, validFor } from './support/tokens.js';
 
 // TRUST_PROXY: the client address is read from X-Forwarded-For walking from the
 // right, past trusted proxies only. What a client writes itself (the leftmost
@@ -14,11 +14,7 @@ const SECRET = 'gatehouse-client-address-test-secret-32+';
 const FAIL_LIMIT = 3;
 
 /** A token Gatehouse refuses with signature_invalid (signed with another secret). */
-const badToken = new SignJWT({ sub: 'mallory' })
-  .setProtectedHeader({ alg: 'HS256' })
-  .setIssuedAt()
-  .setExpirationTime('1h')
-  .sign(new TextEncoder().encode('not-the-server-secret-not-the-server-secret'));
+const badToken = signedToken({ sub: 'mallory', ...validFor() }, { alg: 'HS256', key: 'not-the-server-secret-not-the-server-secret' });
 
 async function start(trustProxy: string, env: Record<string, string> = {}): Promise<Started> {
   return startServer({
@@ -39,10 +35,7 @@ async function stop(server: Started | undefined): Promise<void> {
 
 /** A failing attempt with this X-Forwarded-For: 401 while the address may try, 429 once it is blocked. */
 async function attempt(server: Started, forwardedFor: string): Promise<number> {
-  const res = await request(server.url)
-    .get('/api/session')
-    .set('X-Forwarded-For', forwardedFor)
-    .set('Authorization', `Bearer ${await badToken}`);
+  const res = await request(server.url).get('/api/session').set('X-Forwarded-For', forwardedFor).set('Authorization', `Bearer ${badToken}`);
   expect(res.body.reason).toBe(res.status === 429 ? 'rate_limited' : 'signature_invalid');
   return res.status;
 }
@@ -50,7 +43,7 @@ async function attempt(server: Started, forwardedFor: string): Promise<number> {
 /** The status a WebSocket upgrade gets (failing token in the Authorization header). */
 async function upgradeStatus(server: Started, forwardedFor: string): Promise<number> {
   const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, {
-    headers: { 'x-forwarded-for': forwardedFor, authorization: `Bearer ${await badToken}` },
+    headers: { 'x-forwarded-for': forwardedFor, authorization: `Bearer ${badToken}` },
   });
   return new Promise((resolve, reject) => {
     ws.on('unexpected-response', (_req, res) => {
@@ -140,17 +133,25 @@ describe('a huge X-Forwarded-For', () => {
   /** `count` failing requests, 16 at a time over keep-alive, each with its own X-Forwarded-For. */
   async function flood(count: number, forwardedFor: (i: number) => string): Promise<void> {
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-    const token = await badToken;
+    const token = badToken;
     let next = 0;
     const worker = async () => {
       while (next < count) {
         const i = next++;
         await new Promise<void>((resolve, reject) => {
           const req = httpRequest(
-            { agent, host: '127.0.0.1', port: server.port, path: '/api/session', headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': forwardedFor(i) } },
+            {
+              agent,
+              host: '127.0.0.1',
+              port: server.port,
+              path: '/api/session',
+              headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': forwardedFor(i) },
+            },
             (res) => {
               res.resume();
-              res.on('end', () => (res.statusCode === 401 || res.statusCode === 429 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+              res.on('end', () =>
+                res.statusCode === 401 || res.statusCode === 429 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
+              );
             },
           );
           req.on('error', reject);

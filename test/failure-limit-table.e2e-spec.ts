@@ -1,6 +1,6 @@
-import { SignJWT } from 'jose';
 import request from 'supertest';
 import { startApp, type RunningApp } from './support/app.js';
+import { signedToken, validFor } from './support/tokens.js';
 
 // AUTH_FAIL_MAX_ADDRESSES bounds the failure limiter's table. A blocked address must
 // not get its block cleared by failing from many other addresses until the table is
@@ -20,11 +20,7 @@ describe('failure limiter table full', () => {
       TRUST_PROXY: 'true',
     });
     // Refused with signature_invalid: a failure under any counting rule.
-    badToken = await new SignJWT({ sub: 'mallory' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode('some-other-secret-some-other-secret-32+'));
+    badToken = signedToken({ sub: 'mallory', ...validFor() }, { alg: 'HS256', key: 'some-other-secret-some-other-secret-32+' });
   });
   afterAll(() => server.app.close());
 

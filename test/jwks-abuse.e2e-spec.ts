@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import request from 'supertest';
 import { startApp, type RunningApp } from './support/app.js';
-import { JwksServer, eventually, publicJwk, signToken, startWithKeySet } from './support/jwks-server.js';
+import { JwksServer, eventually, publicJwk, startWithKeySet } from './support/jwks-server.js';
 import { startServer, stopServer, type Started } from './support/server-process.js';
-import { generateEd25519, type TestKeyPair } from './support/tokens.js';
+import { generateEd25519, signedToken, validFor, type TestKeyPair } from './support/tokens.js';
 
 // What an identity provider (or whoever answers at its address) can make Gatehouse
 // do: follow it elsewhere, swallow a huge body, or spend a signature check on every
@@ -45,11 +45,14 @@ describe('JWKS: a redirect is a failed fetch, never followed', () => {
     const hitsBefore = front.hits;
     const running = await startWithKeySet(front);
     try {
-      const token = await signToken(key.privateKey, 'EdDSA', { kid: 'k1' });
+      const token = signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: key.privateKey, kid: 'k1' });
       expect((await session(running.url, token)).status).toBe(200);
       front.redirectTo = elsewhere.url;
       // A kid the set does not hold makes Gatehouse refetch at once: redirected.
-      const unknown = await session(running.url, await signToken(key.privateKey, 'EdDSA', { kid: 'new' }));
+      const unknown = await session(
+        running.url,
+        signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: key.privateKey, kid: 'new' }),
+      );
       expect(unknown.body.reason).toBe('key_not_found');
       expect(front.hits).toBe(hitsBefore + 2);
       expect(elsewhere.hits).toBe(0);
@@ -105,7 +108,10 @@ describe.runIf(existsSync('/proc/self/status'))('JWKS: a huge chunked body is cu
     const hits = jwks.hits;
     const key = generateEd25519();
     for (let i = 0; i < 6; i++) {
-      const res = await session(server.url, await signToken(key.privateKey, 'EdDSA', { kid: `k${i}` }));
+      const res = await session(
+        server.url,
+        signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: key.privateKey, kid: `k${i}` }),
+      );
       expect(res.status).toBe(401);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -131,19 +137,26 @@ describe('JWKS: a token without kid is tried against at most 8 keys', () => {
   });
 
   it('tries the first 8 keys of the set, in set order, and no others', async () => {
-    expect((await session(running.url, await signToken(keys[0].privateKey, 'EdDSA', { sub: 'first' }))).status).toBe(200);
-    expect((await session(running.url, await signToken(keys[7].privateKey, 'EdDSA', { sub: 'eighth' }))).status).toBe(200);
-    const ninth = await session(running.url, await signToken(keys[8].privateKey, 'EdDSA'));
+    expect(
+      (await session(running.url, signedToken({ sub: 'first', ...validFor() }, { alg: 'EdDSA', key: keys[0].privateKey }))).status,
+    ).toBe(200);
+    expect(
+      (await session(running.url, signedToken({ sub: 'eighth', ...validFor() }, { alg: 'EdDSA', key: keys[7].privateKey }))).status,
+    ).toBe(200);
+    const ninth = await session(running.url, signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: keys[8].privateKey }));
     expect(ninth.status).toBe(401);
     expect(ninth.body.reason).toBe('signature_invalid');
     // With its kid the same key is found: the limit is only on guessing.
-    expect((await session(running.url, await signToken(keys[8].privateKey, 'EdDSA', { kid: 'k8' }))).status).toBe(200);
+    expect(
+      (await session(running.url, signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: keys[8].privateKey, kid: 'k8' })))
+        .status,
+    ).toBe(200);
   });
 
   it('costs about what a token with a kid costs', async () => {
     // Both fail their signature check, so neither is ever served from the verified-token cache.
-    const kidless = await signToken(outsider.privateKey, 'EdDSA');
-    const withKid = await signToken(outsider.privateKey, 'EdDSA', { kid: 'k1999' });
+    const kidless = signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: outsider.privateKey });
+    const withKid = signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: outsider.privateKey, kid: 'k1999' });
     const time = async (token: string, count: number) => {
       const started = performance.now();
       for (let i = 0; i < count; i++) {

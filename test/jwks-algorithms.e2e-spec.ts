@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { RunningApp } from './support/app.js';
-import { JwksServer, publicJwk, signToken, startWithKeySet } from './support/jwks-server.js';
-import { generateEc, generateEd25519, generateRsa, now, rawToken } from './support/tokens.js';
+import { JwksServer, publicJwk, startWithKeySet } from './support/jwks-server.js';
+import { generateEc, generateEd25519, generateRsa, now, rawToken, signedToken, validFor } from './support/tokens.js';
 
 // One key set holding RS256, ES256 and EdDSA keys, an encryption key and alg-pinned
 // keys: which tokens Gatehouse accepts from it.
@@ -14,8 +14,7 @@ describe('JWKS: algorithms, use and alg pinning', () => {
   const jwks = new JwksServer();
   let running: RunningApp;
 
-  const session = (token: string) =>
-    request(running.url).get('/api/session').set('Authorization', `Bearer ${token}`);
+  const session = (token: string) => request(running.url).get('/api/session').set('Authorization', `Bearer ${token}`);
 
   beforeAll(async () => {
     await jwks.start();
@@ -44,46 +43,46 @@ describe('JWKS: algorithms, use and alg pinning', () => {
     ['EdDSA', ed, 'ed-1'],
     ['PS256', pinned, 'pinned-ps256'],
   ] as const)('accepts %s tokens by kid', async (alg, pair, kid) => {
-    const res = await session(await signToken(pair.privateKey, alg, { kid, sub: `user-${alg}` }));
+    const res = await session(signedToken({ sub: `user-${alg}`, ...validFor() }, { alg, key: pair.privateKey, kid }));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ sub: `user-${alg}`, authMode: 'secure' });
   });
 
   it('tries a token without kid against every key that fits its alg', async () => {
-    expect((await session(await signToken(ed.privateKey, 'EdDSA'))).status).toBe(200);
-    expect((await session(await signToken(rsa.privateKey, 'RS256'))).status).toBe(200);
+    expect((await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: ed.privateKey }))).status).toBe(200);
+    expect((await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: rsa.privateKey }))).status).toBe(200);
   });
 
   it('refuses a key whose use is not sig, even by its own kid', async () => {
-    const res = await session(await signToken(enc.privateKey, 'RS256', { kid: 'enc-1' }));
+    const res = await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: enc.privateKey, kid: 'enc-1' }));
     expect(res.status).toBe(401);
     expect(res.body.reason).toBe('key_not_found');
   });
 
   it('pins a key to its own alg', async () => {
     // The PS256-pinned RSA key signs an RS256 token: a key for the kid exists, but not for RS256.
-    const res = await session(await signToken(pinned.privateKey, 'RS256', { kid: 'pinned-ps256' }));
+    const res = await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: pinned.privateKey, kid: 'pinned-ps256' }));
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ reason: 'signature_invalid', message: 'Invalid token signature' });
     // The ES256 key asked to verify an RS256 token: no.
-    const cross = await session(await signToken(rsa.privateKey, 'RS256', { kid: 'ec-1' }));
+    const cross = await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: rsa.privateKey, kid: 'ec-1' }));
     expect(cross.body.reason).toBe('signature_invalid');
   });
 
   it('refuses a token signed by another key under a known kid', async () => {
-    const res = await session(await signToken(generateRsa().privateKey, 'RS256', { kid: 'rsa-1' }));
+    const res = await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: generateRsa().privateKey, kid: 'rsa-1' }));
     expect(res.body.reason).toBe('signature_invalid');
   });
 
   it('refuses HS256 and none: never allowed with a key set', async () => {
-    const hs = await signToken(new Uint8Array(32).fill(1), 'HS256', { kid: 'rsa-1' });
+    const hs = signedToken({ sub: 'alice', ...validFor() }, { alg: 'HS256', key: new Uint8Array(32).fill(1), kid: 'rsa-1' });
     expect((await session(hs)).body.reason).toBe('alg_not_allowed');
     const none = rawToken({ alg: 'none', kid: 'rsa-1' }, { sub: 'alice', iat: now(), exp: now() + 60 }, '');
     expect((await session(none)).body.reason).toBe('alg_not_allowed');
   });
 
   it('answers an unknown kid with key_not_found and the RFC 6750 header', async () => {
-    const res = await session(await signToken(rsa.privateKey, 'RS256', { kid: 'nobody' }));
+    const res = await session(signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: rsa.privateKey, kid: 'nobody' }));
     expect(res.status).toBe(401);
     expect(res.body).toEqual({
       statusCode: 401,

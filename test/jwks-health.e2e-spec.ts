@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { startApp, type RunningApp } from './support/app.js';
-import { JwksServer, eventually, publicJwk, signToken } from './support/jwks-server.js';
-import { generateEd25519 } from './support/tokens.js';
+import { JwksServer, eventually, publicJwk } from './support/jwks-server.js';
+import { generateEd25519, signedToken, validFor } from './support/tokens.js';
 
 // A provider that is down when Gatehouse starts: not a startup error, but a server
 // that answers 503 on /health until the key set loads.
@@ -43,7 +43,7 @@ describe('JWKS: /health until the key set is loaded', () => {
     expect((await request(running.url).get('/health/ready')).status).toBe(200);
     const res = await request(running.url)
       .get('/api/session')
-      .set('Authorization', `Bearer ${await signToken(key.privateKey, 'EdDSA', { kid: 'ed' })}`);
+      .set('Authorization', `Bearer ${signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: key.privateKey, kid: 'ed' })}`);
     expect(res.status).toBe(200);
   });
 
@@ -52,7 +52,7 @@ describe('JWKS: /health until the key set is loaded', () => {
     const hits = jwks.hits;
     const unknown = await request(running.url)
       .get('/api/session')
-      .set('Authorization', `Bearer ${await signToken(key.privateKey, 'EdDSA', { kid: 'other' })}`);
+      .set('Authorization', `Bearer ${signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: key.privateKey, kid: 'other' })}`);
     expect(unknown.body.reason).toBe('key_not_found');
     expect(jwks.hits).toBe(hits + 1);
 
@@ -61,7 +61,7 @@ describe('JWKS: /health until the key set is loaded', () => {
     expect(health.body.keySet).toMatchObject({ keys: 1, lastError: 'fetch failed (answer is not JSON)' });
     const res = await request(running.url)
       .get('/api/session')
-      .set('Authorization', `Bearer ${await signToken(key.privateKey, 'EdDSA', { kid: 'ed' })}`);
+      .set('Authorization', `Bearer ${signedToken({ sub: 'alice', ...validFor() }, { alg: 'EdDSA', key: key.privateKey, kid: 'ed' })}`);
     expect(res.status).toBe(200);
   });
 });

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { RunningApp } from './support/app.js';
-import { JwksServer, publicJwk, signToken, startWithKeySet } from './support/jwks-server.js';
+import { JwksServer, publicJwk, startWithKeySet } from './support/jwks-server.js';
+import { signedToken, validFor } from './support/tokens.js';
 import { generateEc } from './support/tokens.js';
 import { connect, type WsClient } from './support/ws-client.js';
 
@@ -26,7 +27,8 @@ describe('JWKS: a key leaves the set while sockets signed by it are open', () =>
     await jwks.stop();
   });
 
-  const token = (pair: typeof k1, sub: string, kid?: string) => signToken(pair.privateKey, 'ES256', { sub, kid });
+  const token = (pair: typeof k1, sub: string, kid?: string) =>
+    signedToken({ sub, ...validFor() }, { alg: 'ES256', key: pair.privateKey, kid });
 
   async function byHeader(jwt: string): Promise<WsClient> {
     const client = await connect(running.port, jwt);
@@ -48,25 +50,30 @@ describe('JWKS: a key leaves the set while sockets signed by it are open', () =>
 
   it('closes the sockets signed by the removed key, with or without kid; the others stay', async () => {
     const signedByK1 = [
-      await byHeader(await token(k1, 'alice', 'k1')),
-      await byFrame(await token(k1, 'erin', 'k1')),
-      await byHeader(await token(k1, 'carol')), // no kid: verified by trying the set's keys
+      await byHeader(token(k1, 'alice', 'k1')),
+      await byFrame(token(k1, 'erin', 'k1')),
+      await byHeader(token(k1, 'carol')), // no kid: verified by trying the set's keys
     ];
-    const signedByK2 = [await byHeader(await token(k2, 'bob', 'k2')), await byFrame(await token(k2, 'dave'))];
+    const signedByK2 = [await byHeader(token(k2, 'bob', 'k2')), await byFrame(token(k2, 'dave'))];
     // Authenticated with k1, then refreshed with a k2 token: what counts is its session now.
-    const refreshed = await byFrame(await token(k1, 'frank', 'k1'));
-    refreshed.auth(await token(k2, 'frank', 'k2'));
+    const refreshed = await byFrame(token(k1, 'frank', 'k1'));
+    refreshed.auth(token(k2, 'frank', 'k2'));
     expect((await refreshed.next()).event).toBe('session');
 
     // The provider rotates: k1 out, k3 in. The first k3 token makes Gatehouse refetch.
     jwks.keys = [jwk(k2, 'k2'), jwk(k3, 'k3')];
     const fetches = jwks.hits;
-    const res = await request(running.url).get('/api/session').set('Authorization', `Bearer ${await token(k3, 'grace', 'k3')}`);
+    const res = await request(running.url)
+      .get('/api/session')
+      .set('Authorization', `Bearer ${token(k3, 'grace', 'k3')}`);
     expect(res.status).toBe(200);
     expect(jwks.hits).toBe(fetches + 1);
 
     for (const client of signedByK1) {
-      expect(await client.next()).toEqual({ event: 'error', data: { reason: 'key_not_found', message: "No key found for the token's kid" } });
+      expect(await client.next()).toEqual({
+        event: 'error',
+        data: { reason: 'key_not_found', message: "No key found for the token's kid" },
+      });
       expect(await client.closed).toEqual({ code: 4401, reason: 'key_not_found' });
     }
     await stillServed(signedByK2[0], 'bob');
@@ -75,8 +82,8 @@ describe('JWKS: a key leaves the set while sockets signed by it are open', () =>
 
     // New sockets: k1 is refused at the door, k2 and k3 are welcome.
     const refusedK1 = await connect(running.port);
-    refusedK1.auth(await token(k1, 'alice', 'k1'));
+    refusedK1.auth(token(k1, 'alice', 'k1'));
     expect((await refusedK1.next()).data.reason).toBe('key_not_found');
-    for (const client of [await byHeader(await token(k3, 'grace', 'k3')), ...signedByK2, refreshed]) client.ws.terminate();
+    for (const client of [await byHeader(token(k3, 'grace', 'k3')), ...signedByK2, refreshed]) client.ws.terminate();
   });
 });

@@ -1,6 +1,6 @@
 import type { RunningApp } from './support/app.js';
-import { JwksServer, publicJwk, signToken, startWithKeySet } from './support/jwks-server.js';
-import { generateEc } from './support/tokens.js';
+import { JwksServer, publicJwk, startWithKeySet } from './support/jwks-server.js';
+import { generateEc, signedToken, validFor } from './support/tokens.js';
 import { connect, refusedUpgrade } from './support/ws-client.js';
 
 // Key sets over WebSocket: key_not_found closes with 4401, and a slow refetch for a new
@@ -25,14 +25,14 @@ describe('JWKS over WebSocket', () => {
     jwks.keys = [...jwks.keys, publicJwk(rotated.publicKey, { kid: 'k2', alg: 'ES256' })];
     jwks.delayMs = 1000; // longer than WS_AUTH_TIMEOUT_MS
     const client = await connect(running.port);
-    client.auth(await signToken(rotated.privateKey, 'ES256', { kid: 'k2' }));
+    client.auth(signedToken({ sub: 'alice', ...validFor() }, { alg: 'ES256', key: rotated.privateKey, kid: 'k2' }));
     const frame = await client.next(5000);
     expect(frame.event).toBe('session');
     await client.close();
   });
 
   it('an unknown kid (within the refetch cooldown): HTTP 401 key_not_found at the upgrade, close 4401 after an auth frame', async () => {
-    const token = await signToken(first.privateKey, 'ES256', { kid: 'nobody' });
+    const token = signedToken({ sub: 'alice', ...validFor() }, { alg: 'ES256', key: first.privateKey, kid: 'nobody' });
     const refused = await refusedUpgrade(running.port, { Authorization: `Bearer ${token}` });
     expect(refused.status).toBe(401);
     expect(refused.body.reason).toBe('key_not_found');

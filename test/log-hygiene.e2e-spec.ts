@@ -40,7 +40,13 @@ function upgrade(port: number, path: string, headers: Record<string, string>): P
 describe('log hygiene (JSON logs on stdout)', () => {
   let server: Started;
   beforeAll(async () => {
-    server = await startServer({ AUTH_MODE: 'insecure', LOG_FORMAT: 'json', LOG_REQUESTS: 'true', LOG_LEVEL: 'debug', AUTH_FAIL_LIMIT: '0' });
+    server = await startServer({
+      AUTH_MODE: 'insecure',
+      LOG_FORMAT: 'json',
+      LOG_REQUESTS: 'true',
+      LOG_LEVEL: 'debug',
+      AUTH_FAIL_LIMIT: '0',
+    });
   });
   afterAll(async () => {
     server.child.kill('SIGTERM');
@@ -82,12 +88,18 @@ describe('log hygiene (JSON logs on stdout)', () => {
     expect(await get('/api/session', unsignedToken({ sub: `evil-sub-${evil}` }))).toBe(200);
     expect(await get('/api/session', unsignedToken({ sub: 'x', iat: `evil-iat-${evil}`, exp: now() + 60 }))).toBe(401);
     // A header value with the byte 0x85 reaches the access log as U+0085.
-    const head = Buffer.from('GET /api/session HTTP/1.1\r\nHost: x\r\nUser-Agent: evil-agent-\x85end\r\nConnection: close\r\n\r\n', 'latin1');
+    const head = Buffer.from(
+      'GET /api/session HTTP/1.1\r\nHost: x\r\nUser-Agent: evil-agent-\x85end\r\nConnection: close\r\n\r\n',
+      'latin1',
+    );
     expect(await rawGet(server.port, head)).toBe('HTTP/1.1 401 Unauthorized');
 
     const text = await logs();
     expect(text).not.toMatch(RAW_SEPARATOR);
-    const records = text.split(SEPARATORS).filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, any>);
+    const records = text
+      .split(SEPARATORS)
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, any>);
     // Each evil value is still in its record, in one piece, and read back from JSON it
     // holds no line break either (it would split the line of whoever prints it).
     const values = [

@@ -26,9 +26,11 @@ describe('health probes', () => {
     expect((await request(server.url).get('/health/ready')).status).toBe(200);
     let keysLoaded = false;
     const indicators = server.app.get(HealthIndicatorService);
-    server.app.get(ReadinessChecks).register('keys', () =>
-      keysLoaded ? indicators.check('keys').up() : indicators.check('keys').down({ message: 'key set not loaded yet' }),
-    );
+    server.app
+      .get(ReadinessChecks)
+      .register('keys', () =>
+        keysLoaded ? indicators.check('keys').up() : indicators.check('keys').down({ message: 'key set not loaded yet' }),
+      );
     const down = await request(server.url).get('/health/ready');
     expect(down.status).toBe(503);
     expect(down.body).toMatchObject({ status: 'error', error: { keys: { status: 'down', message: 'key set not loaded yet' } } });

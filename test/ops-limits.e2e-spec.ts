@@ -45,7 +45,7 @@ describe('failed-authentication limit', () => {
     expect((await get(ip, 'bad.token')).status).toBe(401);
   });
 
-  it("serves another address normally while one is limited", async () => {
+  it('serves another address normally while one is limited', async () => {
     for (let i = 0; i < 5; i++) await get('203.0.113.66', 'bad.token');
     expect((await get('203.0.113.66', 'bad.token')).status).toBe(429);
     expect((await get('203.0.113.67', 'bad.token')).status).toBe(401);
@@ -83,7 +83,10 @@ describe('failed-authentication limit without TRUST_PROXY', () => {
     for (let i = 0; i < 2; i++) {
       await request(server.url).get('/api/session').set('X-Forwarded-For', `192.0.2.${i}`).set('Authorization', 'Bearer bad.token');
     }
-    const res = await request(server.url).get('/api/session').set('X-Forwarded-For', '192.0.2.200').set('Authorization', 'Bearer bad.token');
+    const res = await request(server.url)
+      .get('/api/session')
+      .set('X-Forwarded-For', '192.0.2.200')
+      .set('Authorization', 'Bearer bad.token');
     expect(res.status).toBe(429);
   });
 });
@@ -96,6 +99,7 @@ describe('AUTH_FAIL_LIMIT=0', () => {
   afterAll(() => server.app.close());
 
   it('never limits', async () => {
-    for (let i = 0; i < 50; i++) expect((await request(server.url).get('/api/session').set('Authorization', 'Bearer x.y')).status).toBe(401);
+    for (let i = 0; i < 50; i++)
+      expect((await request(server.url).get('/api/session').set('Authorization', 'Bearer x.y')).status).toBe(401);
   });
 });

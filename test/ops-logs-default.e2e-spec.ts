@@ -17,8 +17,14 @@ describe('logs with the default settings', () => {
     const app = await createApp({ env: { AUTH_MODE: 'insecure', LOG_FORMAT: 'json', AUTH_FAIL_LIMIT: '0' }, logDestination: destination });
     await app.listen(0, '127.0.0.1');
     const url = await app.getUrl();
-    await request(url).get('/api/session').set('Authorization', `Bearer ${unsignedToken({ sub: 'a', exp: now() - 600 })}`).expect(401);
-    await request(url).get('/api/session').set('Authorization', `Bearer ${unsignedToken({ sub: 'a' })}`).expect(200);
+    await request(url)
+      .get('/api/session')
+      .set('Authorization', `Bearer ${unsignedToken({ sub: 'a', exp: now() - 600 })}`)
+      .expect(401);
+    await request(url)
+      .get('/api/session')
+      .set('Authorization', `Bearer ${unsignedToken({ sub: 'a' })}`)
+      .expect(200);
     await app.close();
     expect(lines.filter((r) => r.event === 'auth_rejected')).toEqual([
       expect.objectContaining({ transport: 'http', reason: 'token_expired' }),

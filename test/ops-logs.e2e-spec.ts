@@ -20,11 +20,26 @@ describe('logs', () => {
   beforeAll(async () => {
     const destination = new Writable({
       write(chunk, _encoding, done) {
-        lines.push(...chunk.toString().split('\n').filter((line: string) => line !== ''));
+        lines.push(
+          ...chunk
+            .toString()
+            .split('\n')
+            .filter((line: string) => line !== ''),
+        );
         done();
       },
     });
-    app = await createApp({ env: { AUTH_MODE: 'insecure', LOG_LEVEL: 'debug', LOG_FORMAT: 'json', LOG_REQUESTS: 'true', AUTH_FAIL_LIMIT: '3', TRUST_PROXY: 'true' }, logDestination: destination });
+    app = await createApp({
+      env: {
+        AUTH_MODE: 'insecure',
+        LOG_LEVEL: 'debug',
+        LOG_FORMAT: 'json',
+        LOG_REQUESTS: 'true',
+        AUTH_FAIL_LIMIT: '3',
+        TRUST_PROXY: 'true',
+      },
+      logDestination: destination,
+    });
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   });

@@ -99,7 +99,10 @@ describe('two apps in one process', () => {
     const a = await startApp({ AUTH_MODE: 'insecure' });
     const b = await startApp({ AUTH_MODE: 'insecure' });
     try {
-      await request(a.url).get('/api/session').set('Authorization', `Bearer ${unsignedToken({ sub: 'x' })}`).expect(200);
+      await request(a.url)
+        .get('/api/session')
+        .set('Authorization', `Bearer ${unsignedToken({ sub: 'x' })}`)
+        .expect(200);
       const series = 'gatehouse_auth_total{transport="http",outcome="accepted",reason="none"}';
       expect(sample((await request(a.url).get('/metrics')).text, series)).toBe(1);
       expect(sample((await request(b.url).get('/metrics')).text, series)).toBe(0);

@@ -47,7 +47,9 @@ describe("a user's own controller", () => {
   it('is guarded without any decorator', async () => {
     await expect401(url, undefined, 'token_missing', 'Missing bearer token', '/notes');
     await expect401(url, 'bad', 'token_malformed', 'Invalid token', '/notes');
-    const res = await request(url).get('/notes').set('Authorization', `Bearer ${unsignedToken({ sub: 'alice' })}`);
+    const res = await request(url)
+      .get('/notes')
+      .set('Authorization', `Bearer ${unsignedToken({ sub: 'alice' })}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ owner: 'alice', notes: [] });
   });

@@ -2,11 +2,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SignJWT } from 'jose';
 import request from 'supertest';
 import { expect401 } from './support/expect-401.js';
 import { cleanEnv, freePort } from './support/server-process.js';
-import { now } from './support/tokens.js';
+import { signedToken, validFor } from './support/tokens.js';
 import { connect, type WsClient } from './support/ws-client.js';
 
 // Proof from outside (docs/protocol.md §9): the project is packed with `npm pack` and the
@@ -46,15 +45,10 @@ interface Run {
 /** Runs a command to its end; never throws for a non-zero exit (the caller asserts). */
 function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<Run> {
   return new Promise((resolveRun) => {
-    execFile(
-      command,
-      args,
-      { cwd, env: childEnv({}), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolveRun({ code, output: `${stdout}${stderr}`.trim() });
-      },
-    );
+    execFile(command, args, { cwd, env: childEnv({}), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+      resolveRun({ code, output: `${stdout}${stderr}`.trim() });
+    });
   });
 }
 
@@ -88,20 +82,13 @@ function locked(names: readonly string[]): string[] {
 
 function assertBuilt(): void {
   for (const file of ['dist/index.js', 'dist/index.d.ts']) {
-    if (!existsSync(join(ROOT, file)))
-      throw new Error(`${file} is missing: run "npx nest build" first (npm test does)`);
+    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run "npx nest build" first (npm test does)`);
   }
 }
 
 /** `npm pack` of the project into `dir`; the tarball's path. */
 async function pack(dir: string): Promise<string> {
-  const { output } = await mustRun(
-    'npm pack',
-    'npm',
-    ['pack', '--pack-destination', dir, '--json', '--silent'],
-    ROOT,
-    120_000,
-  );
+  const { output } = await mustRun('npm pack', 'npm', ['pack', '--pack-destination', dir, '--json', '--silent'], ROOT, 120_000);
   const [{ filename }] = JSON.parse(output.slice(output.indexOf('['))) as { filename: string }[];
   return join(dir, filename);
 }
@@ -153,9 +140,7 @@ function sample(metrics: string, name: string, labels: Record<string, string>): 
   for (const line of metrics.split('\n')) {
     if (!line.startsWith(`${name}{`)) continue;
     const close = line.lastIndexOf('}');
-    const found = Object.fromEntries(
-      [...line.slice(name.length + 1, close).matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
-    );
+    const found = Object.fromEntries([...line.slice(name.length + 1, close).matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(line.slice(close + 1));
   }
   return 0;
@@ -190,12 +175,7 @@ describe('the packed library in a fresh NestJS app', () => {
     const tsc = join(appDir, 'node_modules/typescript/bin/tsc');
     typeCheck = await run(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json'], appDir, 120_000);
     // nest new sets skipLibCheck, which would hide errors in gatehouse's own .d.ts files.
-    libCheck = await run(
-      process.execPath,
-      [tsc, '--noEmit', '-p', 'tsconfig.json', '--skipLibCheck', 'false'],
-      appDir,
-      120_000,
-    );
+    libCheck = await run(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json', '--skipLibCheck', 'false'], appDir, 120_000);
     // tsc emits despite type errors: the type-check test reports them, the apps still run.
     const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], appDir, 120_000);
     if (!existsSync(join(appDir, 'dist/app-a/main.js'))) throw new Error(`tsc emitted nothing:\n${compiled.output}`);
@@ -219,11 +199,7 @@ describe('the packed library in a fresh NestJS app', () => {
   describe('app A: JWTs (HS256) configured with forRootAsync from ConfigService', () => {
     let app: App;
     const sign = (sub: string, secret = JWT_SECRET) =>
-      new SignJWT({ sub, role: 'editor' })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setIssuedAt()
-        .setExpirationTime(now() + 600)
-        .sign(new TextEncoder().encode(secret));
+      signedToken({ sub, role: 'editor', ...validFor(600) }, { alg: 'HS256', key: secret });
 
     beforeAll(async () => {
       app = await start(appDir, 'dist/app-a/main.js', { JWT_SECRET });
@@ -236,17 +212,11 @@ describe('the packed library in a fresh NestJS app', () => {
     });
 
     it('answers 401 signature_invalid for a token signed with another secret', async () => {
-      await expect401(
-        app.url,
-        await sign('alice', 'another-secret-that-is-32-bytes-long!!'),
-        'signature_invalid',
-        undefined,
-        '/session',
-      );
+      await expect401(app.url, sign('alice', 'another-secret-that-is-32-bytes-long!!'), 'signature_invalid', undefined, '/session');
     });
 
     it('gives a guarded route the session of a valid token', async () => {
-      const token = await sign('alice');
+      const token = sign('alice');
       const res = await request(app.url).get('/session').set('Authorization', `Bearer ${token}`);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ sub: 'alice', claims: { sub: 'alice', role: 'editor' }, authMode: 'secure' });
@@ -260,7 +230,7 @@ describe('the packed library in a fresh NestJS app', () => {
     });
 
     it('authenticates a WebSocket with its first frame, then runs the guarded gateway', async () => {
-      const client = await authenticated(app.port, await sign('alice'));
+      const client = await authenticated(app.port, sign('alice'));
       expect(await client.next()).toMatchObject({ event: 'session', data: { sub: 'alice', authMode: 'secure' } });
       client.send({ event: 'notes', data: { text: 'hello' } });
       expect(await client.next()).toEqual({ event: 'notes', data: { owner: 'alice', echo: 'hello' } });

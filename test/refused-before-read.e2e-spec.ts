@@ -71,7 +71,9 @@ describe('refused before read: guarded routes do not read bodies of unauthentica
       times.invalid.push(invalid.ms);
     }
     const [empty, large, invalid] = [times.empty, times.large, times.invalid].map((list) => median(list.sort((a, b) => a - b)));
-    console.log(`401 medians: no body ${empty.toFixed(2)} ms, 1 MB body ${large.toFixed(2)} ms, 1 MB body + invalid token ${invalid.toFixed(2)} ms`);
+    console.log(
+      `401 medians: no body ${empty.toFixed(2)} ms, 1 MB body ${large.toFixed(2)} ms, 1 MB body + invalid token ${invalid.toFixed(2)} ms`,
+    );
     expect(large).toBeLessThan(5 * Math.max(empty, 1));
     expect(invalid).toBeLessThan(5 * Math.max(empty, 1));
   });
@@ -97,7 +99,11 @@ describe('refused before read: guarded routes do not read bodies of unauthentica
     const headers = { 'content-type': 'application/json' };
     const refused = await fetch(`http://127.0.0.1:${port}/notes`, { method: 'POST', headers, body: '{not json' });
     expect(refused.status).toBe(401);
-    const parsed = await fetch(`http://127.0.0.1:${port}/notes`, { method: 'POST', headers: { ...headers, authorization: VALID }, body: '{not json' });
+    const parsed = await fetch(`http://127.0.0.1:${port}/notes`, {
+      method: 'POST',
+      headers: { ...headers, authorization: VALID },
+      body: '{not json',
+    });
     expect(parsed.status).toBe(400);
   });
 
@@ -163,7 +169,9 @@ describe('refused before read, in an app built with Test.createTestingModule', (
   it('refuses a body that is not JSON with 401 (never parsed), and a public route takes it', async () => {
     const headers = { 'content-type': 'application/json' };
     expect((await fetch(`${url}/notes`, { method: 'POST', headers, body: '{not json' })).status).toBe(401);
-    expect((await fetch(`${url}/notes`, { method: 'POST', headers: { ...headers, authorization: VALID }, body: '{not json' })).status).toBe(400);
+    expect((await fetch(`${url}/notes`, { method: 'POST', headers: { ...headers, authorization: VALID }, body: '{not json' })).status).toBe(
+      400,
+    );
     const taken = await fetch(`${url}/contact`, { method: 'POST', headers, body: MEGABYTE_JSON });
     expect(taken.status).toBe(201);
     expect(await taken.json()).toEqual({ length: 1_000_000 });

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { runTokenCommand } from '../src/cli/token-command.js';
 import { startApp, type RunningApp, type TestEnv } from './support/app.js';
 import { expect401 } from './support/expect-401.js';
-import { now, unsignedToken } from './support/tokens.js';
+import { now, payloadOf, signedToken, unsignedToken, validFor, withPayload } from './support/tokens.js';
 
 // Secure mode with a shared HS256 secret given in base64, an issuer, an audience and
 // Electric's literal namespace key: the production setup most users start with.
@@ -19,11 +18,11 @@ const env: TestEnv = {
   AUTH_JWT_NAMESPACE: NS,
 };
 
-const sign = (payload: object, options: jwt.SignOptions = {}, key: jwt.Secret = secret) =>
-  jwt.sign(payload, key, { algorithm: 'HS256', expiresIn: '1h', ...options });
+/** Valid for an hour (iat, exp), with the claims given; HS256 with the server's secret unless told. */
+const sign = (payload: object, key: Uint8Array = secret, alg: 'HS256' | 'HS512' = 'HS256') =>
+  signedToken({ ...payload, ...validFor() }, { alg, key });
 
-const good = (claims: object = { sub: 'alice' }) =>
-  sign({ [NS]: claims }, { issuer: env.AUTH_JWT_ISS, audience: env.AUTH_JWT_AUD });
+const good = (claims: object = { sub: 'alice' }) => sign({ [NS]: claims, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD });
 
 describe('REST in secure mode (HS256)', () => {
   let server: RunningApp;
@@ -32,12 +31,11 @@ describe('REST in secure mode (HS256)', () => {
   });
   afterAll(() => server.app.close());
 
-  const session = (token: string) =>
-    request(server.url).get('/api/session').set('Authorization', `Bearer ${token}`);
+  const session = (token: string) => request(server.url).get('/api/session').set('Authorization', `Bearer ${token}`);
 
   it('answers the session of a valid token: claims from the namespace, exp from the top level', async () => {
     const token = good({ sub: 'alice', role: 'admin' });
-    const payload = jwt.decode(token) as jwt.JwtPayload;
+    const payload = payloadOf(token);
     const res = await session(token);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -49,9 +47,9 @@ describe('REST in secure mode (HS256)', () => {
   });
 
   it('refuses unsigned tokens, the "none" algorithm and other algorithms', async () => {
-    await expect401(server.url, jwt.sign({ sub: 'a' }, '', { algorithm: 'none' }), 'alg_not_allowed', 'Signing algorithm mismatch');
+    await expect401(server.url, unsignedToken({ sub: 'a', iat: now() }), 'alg_not_allowed', 'Signing algorithm mismatch');
     await expect401(server.url, unsignedToken({ sub: 'a' }), 'alg_not_allowed', 'Signing algorithm mismatch');
-    await expect401(server.url, sign({ [NS]: { sub: 'a' } }, { algorithm: 'HS512' }, randomBytes(64)), 'alg_not_allowed');
+    await expect401(server.url, sign({ [NS]: { sub: 'a' } }, randomBytes(64), 'HS512'), 'alg_not_allowed');
   });
 
   it('an unsigned token without its trailing dot is malformed in secure mode', async () => {
@@ -59,37 +57,58 @@ describe('REST in secure mode (HS256)', () => {
   });
 
   it('refuses a wrong key and a tampered payload', async () => {
-    const wrongKey = sign({ [NS]: { sub: 'a' } }, { issuer: env.AUTH_JWT_ISS, audience: env.AUTH_JWT_AUD }, randomBytes(32));
+    const wrongKey = sign({ [NS]: { sub: 'a' }, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD }, randomBytes(32));
     await expect401(server.url, wrongKey, 'signature_invalid', 'Invalid token signature');
-    const [h, , s] = good().split('.');
-    const forged = Buffer.from(JSON.stringify({ [NS]: { sub: 'root' }, iat: now(), exp: now() + 60, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD })).toString('base64url');
-    await expect401(server.url, `${h}.${forged}.${s}`, 'signature_invalid');
+    const forged = withPayload(good(), {
+      [NS]: { sub: 'root' },
+      iat: now(),
+      exp: now() + 60,
+      iss: env.AUTH_JWT_ISS,
+      aud: env.AUTH_JWT_AUD,
+    });
+    await expect401(server.url, forged, 'signature_invalid');
   });
 
   it('checks times before issuer and required claims', async () => {
     // Expired and without iss/aud: the time check comes first.
-    const expired = jwt.sign({ [NS]: { sub: 'a' }, exp: now() - 60, iat: now() - 120 }, secret, { algorithm: 'HS256' });
+    const expired = signedToken({ [NS]: { sub: 'a' }, exp: now() - 60, iat: now() - 120 }, { alg: 'HS256', key: secret });
     await expect401(server.url, expired, 'token_expired', 'Expired token');
   });
 
   it('requires exp and iat, then iss and aud', async () => {
-    const noExp = jwt.sign({ [NS]: { sub: 'a' }, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD }, secret, { algorithm: 'HS256' });
+    const noExp = signedToken(
+      { [NS]: { sub: 'a' }, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD, iat: now() },
+      { alg: 'HS256', key: secret },
+    );
     await expect401(server.url, noExp, 'claim_missing', 'Missing required "exp" claim');
-    const noIat = jwt.sign({ [NS]: { sub: 'a' }, exp: now() + 60, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD }, secret, { algorithm: 'HS256', noTimestamp: true });
+    const noIat = signedToken(
+      { [NS]: { sub: 'a' }, exp: now() + 60, iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD },
+      { alg: 'HS256', key: secret },
+    );
     await expect401(server.url, noIat, 'claim_missing', 'Missing required "iat" claim');
-    await expect401(server.url, sign({ [NS]: { sub: 'a' } }, { audience: env.AUTH_JWT_AUD }), 'claim_missing', 'Missing required "iss" claim');
-    await expect401(server.url, sign({ [NS]: { sub: 'a' } }, { issuer: env.AUTH_JWT_ISS }), 'claim_missing', 'Missing required "aud" claim');
+    await expect401(server.url, sign({ [NS]: { sub: 'a' }, aud: env.AUTH_JWT_AUD }), 'claim_missing', 'Missing required "iss" claim');
+    await expect401(server.url, sign({ [NS]: { sub: 'a' }, iss: env.AUTH_JWT_ISS }), 'claim_missing', 'Missing required "aud" claim');
   });
 
   it('checks iss and aud values', async () => {
-    await expect401(server.url, sign({ [NS]: { sub: 'a' } }, { issuer: 'https://evil.example/', audience: env.AUTH_JWT_AUD }), 'claim_invalid', 'Invalid "iss" claim value: "https://evil.example/"');
-    await expect401(server.url, sign({ [NS]: { sub: 'a' } }, { issuer: env.AUTH_JWT_ISS, audience: 'other' }), 'claim_invalid', 'Invalid "aud" claim value: "other"');
-    const both = sign({ [NS]: { sub: 'a' } }, { issuer: env.AUTH_JWT_ISS, audience: ['other', 'gatehouse'] });
+    await expect401(
+      server.url,
+      sign({ [NS]: { sub: 'a' }, iss: 'https://evil.example/', aud: env.AUTH_JWT_AUD }),
+      'claim_invalid',
+      'Invalid "iss" claim value: "https://evil.example/"',
+    );
+    await expect401(
+      server.url,
+      sign({ [NS]: { sub: 'a' }, iss: env.AUTH_JWT_ISS, aud: 'other' }),
+      'claim_invalid',
+      'Invalid "aud" claim value: "other"',
+    );
+    const both = sign({ [NS]: { sub: 'a' }, iss: env.AUTH_JWT_ISS, aud: ['other', 'gatehouse'] });
     expect((await session(both)).status).toBe(200);
   });
 
   it('does not fall back to a top-level sub when a namespace is set', async () => {
-    const token = sign({ sub: 'alice' }, { issuer: env.AUTH_JWT_ISS, audience: env.AUTH_JWT_AUD });
+    const token = sign({ sub: 'alice', iss: env.AUTH_JWT_ISS, aud: env.AUTH_JWT_AUD });
     await expect401(server.url, token, 'sub_invalid', "Missing or invalid 'sub' claim");
   });
 

@@ -34,20 +34,16 @@ describe('startup configuration errors', () => {
   });
 
   it('HS* secrets shorter than the hash, measured after base64 decoding', async () => {
-    await refuses({ AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: 'x'.repeat(31) }, [
-      'AUTH_JWT_KEY has to be at least 32 bytes long for HS256',
+    await refuses({ AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: 'x'.repeat(31) }, ['AUTH_JWT_KEY has to be at least 32 bytes long for HS256']);
+    await refuses({ AUTH_JWT_ALG: 'HS512', AUTH_JWT_KEY: Buffer.alloc(48, 7).toString('base64'), AUTH_JWT_KEY_IS_BASE64_ENCODED: 'true' }, [
+      'AUTH_JWT_KEY has to be at least 64 bytes long for HS512',
     ]);
-    await refuses(
-      { AUTH_JWT_ALG: 'HS512', AUTH_JWT_KEY: Buffer.alloc(48, 7).toString('base64'), AUTH_JWT_KEY_IS_BASE64_ENCODED: 'true' },
-      ['AUTH_JWT_KEY has to be at least 64 bytes long for HS512'],
-    );
   });
 
   it('a key that is not base64', async () => {
-    await refuses(
-      { AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: 'not base64 at all!', AUTH_JWT_KEY_IS_BASE64_ENCODED: 'true' },
-      ['AUTH_JWT_KEY has invalid base64 encoding'],
-    );
+    await refuses({ AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: 'not base64 at all!', AUTH_JWT_KEY_IS_BASE64_ENCODED: 'true' }, [
+      'AUTH_JWT_KEY has invalid base64 encoding',
+    ]);
   });
 
   it('a PEM key that does not fit the algorithm', async () => {
@@ -61,15 +57,12 @@ describe('startup configuration errors', () => {
   });
 
   it('secure-only options in insecure mode, all reported together with other errors', async () => {
-    await refuses(
-      { AUTH_MODE: 'insecure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_ISS: 'me', AUTH_JWT_CLOCK_TOLERANCE: '301', PORT: 'http' },
-      [
-        'AUTH_JWT_CLOCK_TOLERANCE has invalid value: "301". Must be a whole number from 0 to 300',
-        `AUTH_JWT_ALG ${insecureHint}`,
-        `AUTH_JWT_ISS ${insecureHint}`,
-        'PORT has invalid value: "http". Must be a whole number from 0 to 65535',
-      ],
-    );
+    await refuses({ AUTH_MODE: 'insecure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_ISS: 'me', AUTH_JWT_CLOCK_TOLERANCE: '301', PORT: 'http' }, [
+      'AUTH_JWT_CLOCK_TOLERANCE has invalid value: "301". Must be a whole number from 0 to 300',
+      `AUTH_JWT_ALG ${insecureHint}`,
+      `AUTH_JWT_ISS ${insecureHint}`,
+      'PORT has invalid value: "http". Must be a whole number from 0 to 65535',
+    ]);
   });
 
   it('insecure mode refuses NODE_ENV=production unless explicitly allowed', async () => {
@@ -82,13 +75,16 @@ describe('startup configuration errors', () => {
     expect(await server.exited).toBe(0);
   });
 
-  it.each(['Production', ' prod ', 'PROD', '\tproduction\n'])('insecure mode refuses NODE_ENV=%j too: case and surrounding blanks do not matter', async (nodeEnv) => {
-    const result = await runServer({ AUTH_MODE: 'insecure', NODE_ENV: nodeEnv });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/AUTH_MODE/);
-    expect(result.stderr).toMatch(/AUTH_INSECURE_ALLOW_IN_PRODUCTION/);
-  });
+  it.each(['Production', ' prod ', 'PROD', '\tproduction\n'])(
+    'insecure mode refuses NODE_ENV=%j too: case and surrounding blanks do not matter',
+    async (nodeEnv) => {
+      const result = await runServer({ AUTH_MODE: 'insecure', NODE_ENV: nodeEnv });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/AUTH_MODE/);
+      expect(result.stderr).toMatch(/AUTH_INSECURE_ALLOW_IN_PRODUCTION/);
+    },
+  );
 
   it('insecure mode starts under other NODE_ENV values that only look alike', async () => {
     const server = await startServer({ AUTH_MODE: 'insecure', NODE_ENV: 'preproduction' });

@@ -25,7 +25,10 @@ describe('npm run -s token', () => {
   afterAll(() => server.app.close());
 
   it('prints one line: a token the server accepts', async () => {
-    const { stdout, stderr } = await run('npm', ['run', '-s', 'token', '--', '--sub', 'alice', '--claims', '{"team":"red"}'], { cwd: root, env: cliEnv() });
+    const { stdout, stderr } = await run('npm', ['run', '-s', 'token', '--', '--sub', 'alice', '--claims', '{"team":"red"}'], {
+      cwd: root,
+      env: cliEnv(),
+    });
     expect(stderr).toBe('');
     expect(stdout.split('\n')).toEqual([expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/), '']);
     const res = await request(server.url).get('/api/session').set('Authorization', `Bearer ${stdout.trim()}`);
@@ -34,13 +37,17 @@ describe('npm run -s token', () => {
   });
 
   it('a bad option exits with status 2', async () => {
-    const failure = await run('npm', ['run', '-s', 'token', '--', '--sub', 'a', '--exp', 'later'], { cwd: root, env: cliEnv() }).catch((error) => error);
+    const failure = await run('npm', ['run', '-s', 'token', '--', '--sub', 'a', '--exp', 'later'], { cwd: root, env: cliEnv() }).catch(
+      (error) => error,
+    );
     expect(failure.code).toBe(2);
     expect(failure.stderr).toMatch(/--exp has invalid value/);
   });
 
   it('explain says why a token is refused', async () => {
-    const failure = await run('npm', ['run', '-s', 'token', '--', 'explain', 'abc.def'], { cwd: root, env: cliEnv() }).catch((error) => error);
+    const failure = await run('npm', ['run', '-s', 'token', '--', 'explain', 'abc.def'], { cwd: root, env: cliEnv() }).catch(
+      (error) => error,
+    );
     expect(failure.code).toBe(1);
     expect(failure.stdout).toMatch(/^1\. shape +FAILED: token_malformed: Invalid token$/m);
   });

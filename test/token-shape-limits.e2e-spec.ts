@@ -1,6 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { startServer, type Started } from './support/server-process.js';
-import { now, segment } from './support/tokens.js';
+import { now, signedTokenOfTexts, tokenOfTexts } from './support/tokens.js';
 import { connect, refusedUpgrade } from './support/ws-client.js';
 
 // Contract section 10, "Depth" and "crit", against `node dist/main.js` in both modes:
@@ -21,12 +20,10 @@ function nestedPayload(levels: number, claims: Record<string, unknown>, kind: 'o
   return `${JSON.stringify(claims).slice(0, -1)},"deep":${deep}}`;
 }
 
-const unsigned = (payloadText: string) => `${segment('{"alg":"none"}')}.${segment(payloadText)}.`;
+const unsigned = (payloadText: string) => tokenOfTexts('{"alg":"none"}', payloadText, '');
 
-function signed(payloadText: string, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }): string {
-  const input = `${segment(JSON.stringify(header))}.${segment(payloadText)}`;
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
-}
+const signed = (payloadText: string, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }) =>
+  signedTokenOfTexts(JSON.stringify(header), payloadText, { alg: 'HS256', key: SECRET });
 
 async function get(server: Started, token: string) {
   const res = await fetch(`${server.url}/api/session`, { headers: { authorization: `Bearer ${token}` } });
@@ -70,19 +67,33 @@ describe.each(modes)('claims nesting depth ($mode mode)', ({ env, token, claims 
 
   // As deep as fits in Node's 16 KiB request head.
   it('REST: claims 2,000 to 5,000 levels deep are a 401 token_malformed, not a 500', async () => {
-    const cases = [[3_000, 'array'], [5_000, 'array'], [2_000, 'object']] as const;
+    const cases = [
+      [3_000, 'array'],
+      [5_000, 'array'],
+      [2_000, 'object'],
+    ] as const;
     for (const [levels, kind] of cases) {
-      expect(await get(server, token(nestedPayload(levels, claims(), kind))), `${levels} ${kind}`).toEqual({ status: 401, body: MALFORMED });
+      expect(await get(server, token(nestedPayload(levels, claims(), kind))), `${levels} ${kind}`).toEqual({
+        status: 401,
+        body: MALFORMED,
+      });
     }
     // The server is fine afterwards.
     expect((await get(server, token(nestedPayload(2, claims())))).status).toBe(200);
   });
 
   it('WebSocket: a deep token in the auth frame gets error token_malformed and close 4401', async () => {
-    for (const [levels, kind] of [[3_000, 'object'], [3_000, 'array'], [5_000, 'array']] as const) {
+    for (const [levels, kind] of [
+      [3_000, 'object'],
+      [3_000, 'array'],
+      [5_000, 'array'],
+    ] as const) {
       const client = await connect(server.port);
       client.auth(token(nestedPayload(levels, claims(), kind)));
-      expect(await client.next(3000), `${levels} ${kind}`).toEqual({ event: 'error', data: { reason: 'token_malformed', message: 'Invalid token' } });
+      expect(await client.next(3000), `${levels} ${kind}`).toEqual({
+        event: 'error',
+        data: { reason: 'token_malformed', message: 'Invalid token' },
+      });
       expect(await client.closed).toEqual({ code: 4401, reason: 'token_malformed' });
     }
   });
@@ -145,7 +156,7 @@ describe('crit header', () => {
     });
 
     it('accepts a token whose header names crit', async () => {
-      const token = `${segment(JSON.stringify({ alg: 'none', crit: ['exp'] }))}.${segment(claims())}.`;
+      const token = tokenOfTexts(JSON.stringify({ alg: 'none', crit: ['exp'] }), claims(), '');
       expect((await get(server, token)).status).toBe(200);
     });
   });

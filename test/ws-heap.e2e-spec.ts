@@ -48,7 +48,9 @@ describe('WebSocket heap over many connections', () => {
     const elapsed = Date.now() - started;
     const after = await settledHeap();
     const growth = after - before;
-    console.log(`10,000 cycles in ${elapsed} ms; heap ${(before / 1e6).toFixed(1)} MB -> ${(after / 1e6).toFixed(1)} MB (${(growth / 1e3).toFixed(0)} kB)`);
+    console.log(
+      `10,000 cycles in ${elapsed} ms; heap ${(before / 1e6).toFixed(1)} MB -> ${(after / 1e6).toFixed(1)} MB (${(growth / 1e3).toFixed(0)} kB)`,
+    );
     // A leak of even 300 bytes per socket would show as 3 MB.
     expect(growth).toBeLessThan(3_000_000);
   }, 180_000);

@@ -46,9 +46,7 @@ describe('WebSocket protocol (insecure mode)', () => {
       const res = await refusedUpgrade(app().port, { Authorization: `Bearer ${token('alice', { exp: now() - 60 })}` });
       expect(res.status).toBe(401);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
-      expect(res.headers['www-authenticate']).toBe(
-        'Bearer realm="gatehouse", error="invalid_token", error_description="Expired token"',
-      );
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="gatehouse", error="invalid_token", error_description="Expired token"');
       expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', reason: 'token_expired', message: 'Expired token' });
     });
 

@@ -8,7 +8,13 @@ import { connect, refusedUpgrade } from './support/ws-client.js';
 describe('WebSocket limits and metrics', () => {
   let server: RunningApp;
   beforeAll(async () => {
-    server = await startApp({ AUTH_MODE: 'insecure', AUTH_FAIL_LIMIT: '2', AUTH_FAIL_WINDOW_SECONDS: '60', WS_EXPIRY_NOTICE_SECONDS: '0', AUTH_JWT_CLOCK_TOLERANCE: '0' });
+    server = await startApp({
+      AUTH_MODE: 'insecure',
+      AUTH_FAIL_LIMIT: '2',
+      AUTH_FAIL_WINDOW_SECONDS: '60',
+      WS_EXPIRY_NOTICE_SECONDS: '0',
+      AUTH_JWT_CLOCK_TOLERANCE: '0',
+    });
   });
   afterAll(() => server.app.close());
 
@@ -60,7 +66,9 @@ describe('WebSocket limits and metrics', () => {
     const carol = await connect(server.port, unsignedToken({ sub: 'carol' }));
     expect(await carol.next()).toMatchObject({ event: 'session', data: { sub: 'carol' } });
     await carol.close();
-    const ok = await request(server.url).get('/api/session').set('Authorization', `Bearer ${unsignedToken({ sub: 'carol' })}`);
+    const ok = await request(server.url)
+      .get('/api/session')
+      .set('Authorization', `Bearer ${unsignedToken({ sub: 'carol' })}`);
     expect(ok.status).toBe(200);
   });
 });

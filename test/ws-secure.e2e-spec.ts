@@ -1,14 +1,12 @@
-import jwt from 'jsonwebtoken';
 import { startApp, type RunningApp } from './support/app.js';
-import { now, unsignedToken } from './support/tokens.js';
+import { now, payloadOf, signedToken, unsignedToken } from './support/tokens.js';
 import { connect, refusedUpgrade } from './support/ws-client.js';
 
 // Secure mode (HS256): the same token rules as REST decide over WebSocket, at the
 // upgrade (HTTP 401) and in the first frame (error event + close).
 
 const KEY = 'gatehouse-ws-test-secret-0123456789abcdef';
-const sign = (payload: object, key = KEY, options: jwt.SignOptions = { algorithm: 'HS256' }) =>
-  jwt.sign({ iat: now(), exp: now() + 600, ...payload }, key, options);
+const sign = (payload: object, key = KEY) => signedToken({ iat: now(), exp: now() + 600, ...payload }, { alg: 'HS256', key });
 
 describe('WebSocket, secure mode (HS256)', () => {
   let running: RunningApp;
@@ -19,7 +17,7 @@ describe('WebSocket, secure mode (HS256)', () => {
 
   it('a valid header token opens the socket; the first frame is the session', async () => {
     const token = sign({ sub: 'alice', iss: 'gatehouse-tests' });
-    const { exp } = jwt.decode(token) as { exp: number };
+    const { exp } = payloadOf(token) as { exp: number };
     const client = await connect(running.port, token);
     const frame = await client.next();
     expect(frame).toMatchObject({ event: 'session', data: { sub: 'alice', expiresAt: exp, authMode: 'secure' } });
@@ -38,8 +36,18 @@ describe('WebSocket, secure mode (HS256)', () => {
 
   const cases: [string, () => string, string, string][] = [
     ['malformed', () => 'a.b', 'token_malformed', 'Invalid token'],
-    ['alg none', () => unsignedToken({ sub: 'eve', iat: now(), exp: now() + 60, iss: 'gatehouse-tests' }), 'alg_not_allowed', 'Signing algorithm mismatch'],
-    ['wrong key', () => sign({ sub: 'eve', iss: 'gatehouse-tests' }, 'another-secret-that-is-long-enough-000'), 'signature_invalid', 'Invalid token signature'],
+    [
+      'alg none',
+      () => unsignedToken({ sub: 'eve', iat: now(), exp: now() + 60, iss: 'gatehouse-tests' }),
+      'alg_not_allowed',
+      'Signing algorithm mismatch',
+    ],
+    [
+      'wrong key',
+      () => sign({ sub: 'eve', iss: 'gatehouse-tests' }, 'another-secret-that-is-long-enough-000'),
+      'signature_invalid',
+      'Invalid token signature',
+    ],
     ['expired', () => sign({ sub: 'eve', iss: 'gatehouse-tests', exp: now() - 60 }), 'token_expired', 'Expired token'],
     ['wrong issuer', () => sign({ sub: 'eve', iss: 'someone-else' }), 'claim_invalid', 'Invalid "iss" claim value: "someone-else"'],
     ['missing issuer', () => sign({ sub: 'eve' }), 'claim_missing', 'Missing required "iss" claim'],

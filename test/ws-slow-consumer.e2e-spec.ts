@@ -53,9 +53,7 @@ describe('WS_MAX_BUFFERED_BYTES (default 1 MiB): a socket that does not read', (
     const probe = (async () => {
       while (attacking) underAttack.push((await timedGet(health)).ms);
     })();
-    const rounds = await Promise.all(
-      Array.from({ length: ATTACKERS }, async () => [await slowReader(), await slowReader()]),
-    );
+    const rounds = await Promise.all(Array.from({ length: ATTACKERS }, async () => [await slowReader(), await slowReader()]));
     attacking = false;
     await probe;
 

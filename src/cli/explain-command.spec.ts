@@ -1,7 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { SignJWT, exportJWK } from 'jose';
-import jwt from 'jsonwebtoken';
-import { generateEc, unsignedToken } from '../../test/support/tokens.js';
+import { generateEc, signedToken, unsignedToken } from '../../test/support/tokens.js';
 import { runExplainCommand } from './explain-command.js';
 
 const NOW = 1_800_000_000;
@@ -12,12 +10,20 @@ const explain = (token: string, env: Record<string, string>) => runExplainComman
 
 describe('npm run -s token -- explain', () => {
   it('an accepted token: every step ok, the claims, the clock, the session; exit 0', async () => {
-    const token = jwt.sign({ sub: 'alice', iat: NOW - 10, exp: NOW + 600, iss: 'https://idp/' }, SECRET);
+    const token = signedToken({ sub: 'alice', iat: NOW - 10, exp: NOW + 600, iss: 'https://idp/' }, { alg: 'HS256', key: SECRET });
     const result = await explain(token, HS);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^header: +\{"alg":"HS256","typ":"JWT"\}$/m);
     expect(result.stdout).toMatch(/^claims: +\{"sub":"alice"/m);
-    for (const step of ['1. shape', '2. algorithm', '3. signature', '4. times', '5. issuer and audience', '6. required claims', '7. subject']) {
+    for (const step of [
+      '1. shape',
+      '2. algorithm',
+      '3. signature',
+      '4. times',
+      '5. issuer and audience',
+      '6. required claims',
+      '7. subject',
+    ]) {
       expect(result.stdout).toMatch(new RegExp(`^${step} +ok`, 'm'));
     }
     expect(result.stdout).toMatch(/exp: 1800000600 \(2027-01-15T08:10:00Z\), 600 s from now/);
@@ -27,7 +33,7 @@ describe('npm run -s token -- explain', () => {
   });
 
   it('never prints the signature', async () => {
-    const token = jwt.sign({ sub: 'alice', iat: NOW, exp: NOW + 60, iss: 'https://idp/' }, SECRET);
+    const token = signedToken({ sub: 'alice', iat: NOW, exp: NOW + 60, iss: 'https://idp/' }, { alg: 'HS256', key: SECRET });
     const signature = token.split('.')[2];
     const result = await explain(token, HS);
     expect(result.stdout).not.toContain(signature);
@@ -35,7 +41,7 @@ describe('npm run -s token -- explain', () => {
   });
 
   it('a refused token: the failing step with its reason, later steps not reached; exit 1', async () => {
-    const token = jwt.sign({ sub: 'alice', iat: NOW - 700, exp: NOW - 100, iss: 'https://idp/' }, SECRET);
+    const token = signedToken({ sub: 'alice', iat: NOW - 700, exp: NOW - 100, iss: 'https://idp/' }, { alg: 'HS256', key: SECRET });
     const result = await explain(token, HS);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^4\. times +FAILED: token_expired: Expired token$/m);
@@ -45,7 +51,7 @@ describe('npm run -s token -- explain', () => {
   });
 
   it('a wrong signature fails at step 3', async () => {
-    const token = jwt.sign({ sub: 'a', iat: NOW, exp: NOW + 60 }, 'x'.repeat(32));
+    const token = signedToken({ sub: 'a', iat: NOW, exp: NOW + 60 }, { alg: 'HS256', key: 'x'.repeat(32) });
     const result = await explain(`Bearer ${token}`, HS);
     expect(result.stdout).toMatch(/^3\. signature +FAILED: signature_invalid/m);
     expect(result.stdout).toMatch(/^4\. times +not reached/m);
@@ -59,7 +65,12 @@ describe('npm run -s token -- explain', () => {
   });
 
   it('reads the token from stdin with "-"', async () => {
-    const result = await runExplainCommand(['-'], { AUTH_MODE: 'insecure' }, () => Promise.resolve(`${unsignedToken({ sub: 'c' })}\n`), NOW);
+    const result = await runExplainCommand(
+      ['-'],
+      { AUTH_MODE: 'insecure' },
+      () => Promise.resolve(`${unsignedToken({ sub: 'c' })}\n`),
+      NOW,
+    );
     expect(result.code).toBe(0);
   });
 
@@ -73,7 +84,7 @@ describe('npm run -s token -- explain', () => {
     let url: string;
     const ec = generateEc('P-256');
     beforeAll(async () => {
-      const jwk = { ...(await exportJWK(ec.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+      const jwk = { ...ec.publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256', use: 'sig' };
       server = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       url = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks.json`;
@@ -81,12 +92,12 @@ describe('npm run -s token -- explain', () => {
     afterAll(() => server.close());
 
     it('fetches the set once and names the kid', async () => {
-      const token = await new SignJWT({ sub: 'd', iat: NOW, exp: NOW + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(ec.privateKey);
+      const token = signedToken({ sub: 'd', iat: NOW, exp: NOW + 60 }, { alg: 'ES256', key: ec.privateKey, kid: 'k1' });
       const result = await explain(token, { AUTH_JWT_JWKS_URL: url });
       expect(result.stdout).toMatch(/key set .*\(1 usable keys: k1\)/);
       expect(result.stdout).toMatch(/^2\. algorithm +ok \(ES256, kid "k1"\)$/m);
       expect(result.code).toBe(0);
-      const unknown = await new SignJWT({ sub: 'd', iat: NOW, exp: NOW + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'k9' }).sign(ec.privateKey);
+      const unknown = signedToken({ sub: 'd', iat: NOW, exp: NOW + 60 }, { alg: 'ES256', key: ec.privateKey, kid: 'k9' });
       expect((await explain(unknown, { AUTH_JWT_JWKS_URL: url })).stdout).toMatch(/^3\. signature +FAILED: key_not_found/m);
     });
   });

@@ -6,11 +6,7 @@ import { KeySet } from '../lib/keys/key-set.js';
 import { displayUrl } from '../lib/keys/remote-key-source.js';
 import { resolvePath } from '../lib/core/namespace.js';
 import { decodeJsonSegment, type JsonObject } from '../lib/core/token-rules.js';
-import {
-  VALIDATION_STEPS,
-  validateToken,
-  type ValidationStep,
-} from '../lib/core/validate-token.js';
+import { VALIDATION_STEPS, validateToken, type ValidationStep } from '../lib/core/validate-token.js';
 import { policyFor } from '../lib/verify/validation-policy.js';
 import { ConfigurationError } from '../lib/options/configuration-error.js';
 import type { Environment } from '../lib/options/options-from-env.js';
@@ -40,7 +36,11 @@ export async function runExplainCommand(
 ): Promise<CommandResult> {
   if (argv.length !== 1 || argv[0] === '--help' || argv[0] === '-h') {
     const help = argv[0] === '--help' || argv[0] === '-h';
-    return { code: help ? 0 : 2, stdout: help ? EXPLAIN_USAGE : '', stderr: help ? '' : `token: explain takes one token\n\n${EXPLAIN_USAGE}` };
+    return {
+      code: help ? 0 : 2,
+      stdout: help ? EXPLAIN_USAGE : '',
+      stderr: help ? '' : `token: explain takes one token\n\n${EXPLAIN_USAGE}`,
+    };
   }
   let auth: AuthConfig;
   try {
@@ -61,7 +61,9 @@ export async function runExplainCommand(
 
   out.push(`now:        ${now} (${iso(now)}), clock tolerance ${auth.clockTolerance} s`);
   out.push(`namespace:  ${auth.namespaceSetting === undefined ? '(unset: the payload itself)' : JSON.stringify(auth.namespaceSetting)}`);
-  out.push(`header:     ${auth.mode === 'insecure' ? '(not interpreted in insecure mode) ' : ''}${header ? JSON.stringify(header) : '(not a base64url JSON object)'}`);
+  out.push(
+    `header:     ${auth.mode === 'insecure' ? '(not interpreted in insecure mode) ' : ''}${header ? JSON.stringify(header) : '(not a base64url JSON object)'}`,
+  );
   out.push(`signature:  ${parts.length === 3 ? `${parts[2].length} characters (never printed)` : '(none)'}`);
   if (payload) {
     const claims = auth.namespace.length === 0 ? payload : resolvePath(payload, auth.namespace);
@@ -106,7 +108,9 @@ async function keysFor(auth: AuthConfig, out: string[]): Promise<(header: JsonOb
   try {
     const imported = importKeySet((await fetchJwks(url)).body, auth.algorithms);
     const set = new KeySet(url, imported.entries, new Date());
-    out.push(`mode:       secure, algorithms ${algs}, key set ${displayUrl(url)} (${set.size} usable keys: ${imported.entries.map((e) => e.kid ?? '(no kid)').join(', ')})`);
+    out.push(
+      `mode:       secure, algorithms ${algs}, key set ${displayUrl(url)} (${set.size} usable keys: ${imported.entries.map((e) => e.kid ?? '(no kid)').join(', ')})`,
+    );
     for (const line of imported.ignored) out.push(`            ${line}`);
     return (header) => set.keysFor(header);
   } catch (error) {
@@ -119,7 +123,10 @@ function stepDetail(step: ValidationStep, auth: AuthConfig, header: JsonObject |
   if (auth.mode !== 'secure') return '';
   if (step === 'algorithm') return ` (${String(header?.alg)}${header?.kid !== undefined ? `, kid ${JSON.stringify(header.kid)}` : ''})`;
   if (step === 'issuer and audience') {
-    const configured = [auth.issuer !== undefined ? `iss ${JSON.stringify(auth.issuer)}` : '', auth.audience !== undefined ? `aud ${JSON.stringify(auth.audience)}` : ''].filter(Boolean);
+    const configured = [
+      auth.issuer !== undefined ? `iss ${JSON.stringify(auth.issuer)}` : '',
+      auth.audience !== undefined ? `aud ${JSON.stringify(auth.audience)}` : '',
+    ].filter(Boolean);
     return configured.length ? ` (${configured.join(', ')})` : ' (neither AUTH_JWT_ISS nor AUTH_JWT_AUD is set)';
   }
   return '';

@@ -10,12 +10,7 @@ export function unsignedToken(payload: object): string {
   return `${segment({ alg: 'none', typ: 'JWT' })}.${segment(payload)}.`;
 }
 
-export function signedToken(
-  payload: object,
-  alg: Algorithm,
-  key: KeyObject,
-  kid?: string,
-): string {
+export function signedToken(payload: object, alg: Algorithm, key: KeyObject, kid?: string): string {
   const input = `${segment({ alg, typ: 'JWT', ...(kid ? { kid } : {}) })}.${segment(payload)}`;
   const spec = ALGORITHM_SPECS[alg];
   const data = Buffer.from(input);

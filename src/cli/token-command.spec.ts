@@ -7,6 +7,8 @@ import { runTokenCommand } from './token-command.js';
 
 const NOW = 1_800_000_000;
 const SECRET = 'k'.repeat(32);
+// The CLI's tokens are read and verified by jsonwebtoken, a library independent of the
+// signer under test (tests that need a token get it from test/support/tokens.ts).
 const decode = (token: string) => jwt.decode(token.trim(), { complete: true })!;
 
 describe('npm run -s token', () => {
@@ -53,7 +55,10 @@ describe('npm run -s token', () => {
   });
 
   it('--exp none omits exp in insecure mode and is refused in secure mode', () => {
-    expect(decode(runTokenCommand(['--sub', 'a', '--exp', 'none'], { AUTH_MODE: 'insecure' }, NOW).stdout).payload).toEqual({ sub: 'a', iat: NOW });
+    expect(decode(runTokenCommand(['--sub', 'a', '--exp', 'none'], { AUTH_MODE: 'insecure' }, NOW).stdout).payload).toEqual({
+      sub: 'a',
+      iat: NOW,
+    });
     expect(runTokenCommand(['--sub', 'a', '--exp', 'none'], { AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: SECRET }, NOW).code).toBe(2);
   });
 
@@ -67,10 +72,15 @@ describe('npm run -s token', () => {
     expect(decode(result.stdout).header).toMatchObject({ alg: 'RS256', kid: 'k1' });
     expect(runTokenCommand(['--sub', 'a'], env, NOW)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--private-key/) });
     writeFileSync(join(dir, 'ec.pem'), generateEc('P-256').privatePem);
-    expect(runTokenCommand(['--sub', 'a', '--private-key', join(dir, 'ec.pem')], env, NOW)).toMatchObject({ code: 2, stderr: expect.stringMatching(/does not fit AUTH_JWT_ALG=RS256/) });
+    expect(runTokenCommand(['--sub', 'a', '--private-key', join(dir, 'ec.pem')], env, NOW)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/does not fit AUTH_JWT_ALG=RS256/),
+    });
     const other = generateRsa();
     writeFileSync(join(dir, 'other.pem'), other.privatePem);
-    expect(runTokenCommand(['--sub', 'a', '--private-key', join(dir, 'other.pem')], env, NOW).stderr).toMatch(/would refuse this token: signature_invalid/);
+    expect(runTokenCommand(['--sub', 'a', '--private-key', join(dir, 'other.pem')], env, NOW).stderr).toMatch(
+      /would refuse this token: signature_invalid/,
+    );
   });
 
   it.each([

@@ -45,7 +45,10 @@ const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 export function parseDuration(value: string): number | null {
   const match = /^(-?\d+)([smhd]?)$/.exec(value.trim());
-  if (!match) throw new UsageError(`--exp has invalid value: ${JSON.stringify(value)}. Use seconds or a number with s, m, h or d (30m, 2h, 7d), or "none"`);
+  if (!match)
+    throw new UsageError(
+      `--exp has invalid value: ${JSON.stringify(value)}. Use seconds or a number with s, m, h or d (30m, 2h, 7d), or "none"`,
+    );
   return Number(match[1]) * UNITS[match[2] || 's'];
 }
 
@@ -93,11 +96,7 @@ export function runTokenCommand(argv: readonly string[], env: Environment, now =
   }
 }
 
-function mintToken(
-  argv: readonly string[],
-  env: Environment,
-  now: number,
-): { token: string; refusal: AuthFailure | undefined } {
+function mintToken(argv: readonly string[], env: Environment, now: number): { token: string; refusal: AuthFailure | undefined } {
   let values;
   try {
     ({ values } = parseArgs({
@@ -125,7 +124,8 @@ function mintToken(
   const auth = authFromEnv(env);
   const namespaceSetting = values.namespace ?? auth.namespaceSetting;
   const namespace: NamespacePath | Error = parseNamespace(namespaceSetting);
-  if (namespace instanceof Error) throw new UsageError(`--namespace has invalid value: ${JSON.stringify(namespaceSetting)}. ${namespace.message}`);
+  if (namespace instanceof Error)
+    throw new UsageError(`--namespace has invalid value: ${JSON.stringify(namespaceSetting)}. ${namespace.message}`);
   const lifetime = values.exp === 'none' ? null : parseDuration(values.exp ?? '1h');
 
   const payload: Record<string, unknown> = { iat: now };
@@ -144,9 +144,7 @@ function mintToken(
     token = unsignedToken(payload);
   } else {
     if (auth.keySource.kind !== 'static') {
-      throw new UsageError(
-        'AUTH_JWT_JWKS_URL is set: your identity provider holds the signing keys, so get a token from it',
-      );
+      throw new UsageError('AUTH_JWT_JWKS_URL is set: your identity provider holds the signing keys, so get a token from it');
     }
     const staticKeys = auth.keySource.keys;
     const alg = auth.algorithms[0];

@@ -11,6 +11,10 @@ import { KeySource } from './keys/key-source.js';
 import { RemoteKeySource } from './keys/remote-key-source.js';
 import { StaticKeySource } from './keys/static-key-source.js';
 import { FailureLimiter } from './limits/failure-limiter.js';
+import { FailureLimit } from './limits/failure-limit.js';
+import { RedisFailureLimiter } from './limits/redis-failure-limiter.js';
+import { RedisConnection } from './redis/redis-connection.js';
+import { Revocations } from './revocation/revocations.service.js';
 import { AuthEventsService } from './observability/auth-events.service.js';
 import { GatehouseMetrics } from './observability/gatehouse-metrics.js';
 import type { GatehouseOptions } from './options/gatehouse-options.js';
@@ -64,6 +68,20 @@ const providers: Provider[] = [
         maxAddresses: failureLimit.maxAddresses,
       }),
   },
+  // Revocation and several processes (docs/protocol.md §11): Redis only with `redisUrl`.
+  {
+    provide: RedisConnection,
+    inject: [GATEHOUSE_SETTINGS],
+    useFactory: ({ redisUrl }: GatehouseSettings): Promise<RedisConnection> | null => (redisUrl ? RedisConnection.open(redisUrl) : null),
+  },
+  {
+    // The failure limit is counted in Redis when several processes share one, in memory otherwise.
+    provide: FailureLimit,
+    inject: [FailureLimiter, RedisConnection],
+    useFactory: (local: FailureLimiter, redis: RedisConnection | null): FailureLimit =>
+      redis ? new RedisFailureLimiter(redis, local) : local,
+  },
+  Revocations,
   GatehouseMetrics,
   AuthEventsService,
   Authenticator,
@@ -91,6 +109,9 @@ const providers: Provider[] = [
     TokenVerifier,
     KeySource,
     FailureLimiter,
+    FailureLimit,
+    RedisConnection,
+    Revocations,
     GatehouseMetrics,
     AuthEventsService,
     Authenticator,

@@ -1,6 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import {
+  GatehouseAdminModule,
   GatehouseHealthModule,
   GatehouseHttpModule,
   GatehouseMetricsModule,
@@ -8,6 +9,7 @@ import {
   type GatehouseOptions,
 } from '../index.js';
 import type { ServerSettings } from './config/server-settings.js';
+import { DevConsoleModule } from './dev-console/dev-console.module.js';
 import { SessionModule } from './session/session.module.js';
 
 /**
@@ -26,7 +28,10 @@ export class AppModule {
         GatehouseHttpModule,
         ...(server.metricsEnabled ? [GatehouseMetricsModule.forRoot(metrics)] : []),
         SessionModule,
+        ...(server.adminApiKey !== undefined ? [GatehouseAdminModule.forRoot({ apiKey: server.adminApiKey })] : []),
         ...(logger ? [LoggerModule.forRoot(logger)] : []),
+        // The development console: insecure mode only, and never in production.
+        ...(options.mode === 'insecure' && !server.production ? [DevConsoleModule] : []),
       ],
     };
   }

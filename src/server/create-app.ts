@@ -3,12 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { GatehouseWsAdapter, proxyTrust } from '../index.js';
+import { GatehouseIoAdapter, GatehouseWsAdapter, proxyTrust } from '../index.js';
 import { AppModule } from './app.module.js';
 import { readEnvironment, type Environment } from './config/load-environment.js';
 import { parseServerEnvironment } from './config/server-settings.js';
 import { setUpApiDocs } from './docs/api-docs.js';
-import { corsOptions } from './http/cors-options.js';
+import { corsOptions, socketIoCorsOptions } from './http/cors-options.js';
 import { loggerParams, nestLogLevels } from './logging/logger-params.js';
 
 export interface CreateAppOptions {
@@ -45,6 +45,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const cors = corsOptions(server.corsOrigins);
   if (cors) app.enableCors(cors);
   if (server.docsEnabled) setUpApiDocs(app);
-  app.useWebSocketAdapter(new GatehouseWsAdapter(app));
+  // WS_TRANSPORT: the same protocol over raw WebSocket (/ws) or Socket.IO (/socket.io/).
+  const ioCors = socketIoCorsOptions(server.corsOrigins);
+  app.useWebSocketAdapter(
+    server.wsTransport === 'socket.io' ? new GatehouseIoAdapter(app, ioCors ? { cors: ioCors } : {}) : new GatehouseWsAdapter(app),
+  );
   return app;
 }

@@ -12,9 +12,7 @@ export async function expect401(url: string, token: string | undefined, reason: 
     expect(res.headers['www-authenticate']).toBe('Bearer realm="gatehouse"');
   } else {
     const description = (res.body.message as string).replace(/"/g, "'");
-    expect(res.headers['www-authenticate']).toBe(
-      `Bearer realm="gatehouse", error="invalid_token", error_description="${description}"`,
-    );
+    expect(res.headers['www-authenticate']).toBe(`Bearer realm="gatehouse", error="invalid_token", error_description="${description}"`);
   }
   return res;
 }

@@ -3,7 +3,6 @@ import { startApp, type RunningApp, type TestEnv } from './app.js';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
 
 /** A JWK as an identity provider publishes it: the public key plus kid/alg/use. */
 export function publicJwk(key: KeyObject, extra: Record<string, unknown> = {}): JsonWebKey & Record<string, unknown> {
@@ -90,19 +89,6 @@ export class JwksServer {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
-}
-
-/** A token signed with `privateKey`: iat now, exp in an hour, header kid when given. */
-export function signToken(
-  privateKey: KeyObject | Uint8Array,
-  alg: string,
-  { kid, sub = 'alice', claims = {} }: { kid?: string; sub?: string; claims?: Record<string, unknown> } = {},
-): Promise<string> {
-  return new SignJWT({ sub, ...claims })
-    .setProtectedHeader(kid === undefined ? { alg } : { alg, kid })
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(privateKey);
 }
 
 /** Polls until `check` passes or `timeoutMs` runs out. */

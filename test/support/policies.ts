@@ -11,9 +11,7 @@ function namespaceOf(value: string | undefined) {
 }
 
 /** The policy InsecureJwtStrategy builds, from the settings a user would write. */
-export function insecurePolicy(
-  opts: { namespace?: string; clockTolerance?: number; maxTokenBytes?: number } = {},
-): InsecurePolicy {
+export function insecurePolicy(opts: { namespace?: string; clockTolerance?: number; maxTokenBytes?: number } = {}): InsecurePolicy {
   return {
     mode: 'insecure',
     namespace: namespaceOf(opts.namespace),

@@ -20,7 +20,7 @@ export class WsClient {
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as ServerFrame;
+      const frame = JSON.parse((data as Buffer).toString()) as ServerFrame;
       this.frames.push(frame);
       const waiter = this.waiting.shift();
       if (waiter) {
@@ -28,9 +28,7 @@ export class WsClient {
         waiter(frame);
       }
     });
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-    );
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('error', () => {});
   }
 

@@ -4,7 +4,8 @@ import { AuthFailure, MISSING_TOKEN, RateLimitedFailure, type Reason } from '../
 import { bearerToken } from '../core/bearer-token.js';
 import type { Session } from '../core/session.js';
 import { clientAddressOf } from '../limits/client-address.js';
-import { FailureLimiter } from '../limits/failure-limiter.js';
+import { FailureLimit, type FailureCount } from '../limits/failure-limit.js';
+import { Revocations } from '../revocation/revocations.service.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 import { AuthEventsService } from '../observability/auth-events.service.js';
 import type { Transport } from '../observability/gatehouse-metrics.js';
@@ -29,12 +30,11 @@ const NOT_COUNTED: ReadonlySet<Reason> = new Set([
   'auth_required',
   'auth_timeout',
   'bad_message',
+  // A revoked token was issued by the identity provider: no guess, nothing to slow down.
+  'token_revoked',
 ]);
 
-export const SUB_MISMATCH = new AuthFailure(
-  'sub_mismatch',
-  "The new token's 'sub' differs from the session's: reconnect to change users",
-);
+export const SUB_MISMATCH = new AuthFailure('sub_mismatch', "The new token's 'sub' differs from the session's: reconnect to change users");
 
 /**
  * The one authentication path. REST (guard, passport strategy, unknown routes, the
@@ -44,6 +44,7 @@ export const SUB_MISMATCH = new AuthFailure(
  *
  * The failure limit never refuses a valid token: the token is verified first, and
  * only a failing attempt from an address over the limit becomes `rate_limited`.
+ * A token that passes is then looked up among the revocations (§11), in memory.
  */
 @Injectable()
 export class Authenticator {
@@ -55,7 +56,8 @@ export class Authenticator {
 
   constructor(
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
-    @Inject(FailureLimiter) private readonly limiter: FailureLimiter,
+    @Inject(FailureLimit) private readonly limiter: FailureLimit,
+    @Inject(Revocations) private readonly revocations: Revocations,
     @Inject(AuthEventsService) private readonly events: AuthEventsService,
     @Inject(GATEHOUSE_SETTINGS) settings: GatehouseSettings,
   ) {
@@ -79,36 +81,53 @@ export class Authenticator {
     return this.authenticate('http', bearerToken(request.headers.authorization), this.addressOf(request.raw));
   }
 
-  private decide(transport: Transport, address: string, result: VerifyResult, expectedSub: string | undefined): Outcome {
+  private decide(transport: Transport, address: string, result: VerifyResult, expectedSub: string | undefined): Outcome | Promise<Outcome> {
     if (result instanceof AuthFailure) return this.refuse(transport, address, result, expectedSub);
     if (expectedSub !== undefined && result.sub !== expectedSub) {
       return this.refuse(transport, address, SUB_MISMATCH, expectedSub);
     }
+    const revoked = this.revocations.check(result);
+    if (revoked !== undefined) return this.refuse(transport, address, revoked, result.sub);
     this.events.accepted(transport, address, result.sub);
     return result;
   }
 
-  private refuse(transport: Transport, address: string, failure: AuthFailure, sub: string | undefined): AuthFailure {
-    const counted = this.limiter.enabled && !NOT_COUNTED.has(failure.reason);
+  /**
+   * A failure, counted against the address when it counts. Synchronous with the
+   * in-memory limit; with the limit in Redis, counting is a round trip, taken on
+   * this failing path only.
+   */
+  private refuse(transport: Transport, address: string, failure: AuthFailure, sub: string | undefined): AuthFailure | Promise<AuthFailure> {
+    if (!this.limiter.enabled || NOT_COUNTED.has(failure.reason)) return this.rejected(transport, address, failure, sub);
+    const count = this.limiter.countFailure(address);
+    return count instanceof Promise
+      ? count.then((value) => this.counted(transport, address, failure, sub, value))
+      : this.counted(transport, address, failure, sub, count);
+  }
+
+  private counted(transport: Transport, address: string, failure: AuthFailure, sub: string | undefined, count: FailureCount): AuthFailure {
     // An address over the limit learns nothing more about why its tokens fail. What
     // does not count keeps its own answer: an expired token must still say
     // token_expired, or a client behind a blocked address could not tell to refresh.
-    const retryAfterSeconds = counted ? this.limiter.retryAfterSeconds(address) : 0;
-    if (retryAfterSeconds > 0) {
-      this.events.rateLimited(transport, { address, retryAfterSeconds });
-      return new RateLimitedFailure(retryAfterSeconds);
+    if (count.retryAfterSeconds > 0) {
+      this.events.rateLimited(transport, { address, retryAfterSeconds: count.retryAfterSeconds });
+      return new RateLimitedFailure(count.retryAfterSeconds);
     }
+    this.rejected(transport, address, failure, sub);
+    if (count.blocked) {
+      this.events.addressBlocked(transport, {
+        address,
+        failures: this.limiter.limit,
+        windowSeconds: this.limiter.windowMs / 1000,
+      });
+    }
+    const tracked = this.limiter.trackedAddresses;
+    if (tracked !== undefined) this.events.trackedAddresses(tracked);
+    return failure;
+  }
+
+  private rejected(transport: Transport, address: string, failure: AuthFailure, sub: string | undefined): AuthFailure {
     this.events.rejected(transport, failure, sub === undefined ? { address } : { address, sub });
-    if (counted) {
-      if (this.limiter.recordFailure(address)) {
-        this.events.addressBlocked(transport, {
-          address,
-          failures: this.limiter.limit,
-          windowSeconds: this.limiter.windowMs / 1000,
-        });
-      }
-      this.events.trackedAddresses(this.limiter.trackedAddresses);
-    }
     return failure;
   }
 }

@@ -38,7 +38,9 @@ export class GatehouseGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (!this.enabled || context.getType() !== 'http') return true;
     if (isPublicHandler(context.getHandler(), context.getClass())) return true;
-    const request = context.switchToHttp().getRequest<GuardedRequest>();
+    // The request is argument 0: what switchToHttp().getRequest() returns, without the
+    // three closures switchToHttp() adds to the context on every call.
+    const request = context.getArgByIndex<GuardedRequest>(0);
     // Already authenticated before its body was read (RequestGate).
     if (request.user !== undefined) return true;
     const outcome = this.authenticator.authenticateRequest(request);

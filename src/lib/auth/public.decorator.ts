@@ -28,7 +28,8 @@ const publicHandlers = new WeakMap<object, boolean>();
 export function isPublicHandler(handler: object, controller?: object): boolean {
   let isPublic = publicHandlers.get(handler);
   if (isPublic === undefined) {
-    isPublic = Reflect.getMetadata(IS_PUBLIC, handler) === true || (controller !== undefined && Reflect.getMetadata(IS_PUBLIC, controller) === true);
+    isPublic =
+      Reflect.getMetadata(IS_PUBLIC, handler) === true || (controller !== undefined && Reflect.getMetadata(IS_PUBLIC, controller) === true);
     publicHandlers.set(handler, isPublic);
   }
   return isPublic;

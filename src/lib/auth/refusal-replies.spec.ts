@@ -2,8 +2,8 @@ import { AuthFailure, MISSING_TOKEN } from '../core/auth-failure.js';
 import { unauthorizedBody, wwwAuthenticate } from './refusal-replies.js';
 import { validateToken } from '../core/validate-token.js';
 import { securePolicy } from '../../../test/support/policies.js';
-import { createHmac, createSecretKey } from 'node:crypto';
-import { segment } from '../../../test/support/tokens.js';
+import { createSecretKey } from 'node:crypto';
+import { signedTokenOfTexts } from '../../../test/support/tokens.js';
 
 describe('wwwAuthenticate', () => {
   it('token_missing: only the realm', () => {
@@ -22,8 +22,10 @@ describe('wwwAuthenticate', () => {
   it('a hostile claim value yields printable ASCII only, with no " inside the description', () => {
     const secret = 'k'.repeat(32);
     const hostile = 'evil"\\\r\nSet-Cookie: a=b\u0000é€😀';
-    const input = `${segment('{"alg":"HS256"}')}.${segment(JSON.stringify({ iss: hostile, iat: 1, exp: 9e9, sub: 'a' }))}`;
-    const token = `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+    const token = signedTokenOfTexts('{"alg":"HS256"}', JSON.stringify({ iss: hostile, iat: 1, exp: 9e9, sub: 'a' }), {
+      alg: 'HS256',
+      key: secret,
+    });
     const result = validateToken(token, securePolicy('HS256', createSecretKey(Buffer.from(secret)), { issuer: 'good' }), 100);
     expect(result).toMatchObject({ reason: 'claim_invalid' });
     const header = wwwAuthenticate(result as AuthFailure);

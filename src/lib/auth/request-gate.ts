@@ -41,6 +41,7 @@ export class RequestGate {
     this.installed = true;
     fastify.addHook('onRoute', markGuarded);
     fastify.addHook('onRequest', (request: GuardedRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+      // hasBody first: request.routeOptions builds a new object on every read.
       // Unmatched paths answer 401 to anyone without a valid token too (UnknownRouteFilter).
       if (!hasBody(request.headers) || !(request.is404 || isGuarded(request.routeOptions.config))) {
         return done();

@@ -13,9 +13,7 @@ export function parseNamespace(value: string | undefined): NamespacePath | Error
   const tokens = value.slice(1).split('/');
   for (const token of tokens) {
     if (/~(?![01])/.test(token)) {
-      return new Error(
-        `"~" must be followed by 0 or 1 in a JSON Pointer (RFC 6901), as in ~0 for "~" and ~1 for "/"`,
-      );
+      return new Error(`"~" must be followed by 0 or 1 in a JSON Pointer (RFC 6901), as in ~0 for "~" and ~1 for "/"`);
     }
   }
   return tokens.map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
@@ -39,18 +37,12 @@ export function resolvePath(root: unknown, path: NamespacePath): unknown {
 }
 
 /** The inverse, for minting tokens: puts `value` at `path` inside `root`. */
-export function placeAtPath(
-  root: Record<string, unknown>,
-  path: NamespacePath,
-  value: Record<string, unknown>,
-): Record<string, unknown> {
+export function placeAtPath(root: Record<string, unknown>, path: NamespacePath, value: Record<string, unknown>): Record<string, unknown> {
   if (path.length === 0) return Object.assign(root, value);
   // Own properties only, defined rather than assigned: a key such as `__proto__` or
   // `constructor` becomes a plain claim and never reaches Object.prototype.
-  const isObject = (v: unknown): v is Record<string, unknown> =>
-    v !== null && typeof v === 'object' && !Array.isArray(v);
-  const own = (obj: Record<string, unknown>, key: string): unknown =>
-    Object.hasOwn(obj, key) ? obj[key] : undefined;
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const own = (obj: Record<string, unknown>, key: string): unknown => (Object.hasOwn(obj, key) ? obj[key] : undefined);
   const define = (obj: Record<string, unknown>, key: string, v: unknown) =>
     Object.defineProperty(obj, key, { value: v, writable: true, enumerable: true, configurable: true });
   let current = root;

@@ -1,31 +1,17 @@
-import {
-  constants,
-  createHmac,
-  timingSafeEqual,
-  verify,
-  type KeyObject,
-} from 'node:crypto';
+import { constants, createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { ALGORITHM_SPECS, type Algorithm } from './algorithms.js';
 
 /**
  * Checks a JWS signature with node:crypto directly: KeyObjects are parsed once at
  * startup, so a verification costs microseconds. Never throws; any failure is `false`.
  */
-export function verifySignature(
-  alg: Algorithm,
-  signingInput: string,
-  signature: Buffer,
-  key: KeyObject,
-): boolean {
+export function verifySignature(alg: Algorithm, signingInput: string, signature: Buffer, key: KeyObject): boolean {
   const spec = ALGORITHM_SPECS[alg];
   try {
     switch (spec.family) {
       case 'hmac': {
         const expected = createHmac(spec.hash!, key).update(signingInput).digest();
-        return (
-          expected.length === signature.length &&
-          timingSafeEqual(expected, signature)
-        );
+        return expected.length === signature.length && timingSafeEqual(expected, signature);
       }
       case 'rsa':
         return verify(spec.hash, Buffer.from(signingInput), key, signature);
@@ -43,12 +29,7 @@ export function verifySignature(
         );
       case 'ecdsa':
         // JWS carries ECDSA signatures as raw r||s, not DER.
-        return verify(
-          spec.hash,
-          Buffer.from(signingInput),
-          { key, dsaEncoding: 'ieee-p1363' },
-          signature,
-        );
+        return verify(spec.hash, Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' }, signature);
       case 'eddsa':
         return verify(null, Buffer.from(signingInput), key, signature);
     }

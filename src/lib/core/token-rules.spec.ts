@@ -16,11 +16,9 @@ import {
   oversized,
   requiredClaims,
 } from './token-rules.js';
-import { rawToken, segment, unsignedToken } from '../../../test/support/tokens.js';
-import { createHmac } from 'node:crypto';
+import { rawToken, segment, signatureOf, unsignedToken } from '../../../test/support/tokens.js';
 
-const plain = (f: AuthFailure | null | unknown) =>
-  f instanceof AuthFailure ? { reason: f.reason, message: f.message } : f;
+const plain = (f: unknown) => (f instanceof AuthFailure ? { reason: f.reason, message: f.message } : f);
 
 describe('decodeJsonSegment', () => {
   it('decodes a base64url JSON object', () => {
@@ -53,7 +51,13 @@ describe('nestsDeeperThan', () => {
     const tricky = fc.constantFrom('{', '}', '[', ']', '"', '\\', '\\"', 'x');
     const text = fc.array(tricky, { maxLength: 8 }).map((parts) => parts.join(''));
     const value = fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(text, tie('node'), { maxKeys: 3 })),
+      node: fc.oneof(
+        { depthSize: 'small' },
+        text,
+        fc.integer(),
+        fc.array(tie('node'), { maxLength: 3 }),
+        fc.dictionary(text, tie('node'), { maxKeys: 3 }),
+      ),
     })).node;
     fc.assert(
       fc.property(value, fc.integer({ min: 0, max: 6 }), (v, limit) => {
@@ -120,8 +124,14 @@ describe('decodeToken', () => {
     expect(decodeToken(`garbage.${segment('{"sub":"a"}')}`, false)).toMatchObject({ header: undefined, payload: { sub: 'a' } });
   });
   it('secure: two parts, or a signature that is not base64url, is malformed', () => {
-    expect(plain(decodeToken(unsignedToken({ sub: 'a' }, { trailingDot: false }), true))).toEqual({ reason: 'token_malformed', message: 'Invalid token' });
-    expect(plain(decodeToken(rawToken({ alg: 'HS256' }, { sub: 'a' }, 'a+b/'), true))).toEqual({ reason: 'token_malformed', message: 'Invalid token' });
+    expect(plain(decodeToken(unsignedToken({ sub: 'a' }, { trailingDot: false }), true))).toEqual({
+      reason: 'token_malformed',
+      message: 'Invalid token',
+    });
+    expect(plain(decodeToken(rawToken({ alg: 'HS256' }, { sub: 'a' }, 'a+b/'), true))).toEqual({
+      reason: 'token_malformed',
+      message: 'Invalid token',
+    });
   });
 });
 
@@ -137,11 +147,14 @@ describe('checkAlgorithm', () => {
 describe('checkSignature', () => {
   const key = createSecretKey(Buffer.from('k'.repeat(32)));
   const input = 'aGVhZGVy.cGF5bG9hZA';
-  const mac = createHmac('sha256', 'k'.repeat(32)).update(input).digest('base64url');
+  const mac = signatureOf(input, { alg: 'HS256', key: 'k'.repeat(32) });
   const decoded = (signature: string) => ({ header: { alg: 'HS256' }, payload: {}, signingInput: input, signature });
   it('passes a correct HMAC, refuses a wrong or truncated one', () => {
     expect(checkSignature(decoded(mac), 'HS256', [key])).toBeNull();
-    expect(plain(checkSignature(decoded(mac.slice(0, -2)), 'HS256', [key]))).toEqual({ reason: 'signature_invalid', message: 'Invalid token signature' });
+    expect(plain(checkSignature(decoded(mac.slice(0, -2)), 'HS256', [key]))).toEqual({
+      reason: 'signature_invalid',
+      message: 'Invalid token signature',
+    });
     expect(plain(checkSignature(decoded(''), 'HS256', [key]))).toEqual({ reason: 'signature_invalid', message: 'Invalid token signature' });
   });
   it('with no keys, nothing verifies', () => {
@@ -178,7 +191,10 @@ describe('checkTimes', () => {
     ['nbf', false, 'false'],
     ['exp', [1], '[1]'],
   ])('%s = %j → claim_invalid', (name, value, shown) => {
-    expect(plain(checkTimes({ [name]: value }, now, 0))).toEqual({ reason: 'claim_invalid', message: `Invalid "${name}" claim value: ${shown}` });
+    expect(plain(checkTimes({ [name]: value }, now, 0))).toEqual({
+      reason: 'claim_invalid',
+      message: `Invalid "${name}" claim value: ${shown}`,
+    });
   });
 });
 
@@ -192,8 +208,14 @@ describe('checkIssuerAndAudience', () => {
   it('checks iss exactly and aud as a string or an array', () => {
     expect(checkIssuerAndAudience({ iss: 'i', aud: 'a' }, 'i', 'a')).toBeNull();
     expect(checkIssuerAndAudience({ iss: 'i', aud: ['b', 'a'] }, 'i', 'a')).toBeNull();
-    expect(plain(checkIssuerAndAudience({ iss: 'j' }, 'i', undefined))).toEqual({ reason: 'claim_invalid', message: 'Invalid "iss" claim value: "j"' });
-    expect(plain(checkIssuerAndAudience({ aud: ['b'] }, undefined, 'a'))).toEqual({ reason: 'claim_invalid', message: 'Invalid "aud" claim value: ["b"]' });
+    expect(plain(checkIssuerAndAudience({ iss: 'j' }, 'i', undefined))).toEqual({
+      reason: 'claim_invalid',
+      message: 'Invalid "iss" claim value: "j"',
+    });
+    expect(plain(checkIssuerAndAudience({ aud: ['b'] }, undefined, 'a'))).toEqual({
+      reason: 'claim_invalid',
+      message: 'Invalid "aud" claim value: ["b"]',
+    });
     expect(plain(checkIssuerAndAudience({ aud: { a: 1 } }, undefined, 'a'))).toMatchObject({ reason: 'claim_invalid' });
   });
 });
@@ -208,7 +230,10 @@ describe('checkRequiredClaims and requiredClaims', () => {
   it('reports the first missing one', () => {
     const req = requiredClaims('i', 'a');
     expect(plain(checkRequiredClaims({}, req))).toEqual({ reason: 'claim_missing', message: 'Missing required "exp" claim' });
-    expect(plain(checkRequiredClaims({ exp: 1, iat: 1, aud: 'a' }, req))).toEqual({ reason: 'claim_missing', message: 'Missing required "iss" claim' });
+    expect(plain(checkRequiredClaims({ exp: 1, iat: 1, aud: 'a' }, req))).toEqual({
+      reason: 'claim_missing',
+      message: 'Missing required "iss" claim',
+    });
     expect(checkRequiredClaims({ exp: 1, iat: 1, iss: 'i', aud: 'a' }, req)).toBeNull();
   });
 });

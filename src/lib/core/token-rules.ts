@@ -134,19 +134,12 @@ export function decodeToken(token: string, secure: boolean): DecodedToken | Auth
 }
 
 /** Step 2: the header's alg must be one that is configured (this refuses `none`). */
-export function checkAlgorithm(
-  header: JsonObject,
-  allowed: readonly Algorithm[],
-): AuthFailure | null {
+export function checkAlgorithm(header: JsonObject, allowed: readonly Algorithm[]): AuthFailure | null {
   return allowed.includes(header.alg as Algorithm) ? null : ALG_MISMATCH;
 }
 
 /** Step 3: one of the candidate keys must verify the signature. */
-export function checkSignature(
-  token: DecodedToken,
-  alg: Algorithm,
-  keys: readonly KeyObject[],
-): AuthFailure | null {
+export function checkSignature(token: DecodedToken, alg: Algorithm, keys: readonly KeyObject[]): AuthFailure | null {
   return signingKey(token, alg, keys) === undefined ? BAD_SIGNATURE : null;
 }
 
@@ -188,11 +181,7 @@ export function checkTimes(payload: JsonObject, now: number, leeway: number): Au
 }
 
 /** Step 5: iss and aud, when configured and present, must match. */
-export function checkIssuerAndAudience(
-  payload: JsonObject,
-  issuer: string | undefined,
-  audience: string | undefined,
-): AuthFailure | null {
+export function checkIssuerAndAudience(payload: JsonObject, issuer: string | undefined, audience: string | undefined): AuthFailure | null {
   if (issuer !== undefined && payload.iss !== undefined && payload.iss !== issuer) {
     return invalidClaim('iss', payload.iss);
   }
@@ -205,10 +194,7 @@ export function checkIssuerAndAudience(
 }
 
 /** Step 6: the claims secure mode requires, reported in the order exp, iat, iss, aud. */
-export function checkRequiredClaims(
-  payload: JsonObject,
-  required: readonly string[],
-): AuthFailure | null {
+export function checkRequiredClaims(payload: JsonObject, required: readonly string[]): AuthFailure | null {
   for (const name of required) {
     if (payload[name] === undefined) {
       return new AuthFailure('claim_missing', `Missing required "${name}" claim`);
@@ -226,10 +212,7 @@ export function requiredClaims(issuer: string | undefined, audience: string | un
  * and its `sub`, or the legacy `user_id` when `sub` is absent or null. The id must
  * be a non-blank string and is returned untrimmed.
  */
-export function extractSubject(
-  payload: JsonObject,
-  namespace: NamespacePath,
-): { sub: string; claims: JsonObject } | AuthFailure {
+export function extractSubject(payload: JsonObject, namespace: NamespacePath): { sub: string; claims: JsonObject } | AuthFailure {
   const claims = namespace.length === 0 ? payload : resolvePath(payload, namespace);
   if (!isJsonObject(claims)) return SUB_INVALID;
   const own = (name: string): unknown => (Object.hasOwn(claims, name) ? claims[name] : undefined);

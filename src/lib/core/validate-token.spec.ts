@@ -1,6 +1,4 @@
-import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
-import { SignJWT } from 'jose';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { Algorithm } from './algorithms.js';
 import { AuthFailure } from './auth-failure.js';
 import { validateToken } from './validate-token.js';
@@ -10,9 +8,12 @@ import {
   generateEd25519,
   generateRsa,
   rawToken,
+  payloadOf,
   segment,
+  signedToken,
   tokenOfTexts,
   unsignedToken,
+  withPayload,
   type TestKeyPair,
 } from '../../../test/support/tokens.js';
 
@@ -34,15 +35,11 @@ const SUB = fail('sub_invalid', "Missing or invalid 'sub' claim");
 const missing = (name: string) => fail('claim_missing', `Missing required "${name}" claim`);
 
 // ---------------------------------------------------------------------------------
-// Secure-mode HS256 tokens signed the way a user's app would (jsonwebtoken).
+// Secure-mode HS256 tokens with exactly the claims given (interop.spec.ts shows tokens
+// from jsonwebtoken and jose verify the same way).
 const SECRET = 'a-secret-that-is-at-least-32-bytes-long!!';
 const HS_KEY = createSecretKey(Buffer.from(SECRET));
-// Signed by hand (jsonwebtoken would add or drop iat and refuses odd claim values);
-// the accepted-token tests below show jsonwebtoken's own tokens verify the same way.
-const hs = (payload: object) => {
-  const input = `${segment(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${segment(JSON.stringify(payload))}`;
-  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
-};
+const hs = (payload: object) => signedToken(payload, { alg: 'HS256', key: SECRET });
 const secure = (opts: Parameters<typeof securePolicy>[2] = {}) => securePolicy('HS256', HS_KEY, opts);
 const good = { sub: 'alice', iat: NOW - 10, exp: NOW + 3600 };
 
@@ -78,7 +75,7 @@ describe('validateToken, secure mode: shape', () => {
 });
 
 // ---------------------------------------------------------------------------------
-// Every algorithm of section 2, with tokens made by jsonwebtoken (jose for EdDSA).
+// Every algorithm of section 2.
 interface AlgCase {
   alg: Algorithm;
   keys: () => { sign: KeyObject | string; verify: KeyObject; wrong: KeyObject };
@@ -121,69 +118,57 @@ const CASES: AlgCase[] = [
   { alg: 'EdDSA', keys: asym(ed[0], ed[1]) },
 ];
 
-async function sign(alg: Algorithm, key: KeyObject | string, payload: object): Promise<string> {
-  if (alg === 'EdDSA') {
-    // jsonwebtoken 9 cannot sign EdDSA; jose is what such an app would use.
-    return new SignJWT(payload as Record<string, unknown>)
-      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
-      .sign(key as KeyObject);
-  }
-  return jwt.sign(payload, key as jwt.Secret, { algorithm: alg as jwt.Algorithm });
-}
+const sign = (alg: Algorithm, key: KeyObject | string, payload: object) => signedToken(payload, { alg, key });
 
 function tamperPayload(token: string, change: object): string {
-  const [h, p, s] = token.split('.');
-  const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as object;
-  return `${h}.${Buffer.from(JSON.stringify({ ...payload, ...change })).toString('base64url')}.${s}`;
+  return withPayload(token, { ...payloadOf(token), ...change });
 }
 
 describe.each(CASES)('validateToken, secure mode, $alg', ({ alg, keys }) => {
   const payload = () => ({ sub: 'alice', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 3600 });
 
-  it('accepts a token signed with the right key', async () => {
+  it('accepts a token signed with the right key', () => {
     const { sign: k, verify } = keys();
-    const token = await sign(alg, k, payload());
+    const token = sign(alg, k, payload());
     const result = validateToken(token, securePolicy(alg, verify));
     expect(result).toMatchObject({ sub: 'alice', authMode: 'secure' });
   });
 
-  it('refuses a token verified with another key of the same type: signature_invalid', async () => {
+  it('refuses a token verified with another key of the same type: signature_invalid', () => {
     const { sign: k, wrong } = keys();
-    const token = await sign(alg, k, payload());
+    const token = sign(alg, k, payload());
     expect(failure(validateToken(token, securePolicy(alg, wrong)))).toEqual(SIG);
   });
 
-  it('refuses a token whose payload was changed: signature_invalid', async () => {
+  it('refuses a token whose payload was changed: signature_invalid', () => {
     const { sign: k, verify } = keys();
-    const token = tamperPayload(await sign(alg, k, payload()), { sub: 'mallory' });
+    const token = tamperPayload(sign(alg, k, payload()), { sub: 'mallory' });
     expect(failure(validateToken(token, securePolicy(alg, verify)))).toEqual(SIG);
   });
 
-  it('refuses a token whose signature was removed: signature_invalid', async () => {
+  it('refuses a token whose signature was removed: signature_invalid', () => {
     const { sign: k, verify } = keys();
-    const [h, p] = (await sign(alg, k, payload())).split('.');
+    const [h, p] = sign(alg, k, payload()).split('.');
     expect(failure(validateToken(`${h}.${p}.`, securePolicy(alg, verify)))).toEqual(SIG);
   });
 
-  it('accepts when one of several configured keys verifies (rotation)', async () => {
+  it('accepts when one of several configured keys verifies (rotation)', () => {
     const { sign: k, verify, wrong } = keys();
-    const token = await sign(alg, k, payload());
+    const token = sign(alg, k, payload());
     expect(validateToken(token, securePolicy(alg, [wrong, verify]))).toMatchObject({ sub: 'alice' });
   });
 
-  it('refuses alg none (the docs\' jwt.sign(..., "", {algorithm: "none"})): alg_not_allowed', () => {
+  it('refuses alg none (as the docs\' jwt.sign(..., "", {algorithm: "none"}) makes it): alg_not_allowed', () => {
     const { verify } = keys();
-    const token = jwt.sign({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 60 }, '', {
-      algorithm: 'none',
-    });
+    const token = unsignedToken({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 60, iat: Math.floor(Date.now() / 1000) });
     expect(failure(validateToken(token, securePolicy(alg, verify)))).toEqual(ALG);
     expect(failure(validateToken(unsignedToken(payload()), securePolicy(alg, verify)))).toEqual(ALG);
   });
 
-  it('refuses a token of another algorithm: alg_not_allowed', async () => {
+  it('refuses a token of another algorithm: alg_not_allowed', () => {
     const { verify } = keys();
     const other: Algorithm = alg === 'HS256' ? 'HS512' : 'HS256';
-    const token = jwt.sign(payload(), 'x'.repeat(64), { algorithm: other as jwt.Algorithm });
+    const token = signedToken(payload(), { alg: other, key: 'x'.repeat(64) });
     expect(failure(validateToken(token, securePolicy(alg, verify)))).toEqual(ALG);
   });
 });
@@ -201,16 +186,13 @@ describe('validateToken, secure mode: no key for the token (section 8)', () => {
 describe('validateToken, secure mode: key confusion', () => {
   it('an HS256 token signed with the RS256 public key PEM as secret is refused: alg_not_allowed', () => {
     const { publicKey, publicPem } = rsa();
-    // jsonwebtoken refuses to HMAC with a PEM, so forge it with node:crypto like an attacker.
-    const header = segment(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-    const body = segment(JSON.stringify({ sub: 'mallory', iat: NOW, exp: NOW + 60 }));
-    const mac = createSecretKey(Buffer.from(publicPem));
-    const signature = createHmacB64(mac, `${header}.${body}`);
-    expect(failure(validateToken(`${header}.${body}.${signature}`, securePolicy('RS256', publicKey), NOW))).toEqual(ALG);
+    // The PEM text as HMAC secret, as an attacker forges it (jsonwebtoken refuses to).
+    const token = signedToken({ sub: 'mallory', iat: NOW, exp: NOW + 60 }, { alg: 'HS256', key: createSecretKey(Buffer.from(publicPem)) });
+    expect(failure(validateToken(token, securePolicy('RS256', publicKey), NOW))).toEqual(ALG);
   });
 
-  it('an RS256 token is refused by an HS256 configuration', async () => {
-    const token = await sign('RS256', rsa().privateKey, { sub: 'a' });
+  it('an RS256 token is refused by an HS256 configuration', () => {
+    const token = sign('RS256', rsa().privateKey, { sub: 'a' });
     expect(failure(validateToken(token, secure()))).toEqual(ALG);
   });
 
@@ -220,15 +202,12 @@ describe('validateToken, secure mode: key confusion', () => {
   });
 });
 
-function createHmacB64(key: KeyObject, input: string): string {
-  return createHmac('sha256', key).update(input).digest('base64url');
-}
-
 // ---------------------------------------------------------------------------------
 describe('validateToken, times with leeway', () => {
   const L = 2;
   const check = (payload: object, mode: 'secure' | 'insecure', leeway = L) => {
-    if (mode === 'secure') return validateToken(hs({ sub: 'alice', iat: NOW, exp: NOW + 60, ...payload }), secure({ clockTolerance: leeway }), NOW);
+    if (mode === 'secure')
+      return validateToken(hs({ sub: 'alice', iat: NOW, exp: NOW + 60, ...payload }), secure({ clockTolerance: leeway }), NOW);
     return validateToken(unsignedToken({ sub: 'alice', ...payload }), insecurePolicy({ clockTolerance: leeway }), NOW);
   };
 
@@ -238,9 +217,7 @@ describe('validateToken, times with leeway', () => {
     it('exp = now - leeway - 1 is expired', () => expect(failure(check({ exp: NOW - L - 1 }, mode))).toEqual(EXPIRED));
     it('iat = now + leeway is valid', () => expect(check({ iat: NOW + L }, mode)).toMatchObject({ sub: 'alice' }));
     it('iat = now + leeway + 1 is claim_invalid with its value', () =>
-      expect(failure(check({ iat: NOW + L + 1 }, mode))).toEqual(
-        fail('claim_invalid', `Invalid "iat" claim value: ${NOW + L + 1}`),
-      ));
+      expect(failure(check({ iat: NOW + L + 1 }, mode))).toEqual(fail('claim_invalid', `Invalid "iat" claim value: ${NOW + L + 1}`)));
     it('nbf = now + leeway is valid', () => expect(check({ nbf: NOW + L }, mode)).toMatchObject({ sub: 'alice' }));
     it('nbf = now + leeway + 1 is not yet valid', () => expect(failure(check({ nbf: NOW + L + 1 }, mode))).toEqual(NOT_YET));
     it('leeway 0: exp = now valid, exp = now - 1 expired, nbf = now + 1 not yet valid', () => {
@@ -349,17 +326,32 @@ describe('validateToken, order of section 3 (the earlier step wins)', () => {
     ['expired + iss mismatch', () => hs({ sub: 'a', iat: NOW, iss: 'bad', aud: 'good-aud', ...expired }), EXPIRED],
     ['expired + future iat', () => hs({ sub: 'a', iat: NOW + 100, ...expired }), EXPIRED],
     ['expired + not yet valid', () => hs({ sub: 'a', iat: NOW, nbf: NOW + 100, ...expired }), EXPIRED],
-    ['future iat + not yet valid', () => hs({ sub: 'a', iat: NOW + 100, nbf: NOW + 100, exp: NOW + 200 }),
-      fail('claim_invalid', `Invalid "iat" claim value: ${NOW + 100}`)],
+    [
+      'future iat + not yet valid',
+      () => hs({ sub: 'a', iat: NOW + 100, nbf: NOW + 100, exp: NOW + 200 }),
+      fail('claim_invalid', `Invalid "iat" claim value: ${NOW + 100}`),
+    ],
     ['not yet valid + iss mismatch + missing exp', () => hs({ sub: 'a', iat: NOW, nbf: NOW + 100, iss: 'bad' }), NOT_YET],
-    ['non-number exp + missing iat', () => hs({ sub: 'a', exp: 'soon', iss: 'good-iss', aud: 'good-aud' }),
-      fail('claim_invalid', 'Invalid "exp" claim value: "soon"')],
-    ['iss mismatch + missing exp', () => hs({ sub: 'a', iat: NOW, iss: 'bad', aud: 'good-aud' }),
-      fail('claim_invalid', 'Invalid "iss" claim value: "bad"')],
-    ['aud mismatch + missing iat', () => hs({ sub: 'a', exp: NOW + 60, iss: 'good-iss', aud: 'bad' }),
-      fail('claim_invalid', 'Invalid "aud" claim value: "bad"')],
-    ['iss mismatch + aud mismatch', () => hs({ sub: 'a', iat: NOW, exp: NOW + 9, iss: 'bad', aud: 'bad' }),
-      fail('claim_invalid', 'Invalid "iss" claim value: "bad"')],
+    [
+      'non-number exp + missing iat',
+      () => hs({ sub: 'a', exp: 'soon', iss: 'good-iss', aud: 'good-aud' }),
+      fail('claim_invalid', 'Invalid "exp" claim value: "soon"'),
+    ],
+    [
+      'iss mismatch + missing exp',
+      () => hs({ sub: 'a', iat: NOW, iss: 'bad', aud: 'good-aud' }),
+      fail('claim_invalid', 'Invalid "iss" claim value: "bad"'),
+    ],
+    [
+      'aud mismatch + missing iat',
+      () => hs({ sub: 'a', exp: NOW + 60, iss: 'good-iss', aud: 'bad' }),
+      fail('claim_invalid', 'Invalid "aud" claim value: "bad"'),
+    ],
+    [
+      'iss mismatch + aud mismatch',
+      () => hs({ sub: 'a', iat: NOW, exp: NOW + 9, iss: 'bad', aud: 'bad' }),
+      fail('claim_invalid', 'Invalid "iss" claim value: "bad"'),
+    ],
     ['missing exp + iat + iss', () => hs({ sub: 'a', aud: 'good-aud' }), missing('exp')],
     ['missing iat + invalid sub', () => hs({ sub: '', exp: NOW + 9, iss: 'good-iss', aud: 'good-aud' }), missing('iat')],
     ['missing aud + no sub', () => hs({ iat: NOW, exp: NOW + 9, iss: 'good-iss' }), missing('aud')],
@@ -391,11 +383,13 @@ describe('validateToken, insecure mode', () => {
     }
   });
 
-  it('accepts alg none (the docs\' jsonwebtoken example) and tokens signed with any key or algorithm', async () => {
-    expect(validateToken(jwt.sign({ sub: 'alice' }, '', { algorithm: 'none' }), pol)).toMatchObject({ sub: 'alice' });
-    expect(validateToken(jwt.sign({ sub: 'alice' }, 'whatever', { algorithm: 'HS256' }), pol)).toMatchObject({ sub: 'alice' });
-    expect(validateToken(await sign('RS256', rsa().privateKey, { sub: 'alice' }), pol)).toMatchObject({ sub: 'alice' });
-    expect(validateToken(await sign('EdDSA', ed[0]().privateKey, { sub: 'alice' }), pol)).toMatchObject({ sub: 'alice' });
+  it("accepts alg none (the docs' jsonwebtoken example) and tokens signed with any key or algorithm", () => {
+    expect(validateToken(unsignedToken({ sub: 'alice', iat: Math.floor(Date.now() / 1000) }), pol)).toMatchObject({ sub: 'alice' });
+    expect(
+      validateToken(signedToken({ sub: 'alice', iat: Math.floor(Date.now() / 1000) }, { alg: 'HS256', key: 'whatever' }), pol),
+    ).toMatchObject({ sub: 'alice' });
+    expect(validateToken(sign('RS256', rsa().privateKey, { sub: 'alice' }), pol)).toMatchObject({ sub: 'alice' });
+    expect(validateToken(sign('EdDSA', ed[0]().privateKey, { sub: 'alice' }), pol)).toMatchObject({ sub: 'alice' });
     expect(validateToken(rawToken({ alg: 'HS256' }, payload, 'not-a-real-signature'), pol, NOW)).toMatchObject({ sub: 'alice' });
   });
 
@@ -471,12 +465,14 @@ describe('validateToken, subject', () => {
     expect(failure(ins({ sub: 'alice', app: {} }, '/app/claims'))).toEqual(SUB);
     expect(failure(ins({ sub: 'alice', [ELECTRIC]: { user_id: '' } }, ELECTRIC))).toEqual(SUB);
   });
-  it.each([['a string', 'alice'], ['an array', [{ sub: 'alice' }]], ['null', null], ['a number', 1]])(
-    'a namespace value that is %s → sub_invalid',
-    (_n, value) => {
-      expect(failure(ins({ sub: 'alice', [ELECTRIC]: value }, ELECTRIC))).toEqual(SUB);
-    },
-  );
+  it.each([
+    ['a string', 'alice'],
+    ['an array', [{ sub: 'alice' }]],
+    ['null', null],
+    ['a number', 1],
+  ])('a namespace value that is %s → sub_invalid', (_n, value) => {
+    expect(failure(ins({ sub: 'alice', [ELECTRIC]: value }, ELECTRIC))).toEqual(SUB);
+  });
   it('exp is read from the top level even when a namespace is set', () => {
     expect(ins({ exp: NOW + 9, ns: { sub: 'a' } }, 'ns')).toMatchObject({ expiresAt: NOW + 9 });
     expect(ins({ ns: { sub: 'a', exp: NOW + 9 } }, 'ns')).toMatchObject({ expiresAt: null });
@@ -484,7 +480,9 @@ describe('validateToken, subject', () => {
     expect(ins({ ns: { sub: 'a', exp: NOW - 100 } }, 'ns')).toMatchObject({ sub: 'a' });
   });
   it('secure mode uses the namespace too', () => {
-    expect(validateToken(hs({ iat: NOW, exp: NOW + 9, app: { claims: { sub: 'alice' } } }), secure({ namespace: '/app/claims' }), NOW)).toMatchObject({
+    expect(
+      validateToken(hs({ iat: NOW, exp: NOW + 9, app: { claims: { sub: 'alice' } } }), secure({ namespace: '/app/claims' }), NOW),
+    ).toMatchObject({
       sub: 'alice',
       claims: { sub: 'alice' },
       expiresAt: NOW + 9,

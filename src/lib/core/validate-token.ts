@@ -3,6 +3,7 @@ import type { Algorithm } from './algorithms.js';
 import { AuthFailure } from './auth-failure.js';
 import type { NamespacePath } from './namespace.js';
 import type { Session } from './session.js';
+import { noteTokenIdentity } from './token-identity.js';
 import {
   BAD_SIGNATURE,
   KEY_NOT_FOUND,
@@ -46,15 +47,7 @@ export type ValidationPolicy = InsecurePolicy | SecurePolicy;
 export type ValidationResult = Session | AuthFailure;
 
 /** The steps of section 3, in order, for `npm run -s token -- explain`. */
-export const VALIDATION_STEPS = [
-  'shape',
-  'algorithm',
-  'signature',
-  'times',
-  'issuer and audience',
-  'required claims',
-  'subject',
-] as const;
+export const VALIDATION_STEPS = ['shape', 'algorithm', 'signature', 'times', 'issuer and audience', 'required claims', 'subject'] as const;
 export type ValidationStep = (typeof VALIDATION_STEPS)[number];
 
 /** Told the outcome of each step that runs (null: passed); never called on the hot path. */
@@ -157,5 +150,6 @@ export function validateTokenWithPayload(
     claims: subject.claims,
     authMode: policy.mode,
   };
+  noteTokenIdentity(session, payload);
   return signedWith === undefined ? { session, payload } : { session, payload, signedWith };
 }

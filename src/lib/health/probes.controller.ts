@@ -2,6 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { KeySource } from '../keys/key-source.js';
 import { Public } from '../auth/public.decorator.js';
+import { Revocations } from '../revocation/revocations.service.js';
 import { ReadinessChecks } from './readiness-checks.js';
 
 /**
@@ -16,6 +17,7 @@ export class ProbesController {
     private readonly indicators: HealthIndicatorService,
     private readonly readiness: ReadinessChecks,
     @Inject(KeySource) private readonly keySource: KeySource,
+    @Inject(Revocations) private readonly revocations: Revocations,
   ) {}
 
   @Get('live')
@@ -37,6 +39,20 @@ export class ProbesController {
       const indicator = this.indicators.check('keys');
       return ready ? indicator.up() : indicator.down({ message, ...(keySet !== undefined ? { keySet } : {}) });
     };
-    return this.health.check([shutdown, keys, ...this.readiness.all()]);
+    // Once loaded, still ready when Redis is away: every process would otherwise leave the
+    // load balancer at once, for an outage they ride out with the revocations they hold.
+    const revocations = () => {
+      const indicator = this.indicators.check('revocations');
+      if (!this.revocations.enabled) return indicator.up({ message: 'revocation is off' });
+      // Never loaded: this process would accept every revoked token.
+      if (!this.revocations.loaded) return indicator.down({ message: 'revocations not loaded yet: Redis is unreachable' });
+      const staleness = this.revocations.staleness;
+      return indicator.up(
+        staleness === undefined
+          ? { held: this.revocations.size }
+          : { held: this.revocations.size, stale: true, message: `revocations may be stale: ${staleness}` },
+      );
+    };
+    return this.health.check([shutdown, keys, revocations, ...this.readiness.all()]);
   }
 }

@@ -57,7 +57,9 @@ describe('importKeySet', () => {
   it('honours the configured algorithm list', () => {
     const { entries, ignored } = importKeySet({ keys: [jwk(rsa.publicKey, { kid: 'r' }), jwk(ed.publicKey, { kid: 'e' })] }, ['EdDSA']);
     expect(entries.map((e) => e.kid)).toEqual(['e']);
-    expect(ignored).toEqual(['kid "r" ignored: fits none of the allowed algorithms [EdDSA]: expected an Ed25519 or Ed448 public key, got an RSA key of 2048 bits']);
+    expect(ignored).toEqual([
+      'kid "r" ignored: fits none of the allowed algorithms [EdDSA]: expected an Ed25519 or Ed448 public key, got an RSA key of 2048 bits',
+    ]);
   });
 
   it('keeps only the public part of a private JWK', () => {
@@ -111,7 +113,9 @@ describe('KeySet.keysFor', () => {
 
 describe('KeySet.keysFor with a large set', () => {
   const pairs = Array.from({ length: 20 }, () => generateKeyPairSync('ed25519'));
-  const entries = importKeySet({ keys: pairs.map((pair, i) => jwk(pair.publicKey, { kid: i < 10 ? 'same' : `k${i}` })) }, ['EdDSA']).entries;
+  const entries = importKeySet({ keys: pairs.map((pair, i) => jwk(pair.publicKey, { kid: i < 10 ? 'same' : `k${i}` })) }, [
+    'EdDSA',
+  ]).entries;
   const set = new KeySet('https://idp.example/jwks', entries, new Date());
 
   it('gives a token without kid the first 8 keys that fit, in set order', () => {

@@ -32,13 +32,13 @@ export class KeySetFetchError extends Error {
 }
 
 const TOO_LARGE = () =>
-  new KeySetFetchError(`answered more than ${MAX_BODY_BYTES} bytes, which is not a key set`, 'fetch failed (answer larger than 1 MiB)', true);
+  new KeySetFetchError(
+    `answered more than ${MAX_BODY_BYTES} bytes, which is not a key set`,
+    'fetch failed (answer larger than 1 MiB)',
+    true,
+  );
 
-export async function fetchJwks(
-  url: string,
-  signal?: AbortSignal,
-  timeoutMs: number = FETCH_TIMEOUT_MS,
-): Promise<FetchedKeySet> {
+export async function fetchJwks(url: string, signal?: AbortSignal, timeoutMs: number = FETCH_TIMEOUT_MS): Promise<FetchedKeySet> {
   const timeout = AbortSignal.timeout(timeoutMs);
   let response: Response;
   let bytes: Uint8Array;

@@ -104,8 +104,27 @@ describe('loadPublicKeys', () => {
   it.skipIf(!openssl)('an X.509 certificate (self-signed with the openssl CLI) gives its public key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cert-'));
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=gatehouse-test', '-days', '1'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-subj',
+          '/CN=gatehouse-test',
+          '-days',
+          '1',
+        ],
+        { stdio: 'ignore' },
+      );
       const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
       const privateKey = createPrivateKey(readFileSync(join(dir, 'key.pem')));
       const loaded = loadPublicKeys('ES256', cert);

@@ -1,14 +1,5 @@
-import {
-  X509Certificate,
-  createPublicKey,
-  createSecretKey,
-  type KeyObject,
-} from 'node:crypto';
-import {
-  ALGORITHM_SPECS,
-  MIN_RSA_BITS,
-  type Algorithm,
-} from '../core/algorithms.js';
+import { X509Certificate, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { ALGORITHM_SPECS, MIN_RSA_BITS, type Algorithm } from '../core/algorithms.js';
 
 // Turns AUTH_JWT_KEY into KeyObjects once, at startup, and says exactly what is
 // wrong with it when it does not fit AUTH_JWT_ALG.
@@ -31,17 +22,14 @@ export function decodeBase64(value: string): Buffer | null {
   return Buffer.from(body.replace(/\+/g, '-').replace(/\//g, '_'), 'base64url');
 }
 
-export function loadSecretKey(
-  alg: Algorithm,
-  raw: string,
-  isBase64: boolean,
-  source = 'AUTH_JWT_KEY',
-): KeyMaterial {
+export function loadSecretKey(alg: Algorithm, raw: string, isBase64: boolean, source = 'AUTH_JWT_KEY'): KeyMaterial {
   if (raw.includes('-----BEGIN ')) {
     // A public key used as an HMAC secret lets anyone who has the public key sign tokens.
     return {
       keys: [],
-      errors: [`${source} holds a PEM key, but AUTH_JWT_ALG=${alg} needs a shared secret; for a public key, set AUTH_JWT_ALG to the key's algorithm (RS256, ES256, ...)`],
+      errors: [
+        `${source} holds a PEM key, but AUTH_JWT_ALG=${alg} needs a shared secret; for a public key, set AUTH_JWT_ALG to the key's algorithm (RS256, ES256, ...)`,
+      ],
       warnings: [],
     };
   }
@@ -133,11 +121,7 @@ export function keyMismatch(alg: Algorithm, key: KeyObject): string | null {
  * One or more PEM blocks (SPKI, PKCS#1, X.509 certificate), each checked against
  * `alg`. Several blocks allow a key rotation: a token verified by any one is accepted.
  */
-export function loadPublicKeys(
-  alg: Algorithm,
-  raw: string,
-  source = 'AUTH_JWT_KEY',
-): KeyMaterial {
+export function loadPublicKeys(alg: Algorithm, raw: string, source = 'AUTH_JWT_KEY'): KeyMaterial {
   const text = unescapePem(raw);
   const blocks = [...text.matchAll(PEM_BLOCK)];
   const invalid = `${source} is not a valid key for AUTH_JWT_ALG=${alg}`;
@@ -158,10 +142,7 @@ export function loadPublicKeys(
     const which = blocks.length > 1 ? ` (PEM block ${index + 1} of ${blocks.length})` : '';
     let key: KeyObject;
     try {
-      key =
-        label === 'CERTIFICATE'
-          ? new X509Certificate(block).publicKey
-          : createPublicKey(block);
+      key = label === 'CERTIFICATE' ? new X509Certificate(block).publicKey : createPublicKey(block);
     } catch (error) {
       errors.push(
         invalid + which,

@@ -1,10 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import jwt from 'jsonwebtoken';
 import { SecureJwtVerifier } from '../verify/secure-jwt-verifier.js';
 import { StaticKeySource } from './static-key-source.js';
 import { gatehouseSettingsFromEnv } from '../options/options-from-env.js';
 import type { SecureAuthConfig } from '../options/settings.js';
 import { loadPublicKeys, unescapePem } from './key-material.js';
+import { signedToken, validFor } from '../../../test/support/tokens.js';
 
 const rsa = () => {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -23,7 +23,7 @@ describe('several PEM blocks in AUTH_JWT_KEY (key rotation)', () => {
   const next = rsa();
   const stranger = rsa();
   const sign = (key: ReturnType<typeof rsa>, kid?: string) =>
-    jwt.sign({ sub: 'alice' }, key.privateKey, { algorithm: 'RS256', expiresIn: '1h', ...(kid ? { keyid: kid } : {}) });
+    signedToken({ sub: 'alice', ...validFor() }, { alg: 'RS256', key: key.privateKey, kid });
 
   it('loads each block', () => {
     const material = loadPublicKeys('RS256', `${current.publicPem}\n${next.publicPem}`);

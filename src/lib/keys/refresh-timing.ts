@@ -18,7 +18,10 @@ const MAX_RETRY_MS = 60_000;
  * allowed", which is the minimum.
  */
 export function refreshDelayMs(cacheControl: string | null | undefined): number {
-  const directives = (cacheControl ?? '').toLowerCase().split(',').map((part) => part.trim());
+  const directives = (cacheControl ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((part) => part.trim());
   if (directives.includes('no-store') || directives.includes('no-cache')) return MIN_REFRESH_MS;
   const maxAge = directives.map((part) => /^max-age\s*=\s*"?(\d+)"?$/.exec(part)).find(Boolean);
   if (!maxAge) return DEFAULT_REFRESH_MS;

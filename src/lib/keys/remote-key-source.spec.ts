@@ -37,7 +37,11 @@ describe('RemoteKeySource', () => {
     const http503 = new KeySetFetchError('answered HTTP 503', 'fetch failed (HTTP 503)');
     const fetcher = provider(http503, http503, { body: set('a'), cacheControl: null });
     start(fetcher);
-    expect(source.status()).toEqual({ ready: false, message: 'identity provider key set not loaded yet', keySet: { keys: 0, fetchedAt: null } });
+    expect(source.status()).toEqual({
+      ready: false,
+      message: 'identity provider key set not loaded yet',
+      keySet: { keys: 0, fetchedAt: null },
+    });
     await vi.advanceTimersByTimeAsync(0);
     expect(source.status()).toEqual({
       ready: false,
@@ -83,7 +87,9 @@ describe('RemoteKeySource', () => {
     await vi.advanceTimersByTimeAsync(0);
     await source.refresh();
     expect(source.status()).toMatchObject({ ready: true, keySet: { keys: 1, lastError: 'key set holds no usable key' } });
-    expect(quiet.error).toHaveBeenLastCalledWith(expect.stringContaining('holds no usable key for [ES256]; keeping the 1 key(s) already held'));
+    expect(quiet.error).toHaveBeenLastCalledWith(
+      expect.stringContaining('holds no usable key for [ES256]; keeping the 1 key(s) already held'),
+    );
     expect(source.keysFor({ alg: 'ES256', kid: 'a' })).toHaveLength(1);
   });
 

@@ -6,12 +6,7 @@ import { importKeySet, type ImportedKeySet } from './jwk-import.js';
 import { KeySetFetchError, fetchJwks, type JwksFetcher } from './jwks-fetcher.js';
 import { KeySet } from './key-set.js';
 import { KeySource, type KeySourceStatus } from './key-source.js';
-import {
-  DEFAULT_REFRESH_MS,
-  UNKNOWN_KID_COOLDOWN_MS,
-  refreshDelayMs,
-  retryDelayMs,
-} from './refresh-timing.js';
+import { DEFAULT_REFRESH_MS, UNKNOWN_KID_COOLDOWN_MS, refreshDelayMs, retryDelayMs } from './refresh-timing.js';
 
 export interface RemoteKeySourceOptions {
   readonly fetcher?: JwksFetcher;
@@ -139,9 +134,7 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
         delay = Math.max(delay, UNKNOWN_KID_COOLDOWN_MS);
         this.noFetchBefore = this.now() + delay;
       }
-      const state = this.current
-        ? `keeping the ${this.current.size} key(s) already held`
-        : 'not ready until it loads';
+      const state = this.current ? `keeping the ${this.current.size} key(s) already held` : 'not ready until it loads';
       this.logger.error(`${this.label} ${this.redact(failure.message)}; ${state}; next try in ${delay / 1000} s`);
       this.schedule(delay);
       return false;

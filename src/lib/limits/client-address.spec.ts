@@ -67,10 +67,19 @@ describe('parseAddress', () => {
     expect(parseAddress(entry)).toBe(address);
   });
 
-  it.each(['', 'unknown', '_hidden', 'evil.example', '1.2.3.4.5', '999.1.1.1', '1.2.3', '[1.2.3.4]', '[2001:db8::1]x', '203.0.113.9:', '<script>'])(
-    '%j is not an address',
-    (entry) => {
-      expect(parseAddress(entry)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    'unknown',
+    '_hidden',
+    'evil.example',
+    '1.2.3.4.5',
+    '999.1.1.1',
+    '1.2.3',
+    '[1.2.3.4]',
+    '[2001:db8::1]x',
+    '203.0.113.9:',
+    '<script>',
+  ])('%j is not an address', (entry) => {
+    expect(parseAddress(entry)).toBeUndefined();
+  });
 });

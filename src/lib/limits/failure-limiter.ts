@@ -10,6 +10,8 @@
 // live one: otherwise failures from many other addresses would push a blocked address
 // out and clear its block. Only windows that have ended are dropped.
 
+import { COUNTED, COUNTED_AND_BLOCKED, FailureLimit, type FailureCount } from './failure-limit.js';
+
 export interface FailureLimiterOptions {
   /** Failures allowed per address per window; 0 disables the limiter. */
   readonly limit: number;
@@ -25,7 +27,7 @@ interface Window {
   failures: number;
 }
 
-export class FailureLimiter {
+export class FailureLimiter extends FailureLimit {
   readonly limit: number;
   readonly windowMs: number;
   readonly maxAddresses: number;
@@ -35,19 +37,22 @@ export class FailureLimiter {
   private readonly windows = new Map<string, Window>();
 
   constructor(options: FailureLimiterOptions) {
+    super();
     this.limit = options.limit;
     this.windowMs = options.windowMs;
     this.maxAddresses = options.maxAddresses;
     this.now = options.now ?? (() => performance.now());
   }
 
-  get enabled(): boolean {
-    return this.limit > 0;
-  }
-
   /** Addresses currently tracked (for the metrics gauge). */
   get trackedAddresses(): number {
     return this.windows.size;
+  }
+
+  countFailure(address: string): FailureCount {
+    const retryAfterSeconds = this.retryAfterSeconds(address);
+    if (retryAfterSeconds > 0) return { retryAfterSeconds, blocked: false };
+    return this.recordFailure(address) ? COUNTED_AND_BLOCKED : COUNTED;
   }
 
   /**

@@ -7,18 +7,9 @@ import type { GatehouseMetrics } from '../observability/gatehouse-metrics.js';
  * paths cannot blow up the number of series.
  */
 export function installHttpMetrics(fastify: FastifyInstance, metrics: GatehouseMetrics): void {
-  // One histogram child per (method, route, status), looked up by a plain string:
-  // prom-client's labels() hashes and sorts its labels on every call.
-  const children = new Map<string, { observe(seconds: number): void }>();
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const key = `${request.method} ${reply.statusCode} ${route}`;
-    let child = children.get(key);
-    if (child === undefined) {
-      child = metrics.httpDuration.labels(request.method, route, String(reply.statusCode));
-      children.set(key, child);
-    }
-    child.observe(reply.elapsedTime / 1000);
+    metrics.httpDuration.seriesFor(request.method, route, reply.statusCode).observe(reply.elapsedTime / 1000);
     done();
   });
 }

@@ -32,20 +32,13 @@ export class AuthEventsService {
   // class stays usable in apps (and tests) that log otherwise or not at all.
   private readonly logger = new Logger('Auth');
 
-  // The success path runs on every request: its counters are looked up once, and its
-  // debug line is built only when the app's logger has debug on.
-  private readonly acceptedTotal: Record<Transport, { inc(): void }>;
-
   // Explicit @Inject: tools without decorator metadata (tsx, esbuild) can still build it.
-  constructor(@Inject(GatehouseMetrics) private readonly metrics: GatehouseMetrics) {
-    this.acceptedTotal = {
-      http: metrics.authTotal.labels('http', 'accepted', 'none'),
-      ws: metrics.authTotal.labels('ws', 'accepted', 'none'),
-    };
-  }
+  constructor(@Inject(GatehouseMetrics) private readonly metrics: GatehouseMetrics) {}
 
+  // The success path runs on every request: a plain count (see countAccepted), and a
+  // debug line built only when the app's logger has debug on.
   accepted(transport: Transport, address: string, sub: string): void {
-    this.acceptedTotal[transport].inc();
+    this.metrics.countAccepted(transport);
     // Debug: the success path is every request; info would double the request log.
     if (Logger.isLevelEnabled('debug')) {
       this.logger.debug({ msg: 'authentication accepted', event: 'auth_accepted', transport, ...logDetails({ address, sub }) });
@@ -80,7 +73,12 @@ export class AuthEventsService {
   }
 
   addressBlocked(transport: Transport, details: AuthEventDetails & { failures: number; windowSeconds: number }): void {
-    this.logger.warn({ msg: 'client address reached the failed-authentication limit', event: 'auth_address_blocked', transport, ...logDetails(details) });
+    this.logger.warn({
+      msg: 'client address reached the failed-authentication limit',
+      event: 'auth_address_blocked',
+      transport,
+      ...logDetails(details),
+    });
   }
 
   // The WebSocket gateway's lifecycle, for the gauges and counters.

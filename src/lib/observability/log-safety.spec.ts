@@ -27,25 +27,31 @@ describe('redactUrl', () => {
     );
   });
 
-  it('takes linear time on queries built to make a scanner rescan: 4x the input, about 4x the time', () => {
-    const median = (run: () => void) => {
-      const times = [0, 1, 2, 3, 4].map(() => {
+  it('takes linear time on queries built to make a scanner rescan: 8x the input, about 8x the time', () => {
+    // The fastest of several runs: other load on the machine only ever adds time.
+    const fastest = (run: () => void) => {
+      const times = [0, 1, 2, 3, 4, 5, 6].map(() => {
         const started = performance.now();
         run();
         return performance.now() - started;
       });
-      return times.sort((a, b) => a - b)[2];
+      return Math.min(...times);
     };
     for (const unit of ['x&', 'jwt=1&', '&=', 'x=&']) {
       const n = Math.floor(100_000 / unit.length);
       const small = `/a?${unit.repeat(n)}y=1`;
-      const large = `/a?${unit.repeat(4 * n)}y=1`;
+      const large = `/a?${unit.repeat(8 * n)}y=1`;
       for (let i = 0; i < 3; i++) {
         redactUrl(small); // warm up the JIT
         redactUrl(large);
       }
-      const ratio = median(() => redactUrl(large)) / Math.max(median(() => redactUrl(small)), 0.05);
-      expect(ratio, unit).toBeLessThan(10); // quadratic: 16
+      const ratio =
+        fastest(() => redactUrl(large)) /
+        Math.max(
+          fastest(() => redactUrl(small)),
+          0.05,
+        );
+      expect(ratio, unit).toBeLessThan(24); // quadratic: 64
     }
   });
 });

@@ -20,7 +20,7 @@ export function redactUrl(url: string): string {
   let redacted = '';
   let copied = 0; // url[0, copied) is in `redacted` already
   let equals = query; // the next '=' at or after `start` (url.length: none), found once per '='
-  for (let start = query + 1; start < url.length; ) {
+  for (let start = query + 1; start < url.length;) {
     let end = url.indexOf('&', start);
     if (end === -1) end = url.length;
     if (equals < start) {

@@ -28,6 +28,17 @@ export interface WsOptions {
   readonly maxPendingFrames?: number;
 }
 
+/** Revocation (docs/protocol.md §11): revoked tokens and the data file of a single process. */
+export interface RevocationOptions {
+  /** Where one process keeps its revocations, in an append-only file (default `./data`). */
+  readonly dataDir?: string;
+  /**
+   * The longest lifetime (exp − iat, seconds) of the tokens you accept. When set, a `sub`
+   * cut-off is dropped that long after its `before`; unset, it is kept until lifted.
+   */
+  readonly maxTokenLifetimeSeconds?: number;
+}
+
 /** What every mode shares: how the module behaves in the host app. */
 export interface GatehouseHostOptions {
   /** true (default): every HTTP route needs a token unless `@Public()`. */
@@ -38,6 +49,10 @@ export interface GatehouseHostOptions {
   readonly trustProxy?: boolean | number | readonly string[];
   /** WebSocket settings, or false when the app serves no Gatehouse WebSocket. */
   readonly ws?: WsOptions | false;
+  /** Revocation settings, or false to turn revocation off (no token is ever refused as revoked). */
+  readonly revocation?: RevocationOptions | false;
+  /** Several processes: `redis://` URL of the Redis holding revocations and the failure limit. */
+  readonly redisUrl?: string;
 }
 
 interface TokenOptions {

@@ -1,4 +1,4 @@
-import type { FailureLimitOptions, WsOptions } from './gatehouse-options.js';
+import type { FailureLimitOptions, RevocationOptions, WsOptions } from './gatehouse-options.js';
 
 // Error lines name what the user wrote: `ws.authTimeoutMs` to a module user,
 // `WS_AUTH_TIMEOUT_MS` to someone who set environment variables. resolveOptions
@@ -22,9 +22,12 @@ export type OptionPath =
   | 'globalGuard'
   | 'trustProxy'
   | 'failureLimit'
-  | `failureLimit.${keyof FailureLimitOptions & string}`
+  | `failureLimit.${Extract<keyof FailureLimitOptions, string>}`
   | 'ws'
-  | `ws.${keyof WsOptions & string}`;
+  | `ws.${Extract<keyof WsOptions, string>}`
+  | 'revocation'
+  | `revocation.${Extract<keyof RevocationOptions, string>}`
+  | 'redisUrl';
 
 export interface OptionNaming {
   /** What the user calls the option at `path` (for unknown keys, `path` is what they wrote). */
@@ -44,11 +47,13 @@ export const OPTION_NAMING: OptionNaming = { name: (path) => path };
 export function showValue(value: unknown): string {
   if (typeof value === 'function') return value.name ? `[class ${value.name}]` : 'a function';
   if (typeof value !== 'object' || value === null) {
-    return typeof value === 'string' ? JSON.stringify(value) : String(value);
+    return typeof value === 'string'
+      ? JSON.stringify(value)
+      : String(value as string | number | boolean | bigint | symbol | null | undefined);
   }
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? Object.prototype.toString.call(value);
   } catch {
     text = Object.prototype.toString.call(value);
   }

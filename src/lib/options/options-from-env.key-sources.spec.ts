@@ -21,8 +21,7 @@ function errorsOf(env: Environment): readonly string[] {
 
 const secure = (env: Environment) => parseEnvironment(env).auth as SecureAuthConfig;
 const URL = 'https://idp.example.com/.well-known/jwks.json';
-const rsaPem = () =>
-  generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const rsaPem = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 describe('AUTH_JWT_JWKS_URL', () => {
   it('makes AUTH_JWT_ALG optional: every asymmetric algorithm by default', () => {
@@ -34,11 +33,7 @@ describe('AUTH_JWT_JWKS_URL', () => {
   });
 
   it('reads AUTH_JWT_ALG as a comma-separated list', () => {
-    expect(secure({ AUTH_JWT_JWKS_URL: URL, AUTH_JWT_ALG: 'RS256, ES256,,EdDSA,RS256' }).algorithms).toEqual([
-      'RS256',
-      'ES256',
-      'EdDSA',
-    ]);
+    expect(secure({ AUTH_JWT_JWKS_URL: URL, AUTH_JWT_ALG: 'RS256, ES256,,EdDSA,RS256' }).algorithms).toEqual(['RS256', 'ES256', 'EdDSA']);
     expect(secure({ AUTH_JWT_JWKS_URL: 'http://127.0.0.1:8080/jwks', AUTH_JWT_ALG: 'PS512' }).algorithms).toEqual(['PS512']);
   });
 
@@ -75,7 +70,9 @@ describe('AUTH_JWT_JWKS_URL', () => {
   });
 
   it('reports every problem at once', () => {
-    expect(errorsOf({ AUTH_JWT_JWKS_URL: 'ftp://x', AUTH_JWT_KEY: 'k', AUTH_JWT_ALG: 'HS512', AUTH_JWT_CLOCK_TOLERANCE: 'x' })).toHaveLength(4);
+    expect(
+      errorsOf({ AUTH_JWT_JWKS_URL: 'ftp://x', AUTH_JWT_KEY: 'k', AUTH_JWT_ALG: 'HS512', AUTH_JWT_CLOCK_TOLERANCE: 'x' }),
+    ).toHaveLength(4);
   });
 
   it('is refused in insecure mode like the other secure-only options', () => {
@@ -136,9 +133,7 @@ describe('AUTH_JWT_KEY_FILE', () => {
     ]);
     const empty = join(dir, 'empty.pem');
     writeFileSync(empty, '\n');
-    expect(errorsOf({ AUTH_JWT_ALG: 'RS256', AUTH_JWT_KEY_FILE: empty })).toEqual([
-      `AUTH_JWT_KEY_FILE is empty: ${JSON.stringify(empty)}`,
-    ]);
+    expect(errorsOf({ AUTH_JWT_ALG: 'RS256', AUTH_JWT_KEY_FILE: empty })).toEqual([`AUTH_JWT_KEY_FILE is empty: ${JSON.stringify(empty)}`]);
   });
 
   it('reports a key that does not fit AUTH_JWT_ALG under its own name', () => {

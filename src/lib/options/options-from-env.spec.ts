@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import jwt from 'jsonwebtoken';
 import { ALGORITHMS } from '../core/algorithms.js';
 import { SecureJwtVerifier } from '../verify/secure-jwt-verifier.js';
 import { StaticKeySource } from '../keys/static-key-source.js';
@@ -10,7 +9,7 @@ import { ConfigurationError } from './configuration-error.js';
 import { gatehouseOptionsFromEnv, type Environment } from './options-from-env.js';
 import type { JwtAuthConfig, SecureAuthConfig } from './settings.js';
 import { parseServerEnvironment } from '../../server/config/server-settings.js';
-import { generateEc, generateRsa, unsignedToken } from '../../../test/support/tokens.js';
+import { generateEc, generateRsa, signedToken, unsignedToken, validFor } from '../../../test/support/tokens.js';
 
 /** The whole server environment: Gatehouse's variables and the server's (PORT, HOST). */
 function parseEnvironment(env: Environment) {
@@ -71,7 +70,11 @@ describe('the environment: defaults', () => {
   });
   it('reads PORT, HOST, WS settings and the namespace', () => {
     const config = parseEnvironment({
-      AUTH_MODE: 'insecure', PORT: '8080', HOST: '127.0.0.1', WS_AUTH_TIMEOUT_MS: '100', WS_EXPIRY_NOTICE_SECONDS: '5',
+      AUTH_MODE: 'insecure',
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      WS_AUTH_TIMEOUT_MS: '100',
+      WS_EXPIRY_NOTICE_SECONDS: '5',
       AUTH_JWT_NAMESPACE: '/app/claims',
     });
     expect(config.server).toMatchObject({ port: 8080, host: '127.0.0.1' });
@@ -82,13 +85,9 @@ describe('the environment: defaults', () => {
 
 describe('the environment: startup errors of section 2, exactly worded', () => {
   it('an unknown AUTH_MODE', () => {
-    expect(errorsOf({ ...HS, AUTH_MODE: 'foo' })).toEqual([
-      'AUTH_MODE has invalid value: "foo". Must be one of ["secure", "insecure"]',
-    ]);
+    expect(errorsOf({ ...HS, AUTH_MODE: 'foo' })).toEqual(['AUTH_MODE has invalid value: "foo". Must be one of ["secure", "insecure"]']);
     // Not also "AUTH_JWT_ALG not set": the user may have meant insecure.
-    expect(errorsOf({ AUTH_MODE: 'insecur' })).toEqual([
-      'AUTH_MODE has invalid value: "insecur". Must be one of ["secure", "insecure"]',
-    ]);
+    expect(errorsOf({ AUTH_MODE: 'insecur' })).toEqual(['AUTH_MODE has invalid value: "insecur". Must be one of ["secure", "insecure"]']);
   });
   it('secure mode without AUTH_JWT_ALG / AUTH_JWT_KEY', () => {
     expect(errorsOf({ AUTH_MODE: 'secure', AUTH_JWT_KEY: SECRET })).toEqual(['AUTH_JWT_ALG not set']);
@@ -116,7 +115,10 @@ describe('the environment: startup errors of section 2, exactly worded', () => {
     expect(errorsOf({ ...HS, AUTH_JWT_KEY: Buffer.alloc(31, 1).toString('base64'), AUTH_JWT_KEY_IS_BASE64_ENCODED: 'true' })).toEqual([
       'AUTH_JWT_KEY has to be at least 32 bytes long for HS256',
     ]);
-    expect(parseEnvironment({ ...HS, AUTH_JWT_KEY: Buffer.alloc(32, 1).toString('base64url'), AUTH_JWT_KEY_IS_BASE64_ENCODED: 'true' }).auth.mode).toBe('secure');
+    expect(
+      parseEnvironment({ ...HS, AUTH_JWT_KEY: Buffer.alloc(32, 1).toString('base64url'), AUTH_JWT_KEY_IS_BASE64_ENCODED: 'true' }).auth
+        .mode,
+    ).toBe('secure');
     expect(errorsOf({ ...HS, AUTH_JWT_KEY: '%%% not base64 %%%', AUTH_JWT_KEY_IS_BASE64_ENCODED: 'true' })).toEqual([
       'AUTH_JWT_KEY has invalid base64 encoding',
     ]);
@@ -126,7 +128,9 @@ describe('the environment: startup errors of section 2, exactly worded', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe('AUTH_JWT_KEY is not a valid key for AUTH_JWT_ALG=ES256');
     expect(lines[1]).toMatch(/AUTH_JWT_KEY .*EC.*P-256/);
-    expect(errorsOf({ AUTH_JWT_ALG: 'RS256', AUTH_JWT_KEY: 'not a pem' })[0]).toBe('AUTH_JWT_KEY is not a valid key for AUTH_JWT_ALG=RS256');
+    expect(errorsOf({ AUTH_JWT_ALG: 'RS256', AUTH_JWT_KEY: 'not a pem' })[0]).toBe(
+      'AUTH_JWT_KEY is not a valid key for AUTH_JWT_ALG=RS256',
+    );
   });
   it.each([
     ['AUTH_JWT_ALG', 'HS256'],
@@ -139,10 +143,16 @@ describe('the environment: startup errors of section 2, exactly worded', () => {
   });
   it('insecure mode with every secure-only option reports each of them', () => {
     const lines = errorsOf({
-      AUTH_MODE: 'insecure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: SECRET, AUTH_JWT_KEY_IS_BASE64_ENCODED: 'false',
-      AUTH_JWT_ISS: 'i', AUTH_JWT_AUD: 'a',
+      AUTH_MODE: 'insecure',
+      AUTH_JWT_ALG: 'HS256',
+      AUTH_JWT_KEY: SECRET,
+      AUTH_JWT_KEY_IS_BASE64_ENCODED: 'false',
+      AUTH_JWT_ISS: 'i',
+      AUTH_JWT_AUD: 'a',
     });
-    expect(lines).toEqual(['AUTH_JWT_ALG', 'AUTH_JWT_KEY', 'AUTH_JWT_KEY_IS_BASE64_ENCODED', 'AUTH_JWT_ISS', 'AUTH_JWT_AUD'].map(insecureHint));
+    expect(lines).toEqual(
+      ['AUTH_JWT_ALG', 'AUTH_JWT_KEY', 'AUTH_JWT_KEY_IS_BASE64_ENCODED', 'AUTH_JWT_ISS', 'AUTH_JWT_AUD'].map(insecureHint),
+    );
   });
   it('insecure mode under NODE_ENV=production refuses without the override, naming both variables', () => {
     const lines = errorsOf({ AUTH_MODE: 'insecure', NODE_ENV: 'production' });
@@ -150,13 +160,19 @@ describe('the environment: startup errors of section 2, exactly worded', () => {
     expect(lines[0]).toContain('AUTH_MODE');
     expect(lines[0]).toContain('AUTH_INSECURE_ALLOW_IN_PRODUCTION');
     expect(errorsOf({ AUTH_MODE: 'insecure', NODE_ENV: 'production', AUTH_INSECURE_ALLOW_IN_PRODUCTION: 'false' })).toHaveLength(1);
-    expect(parseEnvironment({ AUTH_MODE: 'insecure', NODE_ENV: 'production', AUTH_INSECURE_ALLOW_IN_PRODUCTION: 'true' }).auth.mode).toBe('insecure');
+    expect(parseEnvironment({ AUTH_MODE: 'insecure', NODE_ENV: 'production', AUTH_INSECURE_ALLOW_IN_PRODUCTION: 'true' }).auth.mode).toBe(
+      'insecure',
+    );
     expect(parseEnvironment({ AUTH_MODE: 'insecure', NODE_ENV: 'development' }).auth.mode).toBe('insecure');
     expect(parseEnvironment({ ...HS, NODE_ENV: 'production' }).auth.mode).toBe('secure');
   });
   it('several errors at once are all reported, one per line, each naming its variable', () => {
     const lines = errorsOf({
-      AUTH_MODE: 'insecure', NODE_ENV: 'production', AUTH_JWT_ISS: 'i', AUTH_JWT_CLOCK_TOLERANCE: '301', PORT: 'x',
+      AUTH_MODE: 'insecure',
+      NODE_ENV: 'production',
+      AUTH_JWT_ISS: 'i',
+      AUTH_JWT_CLOCK_TOLERANCE: '301',
+      PORT: 'x',
     });
     expect(lines).toHaveLength(4);
     expect(lines).toContain(insecureHint('AUTH_JWT_ISS'));
@@ -178,7 +194,9 @@ describe('the environment: startup errors of section 2, exactly worded', () => {
 
 describe('the environment: flags', () => {
   it('accept true/false in any case', () => {
-    expect(parseEnvironment({ ...HS, AUTH_JWT_KEY: Buffer.from(SECRET).toString('base64'), AUTH_JWT_KEY_IS_BASE64_ENCODED: 'TRUE' }).auth.mode).toBe('secure');
+    expect(
+      parseEnvironment({ ...HS, AUTH_JWT_KEY: Buffer.from(SECRET).toString('base64'), AUTH_JWT_KEY_IS_BASE64_ENCODED: 'TRUE' }).auth.mode,
+    ).toBe('secure');
   });
   it('an invalid AUTH_INSECURE_ALLOW_IN_PRODUCTION is reported even outside production', () => {
     expect(errorsOf({ AUTH_MODE: 'insecure', AUTH_INSECURE_ALLOW_IN_PRODUCTION: 'yes' })).toEqual([
@@ -192,7 +210,16 @@ describe('the environment: blank values count as unset', () => {
     expect(errorsOf({ AUTH_MODE: '', AUTH_JWT_ALG: '  ', AUTH_JWT_KEY: '' })).toEqual(['AUTH_JWT_ALG not set', 'AUTH_JWT_KEY not set']);
   });
   it('blank secure-only options are fine in insecure mode', () => {
-    expect(parseEnvironment({ AUTH_MODE: 'insecure', AUTH_JWT_ALG: '', AUTH_JWT_KEY: ' ', AUTH_JWT_ISS: '', AUTH_JWT_AUD: '', AUTH_JWT_KEY_IS_BASE64_ENCODED: '' }).auth.mode).toBe('insecure');
+    expect(
+      parseEnvironment({
+        AUTH_MODE: 'insecure',
+        AUTH_JWT_ALG: '',
+        AUTH_JWT_KEY: ' ',
+        AUTH_JWT_ISS: '',
+        AUTH_JWT_AUD: '',
+        AUTH_JWT_KEY_IS_BASE64_ENCODED: '',
+      }).auth.mode,
+    ).toBe('insecure');
   });
   it('blank tolerance, ISS, AUD, namespace take their defaults', () => {
     const config = parseEnvironment({ ...HS, AUTH_JWT_CLOCK_TOLERANCE: '', AUTH_JWT_ISS: ' ', AUTH_JWT_AUD: '', AUTH_JWT_NAMESPACE: '' });
@@ -201,7 +228,12 @@ describe('the environment: blank values count as unset', () => {
 });
 
 describe('the environment: AUTH_JWT_CLOCK_TOLERANCE', () => {
-  it.each([['0', 0], ['300', 300], ['2', 2], [' 7 ', 7]])('%j → %i', (value, expected) => {
+  it.each([
+    ['0', 0],
+    ['300', 300],
+    ['2', 2],
+    [' 7 ', 7],
+  ])('%j → %i', (value, expected) => {
     expect(parseEnvironment({ ...HS, AUTH_JWT_CLOCK_TOLERANCE: value }).auth.clockTolerance).toBe(expected);
   });
   it.each(['301', '-1', '2.5', '1e2', 'abc', '0x10', '5s'])('%j is refused naming the variable', (value) => {
@@ -232,36 +264,53 @@ describe('the environment: iss, aud, namespace', () => {
 
 describe('configuration to verification, as a user sets it up', () => {
   const now = () => Math.floor(Date.now() / 1000);
-  it('HS256 text secret: a jsonwebtoken token verifies', async () => {
+  it('HS256 text secret: a token signed with the text verifies', async () => {
     const config = parseEnvironment(HS);
     const verifier = strategyOf(config.auth as SecureAuthConfig);
-    const token = jwt.sign({ sub: 'alice' }, SECRET, { algorithm: 'HS256', expiresIn: '1h' });
+    const token = signedToken({ sub: 'alice', ...validFor() }, { alg: 'HS256', key: SECRET });
     expect(await verifier.verify(token)).toMatchObject({ sub: 'alice', authMode: 'secure' });
-    const wrong = jwt.sign({ sub: 'alice' }, 'x'.repeat(32), { algorithm: 'HS256', expiresIn: '1h' });
+    const wrong = signedToken({ sub: 'alice', ...validFor() }, { alg: 'HS256', key: 'x'.repeat(32) });
     expect(await verifier.verify(wrong)).toMatchObject({ reason: 'signature_invalid' });
   });
   it('HS512 base64 secret (URL-safe, unpadded): a token signed with the decoded bytes verifies', async () => {
     const bytes = Buffer.alloc(64, 0xfb);
-    const config = parseEnvironment({ AUTH_JWT_ALG: 'HS512', AUTH_JWT_KEY: bytes.toString('base64url'), AUTH_JWT_KEY_IS_BASE64_ENCODED: 'true' });
+    const config = parseEnvironment({
+      AUTH_JWT_ALG: 'HS512',
+      AUTH_JWT_KEY: bytes.toString('base64url'),
+      AUTH_JWT_KEY_IS_BASE64_ENCODED: 'true',
+    });
     const verifier = strategyOf(config.auth as SecureAuthConfig);
-    const token = jwt.sign({ sub: 'alice' }, bytes, { algorithm: 'HS512', expiresIn: '1h' });
+    const token = signedToken({ sub: 'alice', ...validFor() }, { alg: 'HS512', key: bytes });
     expect(await verifier.verify(token)).toMatchObject({ sub: 'alice' });
   });
   it('ES256 one-line PEM with \\n escapes, iss and aud configured', async () => {
     const ec = generateEc('P-256');
     const config = parseEnvironment({
-      AUTH_JWT_ALG: 'ES256', AUTH_JWT_KEY: ec.publicPem.trim().replace(/\n/g, '\\n'), AUTH_JWT_ISS: 'idp', AUTH_JWT_AUD: 'gh',
+      AUTH_JWT_ALG: 'ES256',
+      AUTH_JWT_KEY: ec.publicPem.trim().replace(/\n/g, '\\n'),
+      AUTH_JWT_ISS: 'idp',
+      AUTH_JWT_AUD: 'gh',
     });
     const verifier = strategyOf(config.auth as SecureAuthConfig);
-    const sign = (extra: object) => jwt.sign({ sub: 'alice', ...extra }, ec.privateKey, { algorithm: 'ES256', expiresIn: '1h' });
+    const sign = (extra: object) => signedToken({ sub: 'alice', ...extra, ...validFor() }, { alg: 'ES256', key: ec.privateKey });
     expect(await verifier.verify(sign({ iss: 'idp', aud: ['x', 'gh'] }))).toMatchObject({ sub: 'alice' });
     expect(await verifier.verify(sign({ iss: 'idp' }))).toMatchObject({ reason: 'claim_missing', message: 'Missing required "aud" claim' });
-    expect(await verifier.verify(jwt.sign({ sub: 'alice', iss: 'idp', aud: 'gh', exp: now() + 60 }, '', { algorithm: 'none' }))).toMatchObject({ reason: 'alg_not_allowed' });
+    expect(await verifier.verify(unsignedToken({ sub: 'alice', iss: 'idp', aud: 'gh', exp: now() + 60, iat: now() }))).toMatchObject({
+      reason: 'alg_not_allowed',
+    });
   });
   it('insecure mode: an unsigned token with the configured namespace', async () => {
-    const config = parseEnvironment({ AUTH_MODE: 'insecure', AUTH_JWT_NAMESPACE: 'https://electric-sql.com/jwt/claims', AUTH_JWT_CLOCK_TOLERANCE: '0' });
+    const config = parseEnvironment({
+      AUTH_MODE: 'insecure',
+      AUTH_JWT_NAMESPACE: 'https://electric-sql.com/jwt/claims',
+      AUTH_JWT_CLOCK_TOLERANCE: '0',
+    });
     const verifier = new InsecureJwtVerifier(config.auth as never);
-    expect(await verifier.verify(unsignedToken({ 'https://electric-sql.com/jwt/claims': { sub: 'bob' } }))).toMatchObject({ sub: 'bob', authMode: 'insecure', expiresAt: null });
+    expect(await verifier.verify(unsignedToken({ 'https://electric-sql.com/jwt/claims': { sub: 'bob' } }))).toMatchObject({
+      sub: 'bob',
+      authMode: 'insecure',
+      expiresAt: null,
+    });
     expect(await verifier.verify(unsignedToken({ sub: 'bob', exp: now() - 1 }))).toMatchObject({ reason: 'token_expired' });
   });
 });
@@ -270,12 +319,12 @@ describe('the environment: AUTH_JWT_KEY_FILE (section 8)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-keyfile-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('the file content is the key; an HS secret file\'s final newline is not part of the secret', async () => {
+  it("the file content is the key; an HS secret file's final newline is not part of the secret", async () => {
     const file = join(dir, 'secret');
     writeFileSync(file, `${SECRET}\n`);
     const config = parseEnvironment({ AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY_FILE: file });
     const verifier = strategyOf(config.auth as SecureAuthConfig);
-    const token = jwt.sign({ sub: 'alice' }, SECRET, { algorithm: 'HS256', expiresIn: '1h' });
+    const token = signedToken({ sub: 'alice', ...validFor() }, { alg: 'HS256', key: SECRET });
     expect(await verifier.verify(token)).toMatchObject({ sub: 'alice' });
   });
   it('a PEM file works for an asymmetric algorithm', () => {
@@ -296,9 +345,18 @@ describe('gatehouseOptionsFromEnv: the variables as module options', () => {
   it('turns set variables into options, leaving the unset ones out', () => {
     expect(
       gatehouseOptionsFromEnv({
-        AUTH_MODE: ' insecure ', AUTH_JWT_NAMESPACE: '/app', AUTH_JWT_CLOCK_TOLERANCE: ' 7 ', AUTH_INSECURE_ALLOW_IN_PRODUCTION: 'TRUE',
-        WS_AUTH_TIMEOUT_MS: '100', WS_MAX_SOCKETS_PER_SUB: '3', WS_MAX_BUFFERED_BYTES: '4096', WS_MAX_PENDING_FRAMES: '0',
-        AUTH_FAIL_LIMIT: '0', TRUST_PROXY: 'loopback, 10.0.0.0/8', PORT: '1', LOG_LEVEL: 'debug',
+        AUTH_MODE: ' insecure ',
+        AUTH_JWT_NAMESPACE: '/app',
+        AUTH_JWT_CLOCK_TOLERANCE: ' 7 ',
+        AUTH_INSECURE_ALLOW_IN_PRODUCTION: 'TRUE',
+        WS_AUTH_TIMEOUT_MS: '100',
+        WS_MAX_SOCKETS_PER_SUB: '3',
+        WS_MAX_BUFFERED_BYTES: '4096',
+        WS_MAX_PENDING_FRAMES: '0',
+        AUTH_FAIL_LIMIT: '0',
+        TRUST_PROXY: 'loopback, 10.0.0.0/8',
+        PORT: '1',
+        LOG_LEVEL: 'debug',
       }),
     ).toEqual({
       mode: 'insecure',
@@ -327,8 +385,14 @@ describe('gatehouseOptionsFromEnv: the variables as module options', () => {
   });
   it('the new WebSocket limits: defaults, values, and ranges naming the variable', () => {
     expect(parseEnvironment(HS).ws).toEqual({
-      path: '/ws', authTimeoutMs: 5000, expiryNoticeSeconds: 30, maxPayloadBytes: 65536, pingIntervalMs: 30000,
-      maxSocketsPerSub: 100, maxBufferedBytes: 1048576, maxPendingFrames: 32,
+      path: '/ws',
+      authTimeoutMs: 5000,
+      expiryNoticeSeconds: 30,
+      maxPayloadBytes: 65536,
+      pingIntervalMs: 30000,
+      maxSocketsPerSub: 100,
+      maxBufferedBytes: 1048576,
+      maxPendingFrames: 32,
     });
     expect(errorsOf({ ...HS, WS_MAX_SOCKETS_PER_SUB: '0', WS_MAX_BUFFERED_BYTES: '1k', WS_MAX_PENDING_FRAMES: '1025' })).toEqual([
       'WS_MAX_SOCKETS_PER_SUB has invalid value: "0". Must be a whole number from 1 to 100000',

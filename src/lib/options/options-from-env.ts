@@ -36,93 +36,152 @@ const number = (path: keyof typeof RANGES) => `${RANGES[path][0]} to ${RANGES[pa
 
 export const GATEHOUSE_ENV_VARIABLES = {
   AUTH_MODE: {
-    option: 'mode', conversion: 'word', default: 'secure',
+    option: 'mode',
+    conversion: 'word',
+    default: 'secure',
     description: 'secure (verify signatures) or insecure (development only)',
   },
   AUTH_JWT_NAMESPACE: {
-    option: 'namespace', conversion: 'text',
-    description: 'where the custom claims (sub among them) are: a JSON Pointer such as /app/claims, or one literal top-level key; unset: the payload itself',
+    option: 'namespace',
+    conversion: 'text',
+    description:
+      'where the custom claims (sub among them) are: a JSON Pointer such as /app/claims, or one literal top-level key; unset: the payload itself',
   },
   AUTH_JWT_ALG: {
-    option: 'algorithms', conversion: 'list',
+    option: 'algorithms',
+    conversion: 'list',
     description: `secure mode: the signing algorithm, one of ${ALGORITHMS.join(' ')}; with AUTH_JWT_JWKS_URL optional, a comma-separated list (default: every asymmetric one)`,
   },
   AUTH_JWT_KEY: {
-    option: 'key', conversion: 'text',
+    option: 'key',
+    conversion: 'text',
     description: 'secure mode: HS* secret as text, or PEM public key(s) / X.509 certificate(s); one-line values with \\n escapes work',
   },
   AUTH_JWT_KEY_FILE: {
-    option: 'keyFile', conversion: 'word',
+    option: 'keyFile',
+    conversion: 'word',
     description: 'secure mode: a file whose content is used as AUTH_JWT_KEY (mounted secrets)',
   },
   AUTH_JWT_JWKS_URL: {
-    option: 'jwksUrl', conversion: 'word',
-    description: "secure mode: an http(s) URL of the identity provider's JSON Web Key Set, instead of AUTH_JWT_KEY; keys chosen by kid, refreshed in the background",
+    option: 'jwksUrl',
+    conversion: 'word',
+    description:
+      "secure mode: an http(s) URL of the identity provider's JSON Web Key Set, instead of AUTH_JWT_KEY; keys chosen by kid, refreshed in the background",
   },
   AUTH_JWT_KEY_IS_BASE64_ENCODED: {
-    option: 'keyIsBase64', conversion: 'flag', default: 'false',
+    option: 'keyIsBase64',
+    conversion: 'flag',
+    default: 'false',
     description: 'HS* only: AUTH_JWT_KEY is base64 (standard or URL-safe) and is decoded first',
   },
   AUTH_JWT_ISS: { option: 'issuer', conversion: 'word', description: 'secure mode: when set, tokens need an iss claim equal to it' },
   AUTH_JWT_AUD: {
-    option: 'audience', conversion: 'word',
+    option: 'audience',
+    conversion: 'word',
     description: 'secure mode: when set, tokens need an aud claim equal to it (or an array holding it)',
   },
   AUTH_JWT_CLOCK_TOLERANCE: {
-    option: 'clockTolerance', conversion: 'integer', default: String(DEFAULTS.clockTolerance),
+    option: 'clockTolerance',
+    conversion: 'integer',
+    default: String(DEFAULTS.clockTolerance),
     description: `seconds of leeway for exp, nbf and iat (${number('clockTolerance')})`,
   },
   AUTH_MAX_TOKEN_BYTES: {
-    option: 'maxTokenBytes', conversion: 'integer', default: String(DEFAULTS.maxTokenBytes),
+    option: 'maxTokenBytes',
+    conversion: 'integer',
+    default: String(DEFAULTS.maxTokenBytes),
     description: `longer tokens are token_malformed without being parsed (${number('maxTokenBytes')})`,
   },
   AUTH_INSECURE_ALLOW_IN_PRODUCTION: {
-    option: 'allowInProduction', conversion: 'flag', default: 'false',
+    option: 'allowInProduction',
+    conversion: 'flag',
+    default: 'false',
     description: 'lets insecure mode start under NODE_ENV=production (or prod)',
   },
   WS_AUTH_TIMEOUT_MS: {
-    option: 'ws.authTimeoutMs', conversion: 'integer', default: String(DEFAULTS.ws.authTimeoutMs),
+    option: 'ws.authTimeoutMs',
+    conversion: 'integer',
+    default: String(DEFAULTS.ws.authTimeoutMs),
     description: 'how long a WebSocket may stay open without authenticating',
   },
   WS_EXPIRY_NOTICE_SECONDS: {
-    option: 'ws.expiryNoticeSeconds', conversion: 'integer', default: String(DEFAULTS.ws.expiryNoticeSeconds),
+    option: 'ws.expiryNoticeSeconds',
+    conversion: 'integer',
+    default: String(DEFAULTS.ws.expiryNoticeSeconds),
     description: 'how long before exp the server sends session_expiring',
   },
   WS_MAX_PAYLOAD_BYTES: {
-    option: 'ws.maxPayloadBytes', conversion: 'integer', default: String(DEFAULTS.ws.maxPayloadBytes),
+    option: 'ws.maxPayloadBytes',
+    conversion: 'integer',
+    default: String(DEFAULTS.ws.maxPayloadBytes),
     description: 'largest WebSocket frame accepted; larger ones close the socket with 1009',
   },
   WS_PING_INTERVAL_MS: {
-    option: 'ws.pingIntervalMs', conversion: 'integer', default: String(DEFAULTS.ws.pingIntervalMs),
+    option: 'ws.pingIntervalMs',
+    conversion: 'integer',
+    default: String(DEFAULTS.ws.pingIntervalMs),
     description: 'keepalive ping period; a peer that misses one pong is dropped',
   },
   WS_MAX_SOCKETS_PER_SUB: {
-    option: 'ws.maxSocketsPerSub', conversion: 'integer', default: String(DEFAULTS.ws.maxSocketsPerSub),
+    option: 'ws.maxSocketsPerSub',
+    conversion: 'integer',
+    default: String(DEFAULTS.ws.maxSocketsPerSub),
     description: `sockets one sub may hold open at once on this server; one more is refused with too_many_connections (${number('ws.maxSocketsPerSub')})`,
   },
   WS_MAX_BUFFERED_BYTES: {
-    option: 'ws.maxBufferedBytes', conversion: 'integer', default: String(DEFAULTS.ws.maxBufferedBytes),
+    option: 'ws.maxBufferedBytes',
+    conversion: 'integer',
+    default: String(DEFAULTS.ws.maxBufferedBytes),
     description: `data waiting to be sent to one socket; past it the socket is closed with 1008 slow_consumer (${number('ws.maxBufferedBytes')})`,
   },
   WS_MAX_PENDING_FRAMES: {
-    option: 'ws.maxPendingFrames', conversion: 'integer', default: String(DEFAULTS.ws.maxPendingFrames),
+    option: 'ws.maxPendingFrames',
+    conversion: 'integer',
+    default: String(DEFAULTS.ws.maxPendingFrames),
     description: `frames a client may send while its auth frame is being checked; one more closes it with 1008 bad_message (${number('ws.maxPendingFrames')})`,
   },
   AUTH_FAIL_LIMIT: {
-    option: 'failureLimit.limit', conversion: 'integer', default: String(DEFAULTS.failureLimit.limit),
+    option: 'failureLimit.limit',
+    conversion: 'integer',
+    default: String(DEFAULTS.failureLimit.limit),
     description: 'failed authentications allowed per client address per window before 429; 0 disables',
   },
   AUTH_FAIL_WINDOW_SECONDS: {
-    option: 'failureLimit.windowSeconds', conversion: 'integer', default: String(DEFAULTS.failureLimit.windowSeconds),
+    option: 'failureLimit.windowSeconds',
+    conversion: 'integer',
+    default: String(DEFAULTS.failureLimit.windowSeconds),
     description: `length of the failed-authentication window (${number('failureLimit.windowSeconds')})`,
   },
   AUTH_FAIL_MAX_ADDRESSES: {
-    option: 'failureLimit.maxAddresses', conversion: 'integer', default: String(DEFAULTS.failureLimit.maxAddresses),
+    option: 'failureLimit.maxAddresses',
+    conversion: 'integer',
+    default: String(DEFAULTS.failureLimit.maxAddresses),
     description: 'most client addresses tracked by the failure limiter; when full, new addresses are not tracked',
   },
   TRUST_PROXY: {
-    option: 'trustProxy', conversion: 'proxies', default: 'false',
-    description: 'false, true (one proxy), a hop count, or comma-separated proxy addresses/CIDRs; the client address is read from X-Forwarded-For right to left, past trusted proxies only',
+    option: 'trustProxy',
+    conversion: 'proxies',
+    default: 'false',
+    description:
+      'false, true (one proxy), a hop count, or comma-separated proxy addresses/CIDRs; the client address is read from X-Forwarded-For right to left, past trusted proxies only',
+  },
+  // Revocation and clusters (docs/protocol.md §11).
+  GATEHOUSE_DATA_DIR: {
+    option: 'revocation.dataDir',
+    conversion: 'word',
+    default: './data',
+    description: 'where one process keeps its revocations (an append-only file, revocations.jsonl); not used with REDIS_URL',
+  },
+  REVOCATION_MAX_TOKEN_LIFETIME_SECONDS: {
+    option: 'revocation.maxTokenLifetimeSeconds',
+    conversion: 'integer',
+    description: `the longest lifetime (exp - iat) of the tokens you accept; a sub cut-off is dropped that long after its "before" (${number('revocation.maxTokenLifetimeSeconds')}); unset: kept until lifted`,
+  },
+  REDIS_URL: {
+    option: 'redisUrl',
+    conversion: 'word',
+    description:
+      'several processes: redis://[[user]:password@]host[:port][/db] holding the revocations and the failure limit, shared by every process',
   },
 } as const satisfies Record<string, GatehouseEnvVariable>;
 
@@ -177,7 +236,10 @@ function convert(text: string, conversion: Conversion): unknown {
 }
 
 function splitList(text: string): string[] {
-  return text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
 }
 
 /** `ws.authTimeoutMs` → options.ws.authTimeoutMs. */

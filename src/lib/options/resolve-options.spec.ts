@@ -38,27 +38,55 @@ describe('resolveOptions: defaults', () => {
       failureLimit: { limit: 30, windowSeconds: 60, maxAddresses: 10000 },
       trustProxy: false,
       ws: {
-        path: '/ws', authTimeoutMs: 5000, expiryNoticeSeconds: 30, maxPayloadBytes: 65536, pingIntervalMs: 30000,
-        maxSocketsPerSub: 100, maxBufferedBytes: 1048576, maxPendingFrames: 32,
+        path: '/ws',
+        authTimeoutMs: 5000,
+        expiryNoticeSeconds: 30,
+        maxPayloadBytes: 65536,
+        pingIntervalMs: 30000,
+        maxSocketsPerSub: 100,
+        maxBufferedBytes: 1048576,
+        maxPendingFrames: 32,
       },
+      revocation: { dataDir: './data', maxTokenLifetimeSeconds: null },
+      redisUrl: undefined,
       warnings: [expect.stringMatching(/^mode=insecure: token signatures are NOT verified.*Never use this in production\.$/)],
     });
   });
 
   it('keeps what is given; false turns the failure limit and the WebSocket off', () => {
     const settings = resolveOptions({
-      mode: 'secure', algorithms: 'HS256', key: SECRET, issuer: 'idp', audience: 'api', namespace: '/app/claims',
-      clockTolerance: 0, maxTokenBytes: 256, globalGuard: false, failureLimit: false, trustProxy: ['loopback', '10.0.0.0/8'], ws: false,
+      mode: 'secure',
+      algorithms: 'HS256',
+      key: SECRET,
+      issuer: 'idp',
+      audience: 'api',
+      namespace: '/app/claims',
+      clockTolerance: 0,
+      maxTokenBytes: 256,
+      globalGuard: false,
+      failureLimit: false,
+      trustProxy: ['loopback', '10.0.0.0/8'],
+      ws: false,
     });
     expect(settings).toMatchObject({
-      auth: { mode: 'secure', algorithms: ['HS256'], issuer: 'idp', audience: 'api', namespace: ['app', 'claims'], clockTolerance: 0, maxTokenBytes: 256 },
+      auth: {
+        mode: 'secure',
+        algorithms: ['HS256'],
+        issuer: 'idp',
+        audience: 'api',
+        namespace: ['app', 'claims'],
+        clockTolerance: 0,
+        maxTokenBytes: 256,
+      },
       globalGuard: false,
       failureLimit: { limit: 0, windowSeconds: 60, maxAddresses: 10000 },
       trustProxy: ['loopback', '10.0.0.0/8'],
       ws: false,
       warnings: [],
     });
-    expect(resolveOptions({ mode: 'insecure', ws: { path: '/live', maxSocketsPerSub: 5 }, failureLimit: { limit: 3 }, trustProxy: 2 })).toMatchObject({
+    expect(
+      resolveOptions({ mode: 'insecure', ws: { path: '/live', maxSocketsPerSub: 5 }, failureLimit: { limit: 3 }, trustProxy: 2 }),
+    ).toMatchObject({
       ws: { path: '/live', maxSocketsPerSub: 5, authTimeoutMs: 5000 },
       failureLimit: { limit: 3, windowSeconds: 60, maxAddresses: 10000 },
       trustProxy: 2,
@@ -67,7 +95,9 @@ describe('resolveOptions: defaults', () => {
 
   it('algorithms: one name or a list; with jwksUrl every asymmetric one by default', () => {
     const rsa = generateRsa();
-    expect((resolveOptions({ mode: 'secure', algorithms: ['RS256'], key: rsa.publicPem }).auth as SecureAuthConfig).algorithms).toEqual(['RS256']);
+    expect((resolveOptions({ mode: 'secure', algorithms: ['RS256'], key: rsa.publicPem }).auth as SecureAuthConfig).algorithms).toEqual([
+      'RS256',
+    ]);
     const jwks = resolveOptions({ mode: 'secure', jwksUrl: 'https://idp.example/jwks' }).auth as SecureAuthConfig;
     expect(jwks).toMatchObject({ algorithms: KEY_SET_ALGORITHMS, keySource: { kind: 'jwks', url: 'https://idp.example/jwks' } });
     const listed = resolveOptions({ mode: 'secure', jwksUrl: 'https://idp.example/jwks', algorithms: ['ES256', 'EdDSA', 'ES256'] });
@@ -94,9 +124,17 @@ describe('resolveOptions: every problem at once, each naming its option', () => 
     expect(
       errorsOf(
         {
-          mode: 'insecure', namespace: '/a~2', clockTolerance: 301, maxTokenBytes: '8192', issuer: 'idp', keyIsBase64: false,
-          allowInProduction: 'yes', globalGuard: 1, failureLimit: { limit: -1, windowSeconds: 0.5, maxAddresses: 10, max: 3 },
-          trustProxy: ['10.0.0.1', 'proxy.example'], ws: { path: 'ws', authTimeoutMs: 0, maxSocketsPerSub: 0, maxBufferedBytes: 100, maxPendingFrames: 2000, timeout: 1 },
+          mode: 'insecure',
+          namespace: '/a~2',
+          clockTolerance: 301,
+          maxTokenBytes: '8192',
+          issuer: 'idp',
+          keyIsBase64: false,
+          allowInProduction: 'yes',
+          globalGuard: 1,
+          failureLimit: { limit: -1, windowSeconds: 0.5, maxAddresses: 10, max: 3 },
+          trustProxy: ['10.0.0.1', 'proxy.example'],
+          ws: { path: 'ws', authTimeoutMs: 0, maxSocketsPerSub: 0, maxBufferedBytes: 100, maxPendingFrames: 2000, timeout: 1 },
           jwksURL: 'https://idp.example/jwks',
         },
         'production',
@@ -153,7 +191,15 @@ describe('resolveOptions: every problem at once, each naming its option', () => 
   });
 
   it('secure mode with a key set', () => {
-    expect(errorsOf({ mode: 'secure', jwksUrl: 'ftp://idp.example/jwks', key: SECRET, keyIsBase64: true, algorithms: ['RS256', 'HS256', 'XX1'] })).toEqual([
+    expect(
+      errorsOf({
+        mode: 'secure',
+        jwksUrl: 'ftp://idp.example/jwks',
+        key: SECRET,
+        keyIsBase64: true,
+        algorithms: ['RS256', 'HS256', 'XX1'],
+      }),
+    ).toEqual([
       'jwksUrl and key are both set: use one of them',
       'keyIsBase64 applies only to an HS* key, not to jwksUrl',
       'jwksUrl has invalid value: "ftp://idp.example/jwks". Must be an http:// or https:// URL',
@@ -173,7 +219,10 @@ describe('resolveOptions: every problem at once, each naming its option', () => 
   });
 
   it('blank strings count as unset, as blank variables do', () => {
-    expect(resolveOptions({ mode: 'insecure', issuer: '', audience: ' ', namespace: '' } as GatehouseOptions).auth).toMatchObject({ mode: 'insecure', namespace: [] });
+    expect(resolveOptions({ mode: 'insecure', issuer: '', audience: ' ', namespace: '' } as GatehouseOptions).auth).toMatchObject({
+      mode: 'insecure',
+      namespace: [],
+    });
   });
 });
 
@@ -218,6 +267,8 @@ describe('resolveOptions: a custom verifier', () => {
       'verifier is not valid in secure mode: leave mode unset (or "custom") to check tokens with your own verifier',
     ]);
     expect(errorsOf({ mode: 'custom' })).toEqual(['verifier not set: mode="custom" needs a verifier class']);
-    expect(errorsOf({ verifier: { verify: () => null } })[0]).toMatch(/^verifier has invalid value: \{\}\. Must be a class implementing TokenVerifier$/);
+    expect(errorsOf({ verifier: { verify: () => null } })[0]).toMatch(
+      /^verifier has invalid value: \{\}\. Must be a class implementing TokenVerifier$/,
+    );
   });
 });

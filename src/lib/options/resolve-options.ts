@@ -3,7 +3,7 @@ import proxyAddr from '@fastify/proxy-addr';
 import { parseNamespace } from '../core/namespace.js';
 import type { GatehouseOptions } from './gatehouse-options.js';
 import { isPlainObject, isSet, OptionChecks, type RawOptions } from './option-checks.js';
-import { OPTION_NAMING, type OptionNaming, type OptionPath } from './option-naming.js';
+import { OPTION_NAMING, showValue, type OptionNaming, type OptionPath } from './option-naming.js';
 import { resolveSecureKeys } from './resolve-keys.js';
 import type {
   AuthConfig,
@@ -11,6 +11,7 @@ import type {
   FailureLimitSettings,
   GatehouseSettings,
   InsecureAuthConfig,
+  RevocationSettings,
   WsSettings,
 } from './settings.js';
 
@@ -53,6 +54,7 @@ export const RANGES = {
   'ws.maxSocketsPerSub': [1, 100_000],
   'ws.maxBufferedBytes': [1024, 1024 * 1024 * 1024],
   'ws.maxPendingFrames': [0, 1024],
+  'revocation.maxTokenLifetimeSeconds': [60, 10 * 365 * 86_400],
 } as const satisfies Partial<Record<OptionPath, readonly [number, number]>>;
 
 /** NODE_ENV says production: `production` or `prod`, in any case, spaces around ignored. */
@@ -65,7 +67,7 @@ export function isProduction(nodeEnv: string | undefined): boolean {
 const TOKEN_OPTIONS = ['namespace', 'clockTolerance', 'maxTokenBytes'] as const;
 /** What only secure mode understands (insecure mode refuses them). */
 const SECURE_ONLY = ['algorithms', 'key', 'keyFile', 'jwksUrl', 'keyIsBase64', 'issuer', 'audience'] as const;
-const HOST_OPTIONS = ['globalGuard', 'failureLimit', 'trustProxy', 'ws'] as const;
+const HOST_OPTIONS = ['globalGuard', 'failureLimit', 'trustProxy', 'ws', 'revocation', 'redisUrl'] as const;
 const ALL_OPTIONS: readonly string[] = ['mode', 'verifier', 'allowInProduction', ...TOKEN_OPTIONS, ...SECURE_ONLY, ...HOST_OPTIONS];
 
 export function resolveOptions(
@@ -87,6 +89,8 @@ export function resolveOptions(
     failureLimit: resolveFailureLimit(given.failureLimit, check),
     trustProxy: resolveTrustProxy(given.trustProxy, check),
     globalGuard: check.flag('globalGuard', given.globalGuard, DEFAULTS.globalGuard),
+    revocation: resolveRevocation(given.revocation, check),
+    redisUrl: resolveRedisUrl(given.redisUrl, check),
     warnings: check.warnings,
   };
   check.unknownKeys(given, ALL_OPTIONS);
@@ -112,10 +116,7 @@ function resolveAuth(options: RawOptions, check: OptionChecks, nodeEnv: string |
   return { mode: 'insecure', ...common };
 }
 
-function resolveTokenOptions(
-  options: RawOptions,
-  check: OptionChecks,
-): Omit<InsecureAuthConfig, 'mode'> {
+function resolveTokenOptions(options: RawOptions, check: OptionChecks): Omit<InsecureAuthConfig, 'mode'> {
   const namespaceSetting = check.text('namespace', options.namespace);
   const namespace = parseNamespace(namespaceSetting);
   if (namespace instanceof Error) check.invalid('namespace', namespaceSetting, namespace.message);
@@ -155,7 +156,9 @@ function resolveInsecure(
 function resolveCustom(options: RawOptions, check: OptionChecks): CustomAuthConfig {
   const mode = options.mode;
   if (mode !== undefined && mode !== 'custom') {
-    check.error(`${check.name('verifier')} is not valid in ${String(mode)} mode: leave ${check.name('mode')} unset (or "custom") to check tokens with your own verifier`);
+    check.error(
+      `${check.name('verifier')} is not valid in ${typeof mode === 'string' ? mode : showValue(mode)} mode: leave ${check.name('mode')} unset (or "custom") to check tokens with your own verifier`,
+    );
   } else if (options.verifier === undefined) {
     check.error(`${check.name('verifier')} not set: ${check.name('mode')}="custom" needs a verifier class`);
   } else if (typeof options.verifier !== 'function') {
@@ -177,8 +180,7 @@ function resolveWs(value: unknown, check: OptionChecks): WsSettings | false {
     return DEFAULTS.ws;
   }
   check.unknownKeys(value, Object.keys(DEFAULTS.ws), 'ws.');
-  const number = (key: Exclude<keyof WsSettings, 'path'>) =>
-    check.integer(`ws.${key}`, value[key], RANGES[`ws.${key}`], DEFAULTS.ws[key]);
+  const number = (key: Exclude<keyof WsSettings, 'path'>) => check.integer(`ws.${key}`, value[key], RANGES[`ws.${key}`], DEFAULTS.ws[key]);
   return {
     path: resolveWsPath(value.path, check),
     authTimeoutMs: number('authTimeoutMs'),
@@ -242,4 +244,44 @@ function resolveTrustProxy(value: unknown, check: OptionChecks): boolean | numbe
   const list = check.textual ? 'comma-separated IP addresses/CIDRs' : 'a list of IP addresses/CIDRs';
   check.invalid('trustProxy', value, `Must be true, false, a hop count from 1 to 100, or ${list}`);
   return DEFAULTS.trustProxy;
+}
+
+// Revocation (docs/protocol.md §11).
+
+export const REVOCATION_DEFAULTS: RevocationSettings = { dataDir: './data', maxTokenLifetimeSeconds: null };
+
+function resolveRevocation(value: unknown, check: OptionChecks): RevocationSettings | false {
+  if (value === false) return false;
+  if (value === undefined) return REVOCATION_DEFAULTS;
+  if (!isPlainObject(value)) {
+    check.invalid('revocation', value, 'Must be an object { dataDir, maxTokenLifetimeSeconds }, or false');
+    return REVOCATION_DEFAULTS;
+  }
+  check.unknownKeys(value, ['dataDir', 'maxTokenLifetimeSeconds'], 'revocation.');
+  const path = 'revocation.maxTokenLifetimeSeconds';
+  // 0: unset, or a bad value (reported).
+  const lifetime = check.integer(path, value.maxTokenLifetimeSeconds, RANGES[path], 0);
+  return {
+    dataDir: check.text('revocation.dataDir', value.dataDir) ?? REVOCATION_DEFAULTS.dataDir,
+    maxTokenLifetimeSeconds: lifetime === 0 ? null : lifetime,
+  };
+}
+
+/** A redis:// or rediss:// URL. Never quoted back: it may hold a password. */
+function resolveRedisUrl(value: unknown, check: OptionChecks): string | undefined {
+  const text = check.text('redisUrl', value);
+  if (text === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !['redis:', 'rediss:'].includes(url.protocol) || url.hostname === '') {
+    check.error(
+      `${check.name('redisUrl')} has invalid value. Must be a redis:// or rediss:// URL: redis://[[user]:password@]host[:port][/db]`,
+    );
+    return undefined;
+  }
+  return text.trim();
 }

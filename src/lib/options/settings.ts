@@ -72,6 +72,12 @@ export interface FailureLimitSettings {
   readonly maxAddresses: number;
 }
 
+export interface RevocationSettings {
+  readonly dataDir: string;
+  /** null: a sub cut-off is kept until lifted. */
+  readonly maxTokenLifetimeSeconds: number | null;
+}
+
 export interface GatehouseSettings {
   readonly auth: AuthConfig;
   readonly globalGuard: boolean;
@@ -80,6 +86,10 @@ export interface GatehouseSettings {
   readonly trustProxy: boolean | number | readonly string[];
   /** false: no Gatehouse WebSocket (an adapter installed anyway refuses to start). */
   readonly ws: WsSettings | false;
+  /** false: revocation off. */
+  readonly revocation: RevocationSettings | false;
+  /** Revocations and the failure limit in Redis (several processes); undefined: this process alone. */
+  readonly redisUrl: string | undefined;
   /** Printed once at startup: things that work but deserve attention. */
   readonly warnings: readonly string[];
 }

@@ -1,11 +1,11 @@
-import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { AuthFailure } from '../core/auth-failure.js';
 import { KeySource, type KeySourceStatus } from '../keys/key-source.js';
 import { parseNamespace } from '../core/namespace.js';
 import type { ValidationResult } from '../core/validate-token.js';
 import { InsecureJwtVerifier } from './insecure-jwt-verifier.js';
 import { SecureJwtVerifier } from './secure-jwt-verifier.js';
-import { segment, unsignedToken } from '../../../test/support/tokens.js';
+import { signedToken, unsignedToken } from '../../../test/support/tokens.js';
 
 // The strategies with their cache of verified tokens: whatever the cache holds, every
 // answer is the one a fresh check would give at that moment.
@@ -15,11 +15,6 @@ const namespace = parseNamespace(undefined) as never;
 const common = { namespace, namespaceSetting: undefined, clockTolerance: 2, maxTokenBytes: 8192 };
 
 const reason = (result: ValidationResult) => (result instanceof AuthFailure ? result.reason : 'ok');
-
-function hs(payload: object, secret: string): string {
-  const input = `${segment(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${segment(JSON.stringify(payload))}`;
-  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
-}
 
 /** Keys that can be swapped, as a key set refresh does. */
 class SwappableKeys extends KeySource {
@@ -87,7 +82,7 @@ describe('strategies with the verified-token cache', () => {
       { mode: 'secure', ...common, algorithms: ['HS256'], keySource: { kind: 'static', keys: [] }, issuer: undefined, audience: undefined },
       keys,
     );
-    const token = hs({ sub: 'alice', iat: NOW, exp: NOW + 60 }, secret);
+    const token = signedToken({ sub: 'alice', iat: NOW, exp: NOW + 60 }, { alg: 'HS256', key: secret });
     expect(reason(await strategy.verify(token))).toBe('signature_invalid');
     keys.replace([createSecretKey(Buffer.from(secret))]);
     expect(reason(await strategy.verify(token))).toBe('ok');
@@ -100,7 +95,7 @@ describe('strategies with the verified-token cache', () => {
       { mode: 'secure', ...common, algorithms: ['HS256'], keySource: { kind: 'static', keys: [] }, issuer: undefined, audience: undefined },
       keys,
     );
-    const token = hs({ sub: 'alice', iat: NOW, exp: NOW + 60 }, secret);
+    const token = signedToken({ sub: 'alice', iat: NOW, exp: NOW + 60 }, { alg: 'HS256', key: secret });
     expect(reason(await strategy.verify(token))).toBe('ok');
     expect(reason(await strategy.verify(token))).toBe('ok'); // from the cache
     keys.replace([createSecretKey(Buffer.from('another-secret-of-at-least-32-bytes!!'))]);

@@ -4,7 +4,7 @@ import { parseNamespace } from '../core/namespace.js';
 import type { Session } from '../core/session.js';
 import { KeySet } from '../keys/key-set.js';
 import { KeySource, type KeySourceStatus } from '../keys/key-source.js';
-import { signToken } from '../../../test/support/jwks-server.js';
+import { signedToken, validFor } from '../../../test/support/tokens.js';
 import { SecureJwtVerifier } from './secure-jwt-verifier.js';
 
 // SecureJwtVerifier.keysLeftCheck(): after the key set changed, which live sessions
@@ -41,7 +41,11 @@ class SwappableSet extends KeySource {
 }
 
 function keySet(keys: readonly [string | undefined, KeyObject][]): KeySet {
-  return new KeySet('https://issuer.example/jwks', keys.map(([kid, key]) => ({ kid, key, algorithms: ['ES256'] })), new Date());
+  return new KeySet(
+    'https://issuer.example/jwks',
+    keys.map(([kid, key]) => ({ kid, key, algorithms: ['ES256'] })),
+    new Date(),
+  );
 }
 
 const config = {
@@ -57,7 +61,7 @@ const config = {
 };
 
 async function sessionOf(verifier: SecureJwtVerifier, signer: KeyObject, kid?: string, sub = 'alice'): Promise<Session> {
-  const result = await verifier.verify(await signToken(signer, 'ES256', { kid, sub }));
+  const result = await verifier.verify(signedToken({ sub, ...validFor() }, { alg: 'ES256', key: signer, kid }));
   if (result instanceof AuthFailure) throw new Error(result.reason);
   return result;
 }
@@ -66,7 +70,12 @@ const verdict = (check: (session: Session) => AuthFailure | undefined, session: 
 
 describe('SecureJwtVerifier.keysLeftCheck', () => {
   it('refuses exactly the sessions whose key left the set, with kid or without', async () => {
-    const keys = new SwappableSet(keySet([['k1', reimported(k1.publicKey)], ['k2', reimported(k2.publicKey)]]));
+    const keys = new SwappableSet(
+      keySet([
+        ['k1', reimported(k1.publicKey)],
+        ['k2', reimported(k2.publicKey)],
+      ]),
+    );
     const verifier = new SecureJwtVerifier(config, keys);
     const sessions = {
       k1: await sessionOf(verifier, k1.privateKey, 'k1'),
@@ -74,7 +83,10 @@ describe('SecureJwtVerifier.keysLeftCheck', () => {
       k1NoKid: await sessionOf(verifier, k1.privateKey, undefined, 'carol'),
       k2NoKid: await sessionOf(verifier, k2.privateKey, undefined, 'dave'),
     };
-    keys.replace([['k2', reimported(k2.publicKey)], ['k3', reimported(k3.publicKey)]]);
+    keys.replace([
+      ['k2', reimported(k2.publicKey)],
+      ['k3', reimported(k3.publicKey)],
+    ]);
     const check = verifier.keysLeftCheck();
     expect(Object.fromEntries(Object.entries(sessions).map(([name, session]) => [name, verdict(check, session)]))).toEqual({
       k1: 'key_not_found',
@@ -96,7 +108,10 @@ describe('SecureJwtVerifier.keysLeftCheck', () => {
     const keys = new SwappableSet(keySet([['k2', reimported(k2.publicKey)]]));
     const verifier = new SecureJwtVerifier(config, keys);
     const session = await sessionOf(verifier, k2.privateKey, 'k2');
-    keys.replace([['k2', reimported(k2.publicKey)], ['k3', reimported(k3.publicKey)]]);
+    keys.replace([
+      ['k2', reimported(k2.publicKey)],
+      ['k3', reimported(k3.publicKey)],
+    ]);
     expect(verdict(verifier.keysLeftCheck(), session)).toBe('kept');
     keys.replace([['k2', reimported(k2.publicKey)]]);
     expect(verdict(verifier.keysLeftCheck(), session)).toBe('kept');

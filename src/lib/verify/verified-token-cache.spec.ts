@@ -18,7 +18,7 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get('t2', NOW)).toBeUndefined();
   });
 
-  it('freezes what it shares, claims included: one request cannot change another one\'s session', () => {
+  it("freezes what it shares, claims included: one request cannot change another one's session", () => {
     const cache = new VerifiedTokenCache(LEEWAY);
     const [session, payload] = entry('alice', { sub: 'alice', iat: NOW, exp: NOW + 60, roles: ['a'], org: { id: 1 } });
     cache.set('t', session, payload, NOW);

@@ -10,7 +10,13 @@ describe('DeadlineQueue', () => {
   it('fires each item at its time, in time order, whatever the order they were added in', () => {
     const fired: string[] = [];
     const queue = new DeadlineQueue<string>((item) => fired.push(item));
-    for (const [at, item] of [[300, 'c'], [100, 'a'], [200, 'b'], [100, 'a2']] as const) queue.add(1_000_000 + at, item);
+    for (const [at, item] of [
+      [300, 'c'],
+      [100, 'a'],
+      [200, 'b'],
+      [100, 'a2'],
+    ] as const)
+      queue.add(1_000_000 + at, item);
     vi.advanceTimersByTime(99);
     expect(fired).toEqual([]);
     vi.advanceTimersByTime(1);

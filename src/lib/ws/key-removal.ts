@@ -36,7 +36,8 @@ export class KeyRemoval implements OnModuleInit, OnModuleDestroy {
     this.sessions.revalidateInBatches(verifier.keysLeftCheck()).then(
       (closed) => {
         const ms = (performance.now() - started).toFixed(1);
-        if (closed > 0) this.logger.warn(`${closed} live socket(s) closed (4401 key_not_found): their key left the key set; done in ${ms} ms`);
+        if (closed > 0)
+          this.logger.warn(`${closed} live socket(s) closed (4401 key_not_found): their key left the key set; done in ${ms} ms`);
         else this.logger.debug(`key set loaded: every live socket's key is still in it; checked in ${ms} ms`);
       },
       (error: unknown) => this.logger.error(error),

@@ -14,10 +14,15 @@ export function parseFrame(raw: RawData, isBinary: boolean): Frame | undefined {
   if (isBinary) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : raw.toString());
+    value = JSON.parse(textOf(raw));
   } catch {
     return undefined;
   }
   if (!isJsonObject(value) || typeof value.event !== 'string' || value.event === '') return undefined;
   return { event: value.event, data: value.data };
+}
+
+function textOf(raw: RawData): string {
+  if (Array.isArray(raw)) return Buffer.concat(raw).toString('utf8');
+  return Buffer.isBuffer(raw) ? raw.toString('utf8') : Buffer.from(raw).toString('utf8');
 }

@@ -22,23 +22,14 @@ export function closeCodeFor(reason: Reason): number {
   return CLOSE_CODES[reason] ?? 4401;
 }
 
-export const AUTH_REQUIRED = new AuthFailure(
-  'auth_required',
-  'Authenticate first: send {"event":"auth","data":{"token":"<jwt>"}}',
-);
+export const AUTH_REQUIRED = new AuthFailure('auth_required', 'Authenticate first: send {"event":"auth","data":{"token":"<jwt>"}}');
 
-export const BAD_MESSAGE = new AuthFailure(
-  'bad_message',
-  'Frames must be JSON text of the shape {"event": "<name>", "data": <any>}',
-);
+export const BAD_MESSAGE = new AuthFailure('bad_message', 'Frames must be JSON text of the shape {"event": "<name>", "data": <any>}');
 
 /** Too many frames sent while an auth frame was being checked: closed with 1008. */
 export const TOO_MANY_PENDING = new AuthFailure('bad_message', 'Too many frames sent before authentication completed');
 
-export const TOO_MANY_CONNECTIONS = new AuthFailure(
-  'too_many_connections',
-  'Too many open connections for this user',
-);
+export const TOO_MANY_CONNECTIONS = new AuthFailure('too_many_connections', 'Too many open connections for this user');
 
 export const SLOW_CONSUMER = new AuthFailure('slow_consumer', 'Too much data waiting to be sent: read faster');
 

@@ -6,6 +6,7 @@ import { EXPIRED, isJsonObject } from '../core/token-rules.js';
 import { nowInSeconds } from '../core/validate-token.js';
 import { AuthEventsService } from '../observability/auth-events.service.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings, type WsSettings } from '../options/settings.js';
+import { Revocations } from '../revocation/revocations.service.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import type { Connection } from './connection.js';
 import type { Frame } from './ws-frames.js';
@@ -47,7 +48,10 @@ export class WsSessions {
     @Inject(Authenticator) private readonly authenticator: Authenticator,
     @Inject(AuthEventsService) readonly events: AuthEventsService,
     @Inject(GATEHOUSE_SETTINGS) settings: GatehouseSettings,
+    @Inject(Revocations) revocations: Revocations,
   ) {
+    // A revocation made on any process closes the sockets it covers, here (docs/protocol.md §11).
+    revocations.onRevoked(() => this.revalidateSoon((session) => revocations.check(session)));
     this.enabled = settings.ws !== false;
     this.settings = settings.ws === false ? DISABLED : settings.ws;
     this.noticeMs = this.settings.expiryNoticeSeconds * 1000;
@@ -60,8 +64,11 @@ export class WsSessions {
     return this.enabled;
   }
 
-  /** The upgrade's bearer token: a session may open the socket, or a refusal (401/429) is sent. */
-  admitUpgrade(token: string, address: string): Outcome | Promise<Outcome> {
+  /**
+   * The upgrade's bearer token: a session may open the socket, or a refusal (401/429) is
+   * sent. Undefined (Socket.IO, whose handshake must carry one): token_missing.
+   */
+  admitUpgrade(token: string | undefined, address: string): Outcome | Promise<Outcome> {
     const outcome = this.authenticator.authenticate('ws', token, address);
     return outcome instanceof Promise ? outcome.then((value) => this.withinLimit(value)) : this.withinLimit(outcome);
   }
@@ -125,6 +132,24 @@ export class WsSessions {
   }
 
   /**
+   * revalidateInBatches(), once for every change made in one turn of the event loop: a
+   * burst of revocations (a reload of the whole set) walks the live sockets once, not
+   * per entry, and a revocation that covers thousands of sockets closes them in batches.
+   */
+  private revalidateSoon(check: (session: Session) => AuthFailure | undefined): void {
+    if (this.revalidation !== undefined) return;
+    this.revalidation = setImmediate(() => {
+      this.revalidation = undefined;
+      void this.revalidateInBatches(check).then((closed) => {
+        if (closed > 0)
+          this.logger.log({ msg: `${closed} socket(s) closed with 4401: their token was revoked`, event: 'sessions_revoked', closed });
+      });
+    });
+  }
+
+  private revalidation: NodeJS.Immediate | undefined;
+
+  /**
    * One frame from the client (undefined: not a frame of the protocol's shape). `auth`
    * is the protocol's; any other event of an authenticated socket goes to `dispatch`
    * (the gateways' handlers). Frames after an `auth` frame wait for its outcome, in order.
@@ -186,8 +211,7 @@ export class WsSessions {
     connection.session = session;
     // Live until the token would fail §3's exp check (whole seconds, with leeway).
     // checkTimes refuses once now (whole seconds) > exp + leeway; exp may be fractional.
-    connection.deadline =
-      session.expiresAt === null ? Number.POSITIVE_INFINITY : (Math.floor(session.expiresAt + this.leeway) + 1) * 1000;
+    connection.deadline = session.expiresAt === null ? Number.POSITIVE_INFINITY : (Math.floor(session.expiresAt + this.leeway) + 1) * 1000;
     connection.noticeSent = false;
     connection.sendEvent('session', session);
     this.armTimers(connection);

@@ -114,8 +114,18 @@ describe('operations settings', () => {
 describe('server settings', () => {
   it('defaults, outside production', () => {
     expect(serverSettingsFromEnv({})).toEqual({
-      port: 3000, host: '0.0.0.0', nodeEnv: undefined, production: false, logLevel: 'info', logFormat: 'auto',
-      logRequests: false, metricsEnabled: true, metricsPort: 9464, docsEnabled: true, corsOrigins: [],
+      port: 3000,
+      host: '0.0.0.0',
+      nodeEnv: undefined,
+      production: false,
+      logLevel: 'info',
+      logFormat: 'auto',
+      logRequests: false,
+      metricsEnabled: true,
+      metricsPort: 9464,
+      docsEnabled: true,
+      corsOrigins: [],
+      wsTransport: 'ws',
     });
   });
 
@@ -127,7 +137,9 @@ describe('server settings', () => {
 
   it('METRICS_PORT: a port, and in production not the one of PORT', () => {
     expect(serverSettingsFromEnv({ METRICS_PORT: '9100' }).metricsPort).toBe(9100);
-    expect(() => serverSettingsFromEnv({ METRICS_PORT: '70000' })).toThrow('METRICS_PORT has invalid value: "70000". Must be a whole number from 0 to 65535');
+    expect(() => serverSettingsFromEnv({ METRICS_PORT: '70000' })).toThrow(
+      'METRICS_PORT has invalid value: "70000". Must be a whole number from 0 to 65535',
+    );
     expect(errorsOf({ NODE_ENV: 'production', AUTH_INSECURE_ALLOW_IN_PRODUCTION: 'true', PORT: '8080', METRICS_PORT: '8080' })).toEqual([
       'METRICS_PORT has invalid value: "8080". Must differ from PORT: with NODE_ENV=production /metrics has a listener of its own',
     ]);
@@ -135,7 +147,7 @@ describe('server settings', () => {
     expect(serverSettingsFromEnv({ PORT: '8080', METRICS_PORT: '8080' }).metricsPort).toBe(8080);
   });
 
-  it('reports the library\'s problems and the server\'s together, every line at once', () => {
+  it("reports the library's problems and the server's together, every line at once", () => {
     expect(errorsOf({ AUTH_MODE: 'secure', AUTH_JWT_CLOCK_TOLERANCE: 'x', PORT: 'http', LOG_LEVEL: 'loud' })).toEqual([
       'AUTH_JWT_CLOCK_TOLERANCE has invalid value: "x". Must be a whole number from 0 to 300',
       'AUTH_JWT_ALG not set',
@@ -143,5 +155,11 @@ describe('server settings', () => {
       'PORT has invalid value: "http". Must be a whole number from 0 to 65535',
       'LOG_LEVEL has invalid value: "loud". Must be one of ["fatal", "error", "warn", "info", "debug", "trace", "silent"]',
     ]);
+  });
+
+  it('WS_TRANSPORT: ws by default, or socket.io', () => {
+    expect(serverSettingsFromEnv({}).wsTransport).toBe('ws');
+    expect(serverSettingsFromEnv({ WS_TRANSPORT: 'socket.io' }).wsTransport).toBe('socket.io');
+    expect(errorsOf({ WS_TRANSPORT: 'sockjs' })).toEqual(['WS_TRANSPORT has invalid value: "sockjs". Must be one of ["ws", "socket.io"]']);
   });
 });

@@ -3,6 +3,7 @@ import {
   GATEHOUSE_ENV_VARIABLES,
   gatehouseSettingsFromEnv,
   isProduction,
+  MIN_ADMIN_KEY_LENGTH,
   type EnvVariable,
   type Environment,
   type GatehouseOptions,
@@ -16,10 +17,14 @@ export const SERVER_ENV_VARIABLES = {
   PORT: { default: '3000', description: 'TCP port for REST and WebSocket alike' },
   HOST: { default: '0.0.0.0', description: 'address to listen on' },
   NODE_ENV: {
-    description: 'production (or prod, any case) makes insecure mode refuse to start, moves /metrics to METRICS_PORT and turns API docs off',
+    description:
+      'production (or prod, any case) makes insecure mode refuse to start, moves /metrics to METRICS_PORT and turns API docs off',
   },
   LOG_LEVEL: { default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
-  LOG_REQUESTS: { default: 'false', description: 'one access-log line per HTTP request (costs about 100 µs of CPU each; metrics count every request anyway)' },
+  LOG_REQUESTS: {
+    default: 'false',
+    description: 'one access-log line per HTTP request (costs about 100 µs of CPU each; metrics count every request anyway)',
+  },
   LOG_FORMAT: { default: 'auto', description: 'json, pretty, or auto (pretty when NODE_ENV is not production and stdout is a terminal)' },
   METRICS_ENABLED: { default: 'true', description: 'serve Prometheus metrics at GET /metrics (public, no token)' },
   METRICS_PORT: {
@@ -31,6 +36,10 @@ export const SERVER_ENV_VARIABLES = {
     description: 'serve the OpenAPI description at /api/docs (UI) and /api/docs/json; under NODE_ENV=production off unless set to true',
   },
   CORS_ORIGINS: { description: 'comma-separated origins (https://app.example.com) allowed by CORS, or * for any; unset: CORS off' },
+  WS_TRANSPORT: { default: 'ws', description: 'ws: raw WebSocket at /ws; socket.io: Socket.IO at /socket.io/ (docs/socket-io.md)' },
+  ADMIN_API_KEY: {
+    description: `turns the admin API (/admin/revocations) on; callers send it as Authorization: Bearer <key>; at least ${MIN_ADMIN_KEY_LENGTH} characters`,
+  },
 } as const satisfies Record<string, EnvVariable>;
 
 /** Every variable the server reads: tests blank them all so that no setting leaks in. */
@@ -55,7 +64,14 @@ export interface ServerSettings {
   readonly docsEnabled: boolean;
   /** Empty: CORS off. ['*']: any origin. */
   readonly corsOrigins: readonly string[];
+  /** Which WebSocket adapter serves the gateways. */
+  readonly wsTransport: WsTransport;
+  /** The admin API's key; undefined: the admin API is off. */
+  readonly adminApiKey: string | undefined;
 }
+
+export const WS_TRANSPORTS = ['ws', 'socket.io'] as const;
+export type WsTransport = (typeof WS_TRANSPORTS)[number];
 
 export interface ServerEnvironment {
   readonly options: GatehouseOptions;
@@ -108,9 +124,17 @@ function readServerSettings(env: Environment): { server: ServerSettings; errors:
     // Off in production unless asked for: it maps the API for anyone who looks.
     docsEnabled: read.flag('API_DOCS_ENABLED', !production),
     corsOrigins: parseCorsOrigins(read.text('CORS_ORIGINS'), errors),
+    wsTransport: read.oneOf('WS_TRANSPORT', WS_TRANSPORTS),
+    adminApiKey: read.text('ADMIN_API_KEY'),
   };
+  if (server.adminApiKey !== undefined && server.adminApiKey.length < MIN_ADMIN_KEY_LENGTH) {
+    // Never quoted back: it is a secret, even when too short.
+    errors.push(`ADMIN_API_KEY has to be at least ${MIN_ADMIN_KEY_LENGTH} characters long`);
+  }
   if (production && server.metricsEnabled && server.metricsPort !== 0 && server.metricsPort === server.port) {
-    errors.push(`METRICS_PORT has invalid value: "${server.metricsPort}". Must differ from PORT: with NODE_ENV=${nodeEnv} /metrics has a listener of its own`);
+    errors.push(
+      `METRICS_PORT has invalid value: "${server.metricsPort}". Must differ from PORT: with NODE_ENV=${nodeEnv} /metrics has a listener of its own`,
+    );
   }
   return { server, errors };
 }
@@ -152,7 +176,10 @@ function envReader(env: Environment, errors: string[]) {
 
 /** CORS_ORIGINS: `*`, or origins written as browsers send them (scheme://host[:port]). */
 function parseCorsOrigins(value: string | undefined, errors: string[]): string[] {
-  const entries = (value ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const entries = (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   if (entries.length === 1 && entries[0] === '*') return ['*'];
   const bad = entries.filter((entry) => {
     try {

@@ -16,3 +16,18 @@ export function corsOptions(origins: readonly string[]): FastifyCorsOptions | un
     maxAge: 600,
   };
 }
+
+/**
+ * The same origins for Socket.IO's long-polling requests (WS_TRANSPORT=socket.io), which
+ * engine.io answers itself, before Fastify. Its `auth` payload travels in the body,
+ * so only Authorization (clients that send the token as a header) needs allowing.
+ */
+export function socketIoCorsOptions(origins: readonly string[]) {
+  if (origins.length === 0) return undefined;
+  return {
+    origin: origins[0] === '*' ? '*' : [...origins],
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['Authorization', 'Content-Type'],
+    credentials: false,
+  };
+}

@@ -33,7 +33,8 @@ describe('log redaction', () => {
 });
 
 describe('LOG_FORMAT', () => {
-  const config = (env: Record<string, string>) => parseServerEnvironment({ AUTH_MODE: 'insecure', AUTH_INSECURE_ALLOW_IN_PRODUCTION: 'true', ...env }).server;
+  const config = (env: Record<string, string>) =>
+    parseServerEnvironment({ AUTH_MODE: 'insecure', AUTH_INSECURE_ALLOW_IN_PRODUCTION: 'true', ...env }).server;
 
   it('auto: pretty at a terminal outside production, JSON otherwise', () => {
     expect(resolveLogFormat(config({}), true)).toBe('pretty');

@@ -35,7 +35,10 @@ function logValue(value: unknown): unknown {
 export type LogFormat = 'json' | 'pretty';
 
 /** LOG_FORMAT=auto: pretty for a developer at a terminal, JSON everywhere else. */
-export function resolveLogFormat(server: Pick<ServerSettings, 'logFormat' | 'production'>, isTty = process.stdout.isTTY === true): LogFormat {
+export function resolveLogFormat(
+  server: Pick<ServerSettings, 'logFormat' | 'production'>,
+  isTty = process.stdout.isTTY === true,
+): LogFormat {
   if (server.logFormat !== 'auto') return server.logFormat;
   return !server.production && isTty ? 'pretty' : 'json';
 }

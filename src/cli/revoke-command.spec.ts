@@ -1,0 +1,52 @@
+import { runRevokeCommand } from './revoke-command.js';
+
+// The revoke command's own checks, before any request is made (the requests
+// themselves: test/revoke-cli.e2e-spec.ts).
+
+const KEY = 'k'.repeat(40);
+const unsigned = (payload: unknown) => `e30.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.`;
+
+async function usage(args: string[], env: Record<string, string> = { ADMIN_API_KEY: KEY }) {
+  const requests: string[] = [];
+  const result = await runRevokeCommand(args, env, (async (url: string) => {
+    requests.push(url);
+    return new Response('{}', { status: 201 });
+  }) as typeof fetch);
+  return { ...result, requests };
+}
+
+describe('revoke command: usage', () => {
+  it.each([
+    [['--sub', 'a', '--jti', 'b'], /give one of --sub, --jti \(with --exp\) or --token/],
+    [[], /give one of --sub, --jti \(with --exp\) or --token/],
+    [['--jti', 'b'], /--jti needs --exp/],
+    [['--sub', 'a', '--exp', '5'], /--exp goes with --jti/],
+    [['--jti', 'a', '--exp', '5', '--before', '1'], /--before goes with --sub/],
+    [['--jti', 'a', '--exp', 'tomorrow'], /--exp has invalid value: "tomorrow"/],
+    [['--token', 'not-a-jwt'], /--token is not a JWT/],
+    [['--token', unsigned({ sub: 'a', exp: 5 })], /--token has no jti/],
+    [['--token', unsigned({ jti: 'a' })], /--token has no exp/],
+    [['--sub', 'a', '--url', 'localhost:3000'], /--url has invalid value/],
+    [['--sub', 'a', '--color'], /Unknown option '--color'/],
+  ])('%j: exit 2, nothing sent', async (args, message) => {
+    const result = await usage(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.requests).toEqual([]);
+  });
+
+  it('needs ADMIN_API_KEY', async () => {
+    expect(await usage(['--sub', 'a'], {})).toMatchObject({ code: 2, stderr: expect.stringMatching(/ADMIN_API_KEY is not set/) });
+  });
+
+  it('posts to --url (default http://localhost:3000)', async () => {
+    expect((await usage(['--sub', 'a'])).requests).toEqual(['http://localhost:3000/admin/revocations']);
+    expect((await usage(['--sub', 'a', '--url', 'https://gate.example.com/'])).requests).toEqual([
+      'https://gate.example.com/admin/revocations',
+    ]);
+  });
+
+  it('--help', async () => {
+    expect(await usage(['--help'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: npm run -s token -- revoke --sub/) });
+  });
+});

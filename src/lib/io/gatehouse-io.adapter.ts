@@ -1,0 +1,157 @@
+import type { IncomingMessage } from 'node:http';
+import { Logger, type INestApplicationContext, type WsMessageHandler } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { Authenticator, type Outcome } from '../auth/authenticator.js';
+import { AuthFailure } from '../core/auth-failure.js';
+import { CONNECTION } from '../ws/connection.js';
+import { AUTH_REQUIRED } from '../ws/ws-protocol.js';
+import { WsSessions } from '../ws/ws-sessions.service.js';
+import { handshakeToken } from './handshake-token.js';
+import { frameOfPacket } from './io-frames.js';
+import { IoConnection, NO_HANDLERS, type GatehouseIoSocket } from './io-connection.js';
+import { runHandlers } from './io-handlers.js';
+import type { IoError, IoNamespace, IoServer, IoServerOptions } from './io-types.js';
+import { limitWriteBuffers } from './write-buffer-limit.js';
+
+/** A refused handshake: the client's `connect_error` gets `err.message` and `err.data`. */
+function refusalError(failure: AuthFailure): IoError {
+  const error: IoError = new Error(failure.message);
+  error.data = failure.toJSON();
+  return error;
+}
+
+const INTERNAL_ERROR = { reason: 'internal_error', message: 'Authentication could not be completed' };
+
+/**
+ * Socket.IO gateways with Gatehouse's authentication (docs/protocol.md §12):
+ * `app.useWebSocketAdapter(new GatehouseIoAdapter(app))`. Nest's IoAdapter, extended:
+ *
+ * - every namespace gets a middleware that authenticates the handshake (`auth.token`
+ *   or `Authorization: Bearer`) through WsSessions, the path raw WebSocket upgrades
+ *   take; a refusal is the client's `connect_error` with `data: {reason, message}`;
+ * - an admitted socket is a Connection of the protocol: `session` first, then the
+ *   notice, refresh by `auth`, expiry and revocation as WsSessions drives them;
+ * - every incoming event passes WsSessions.receive before the gateways' handlers
+ *   (and any listener of the host app's own) see it.
+ *
+ * `defaults` are Socket.IO server options for every gateway (a gateway's own win),
+ * such as `cors`. Unless set, the payload limit and ping interval follow the `ws` options.
+ */
+export class GatehouseIoAdapter extends IoAdapter {
+  private readonly sessions: WsSessions;
+  private readonly addressOf: (request: IncomingMessage) => string;
+  private readonly log = new Logger('WebSocket');
+  private readonly installed = new WeakSet<IoNamespace>();
+
+  constructor(
+    app: INestApplicationContext,
+    private readonly defaults: Partial<IoServerOptions> = {},
+  ) {
+    super(app);
+    this.sessions = app.get(WsSessions, { strict: false });
+    this.addressOf = app.get(Authenticator, { strict: false }).addressOf;
+  }
+
+  createIOServer(port: number, options?: IoServerOptions): IoServer {
+    if (!this.sessions.served) throw new Error('GatehouseIoAdapter is installed but GatehouseModule has ws: false');
+    const settings = this.sessions.settings;
+    const merged: Partial<IoServerOptions> = {
+      maxHttpBufferSize: settings.maxPayloadBytes,
+      pingInterval: settings.pingIntervalMs,
+      ...this.defaults,
+      ...options,
+    };
+    if (merged.connectionStateRecovery?.skipMiddlewares) {
+      throw new Error('GatehouseIoAdapter: connectionStateRecovery.skipMiddlewares would let recovered sockets skip authentication');
+    }
+    // socket.io fills in what is left out (its constructor takes a Partial).
+    const server = super.createIOServer(port, merged as IoServerOptions);
+    // The main namespace exists already; every other one (a gateway's `namespace`,
+    // server.of() in user code, dynamic children) is announced as it is created.
+    this.install(server.sockets);
+    server.on('new_namespace', (namespace) => this.install(namespace));
+    limitWriteBuffers(server.engine, settings.maxBufferedBytes, this.slowConsumer);
+    return server;
+  }
+
+  /** Nest hands over each gateway's handlers bound to this socket; they are run by event name (io-handlers.ts). */
+  bindMessageHandlers(socket: GatehouseIoSocket, handlers: WsMessageHandler[]): void {
+    const connection = socket[CONNECTION];
+    if (!connection || !socket.connected) return;
+    // One gateway (the usual case): keep Nest's array rather than a copy per socket.
+    connection.handlers = connection.handlers.length === 0 ? handlers : [...connection.handlers, ...handlers];
+  }
+
+  private install(namespace: IoNamespace): void {
+    if (this.installed.has(namespace)) return;
+    this.installed.add(namespace);
+    namespace.use(this.admit);
+    // Before the gateways' own connection handlers: they run with the session in place.
+    namespace.on('connection', this.onConnection);
+  }
+
+  /** The handshake: a session (the socket may connect) or a refusal (connect_error). */
+  private readonly admit = (socket: GatehouseIoSocket, next: (error?: IoError) => void): void => {
+    const decide = (outcome: Outcome): void => {
+      if (outcome instanceof AuthFailure) return next(refusalError(outcome));
+      const connection = new IoConnection(socket);
+      connection.admitted = outcome;
+      connection.address = address;
+      next();
+    };
+    const fail = (error: unknown): void => {
+      this.log.error(error);
+      next(Object.assign(new Error(INTERNAL_ERROR.message), { data: INTERNAL_ERROR }));
+    };
+    let address = '';
+    try {
+      address = this.addressOf(socket.request);
+      // Synchronous unless keys must be fetched first.
+      const outcome = this.sessions.admitUpgrade(handshakeToken(socket.handshake), address);
+      if (outcome instanceof Promise) outcome.then(decide, fail);
+      else decide(outcome);
+    } catch (error) {
+      fail(error);
+    }
+  };
+
+  private readonly onConnection = (socket: GatehouseIoSocket): void => {
+    const connection = socket[CONNECTION];
+    if (connection?.admitted === undefined) {
+      // Only a socket that skipped the middleware gets here: it is never served.
+      return new IoConnection(socket).refuse(AUTH_REQUIRED);
+    }
+    const session = connection.admitted;
+    connection.admitted = undefined;
+    socket.on('disconnect', this.onDisconnect);
+    // Every event passes the protocol first (auth frames, refresh ordering, limits);
+    // only what it dispatches reaches the gateways' handlers.
+    socket.use((packet, next) => {
+      try {
+        this.sessions.receive(connection, frameOfPacket(packet), () => {
+          runHandlers(socket, connection.handlers, packet, this.payloadOf, this.logError);
+          next(); // the host app's own listeners (socket.on in handleConnection)
+        });
+      } catch (error) {
+        this.log.error(error);
+      }
+    });
+    this.sessions.opened(connection, session, connection.address);
+  };
+
+  // One listener for every socket: `this` is the socket.
+  private readonly onDisconnect = ((adapter: GatehouseIoAdapter) =>
+    function (this: GatehouseIoSocket): void {
+      const connection = this[CONNECTION];
+      if (!connection) return;
+      adapter.sessions.closed(connection);
+      connection.handlers = NO_HANDLERS;
+    })(this);
+
+  private readonly payloadOf = (payload: unknown) => this.mapPayload(payload);
+  private readonly logError = (error: unknown): void => this.log.error(error);
+
+  private readonly slowConsumer = (): void => {
+    this.log.warn('a Socket.IO client stopped reading: dropped (slow_consumer, WS_MAX_BUFFERED_BYTES)');
+  };
+}
