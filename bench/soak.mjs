@@ -59,8 +59,8 @@ function percentile(values, p) {
 
 /**
  * --pin (default, with 2 cores or more and taskset): the server and the measuring client on
- * CPU 0, the load generators on the others, so the load's own work does not take the
- * server's CPU (on one machine they would otherwise share it; other programs still may).
+ * the last CPU (as the bench pins its servers), the load generators on the others, so the
+ * load's own work does not take the server's CPU (other programs still may).
  */
 const pinning = args.pin && cpus().length >= 2 && hasTaskset();
 function hasTaskset() {
@@ -74,7 +74,8 @@ function hasTaskset() {
 function pin(pid, cpusList) {
   if (pinning) execFileSync('taskset', ['-a', '-p', '-c', cpusList, String(pid)], { stdio: 'ignore' });
 }
-const LOAD_CPUS = `1-${Math.max(1, cpus().length - 1)}`;
+const SERVER_CPU = String(cpus().length - 1);
+const LOAD_CPUS = `0-${Math.max(0, cpus().length - 2)}`;
 
 /** The p99 of each 10 s of a probe's run: whether slow answers cluster (a reconnect herd) or spread. */
 function tenSecondP99s({ times, at }) {
@@ -119,7 +120,7 @@ const server = await startGatehouse('gatehouse', {
   TRUST_PROXY: 'true',
   LOG_FORMAT: 'json',
 });
-pin(server.pid, '0');
+pin(server.pid, SERVER_CPU);
 const alive = () => {
   try {
     process.kill(server.pid, 0);
@@ -133,12 +134,12 @@ let passed = false;
 try {
   log(`soak: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at start; ` +
     `${n('sockets')} sockets, ${n('slow')} slow readers, ${n('flood')} failed auths/s from ${n('addresses')} addresses, ${n('rest')} REST req/s; ` +
-    (pinning ? `server and measuring client on CPU 0, load on CPU ${LOAD_CPUS}` : 'no CPU pinning'));
+    (pinning ? `server and measuring client on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPUS}` : 'no CPU pinning'));
   const other = { authorization: `Bearer ${userToken('other-client', secret)}` };
 
   await eventLoopDelay(server.url); // starts a new measurement
   const idleProbe = startProbe(`${server.url}/api/session`, other);
-  pin(idleProbe.pid, '0');
+  pin(idleProbe.pid, SERVER_CPU);
   await pause(n('idle') * 1000);
   const idle = await idleProbe.stop();
   const idleLoop = await eventLoopDelay(server.url);
@@ -150,7 +151,7 @@ try {
 
   await eventLoopDelay(server.url); // starts a new measurement
   const probe = startProbe(`${server.url}/api/session`, other);
-  pin(probe.pid, '0');
+  pin(probe.pid, SERVER_CPU);
   const started = Date.now();
   const cpuBefore = cpuMicros(server.pid);
   const { sockets, http } = await fullLoad(server, secret, n('seconds'));
