@@ -116,4 +116,10 @@ try {
 } finally {
   await Promise.all([gatehouse.stop(), reference.stop()]);
 }
-console.log(table(all));
+const int = (n) => (n === undefined || Number.isNaN(n) ? '-' : Math.round(n).toLocaleString('en-US'));
+console.log(
+  table(
+    ['measurement', 'Gatehouse', 'reference', 'ratio'],
+    all.map((row) => [row.name, int(row.gatehouse), int(row.reference), Number.isFinite(row.ratio) ? row.ratio.toFixed(2) : '-']),
+  ),
+);

@@ -61,13 +61,11 @@ describe('npm run bench', () => {
     }
     expect(stdout).toMatch(/Framework floor: bare Nest [\d,]+ req\/s/);
 
-    // WebSocket: three steps against the reference, rates and CPU.
+    // WebSocket: three steps against the reference, rates and CPU. At this toy size 50
+    // refreshes can cost less CPU than the clock's tick (10 ms): a CPU cell of 0 is a measurement.
     for (const name of ['connect, Authorization header', 'connect, first-frame auth', 'refresh: auth frame on a live socket']) {
       const cells = row(stdout, name).slice(1, 7).map(number);
-      expect(
-        cells.every((n) => n > 0),
-        `${name}: ${cells.join(', ')}`,
-      ).toBe(true);
+      expect(cells.slice(0, 3).every((n) => n > 0) && cells.slice(3).every((n) => n >= 0), `${name}: ${cells.join(', ')}`).toBe(true);
     }
     // 50 sockets are within RSS noise: only that a figure was measured.
     const memory = row(stdout, 'RSS per socket');
