@@ -7,21 +7,11 @@ import { nowInSeconds } from '../core/validate-token.js';
 import { AuthEventsService } from '../observability/auth-events.service.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings, type WsSettings } from '../options/settings.js';
 import { Revocations } from '../revocation/revocations.service.js';
+import { DEFAULTS } from '../options/resolve-options.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import type { Connection } from './connection.js';
 import type { Frame } from './ws-frames.js';
 import { AUTH_REQUIRED, BAD_MESSAGE, TOO_MANY_CONNECTIONS, TOO_MANY_PENDING, authTimeout } from './ws-protocol.js';
-
-const DISABLED: WsSettings = {
-  path: '/ws',
-  authTimeoutMs: 5000,
-  expiryNoticeSeconds: 30,
-  maxPayloadBytes: 65536,
-  pingIntervalMs: 30000,
-  maxSocketsPerSub: 100,
-  maxBufferedBytes: 1048576,
-  maxPendingFrames: 32,
-};
 
 /**
  * The WebSocket protocol of docs/protocol.md §5 for one socket over its life, apart
@@ -53,7 +43,8 @@ export class WsSessions {
     // A revocation made on any process closes the sockets it covers, here (docs/protocol.md §11).
     revocations.onRevoked(() => this.revalidateSoon((session) => revocations.check(session)));
     this.enabled = settings.ws !== false;
-    this.settings = settings.ws === false ? DISABLED : settings.ws;
+    // With `ws: false` nothing is served; the defaults only keep the fields defined.
+    this.settings = settings.ws === false ? DEFAULTS.ws : settings.ws;
     this.noticeMs = this.settings.expiryNoticeSeconds * 1000;
     this.leeway = settings.auth.mode === 'custom' ? 0 : settings.auth.clockTolerance;
     this.timeoutFailure = authTimeout(this.settings.authTimeoutMs);
