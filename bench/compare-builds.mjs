@@ -5,7 +5,8 @@
 // A build only runs from inside the repository (node_modules), so copy dist to a
 // directory under it. `name=path?VAR=value&VAR=value` runs a build with more settings
 // (after-nometrics=dist/main.js?METRICS_ENABLED=false). For each build: GET /api/session
-// (guarded) and GET /health; medians of requests/s and server CPU µs per request, and
+// (guarded) and GET /health, every request with the same bearer token, as in the bench;
+// medians of requests/s and server CPU µs per request, and
 // each as a ratio to bare Nest (the median of per-round ratios; CPU inverted, so that
 // 1.00 is parity and higher is better).
 // Env: ROUNDS (5), DURATION (2) seconds per run, WARMUP (1), CONNECTIONS (50), PIN (1:
@@ -44,9 +45,9 @@ const servers = await startAll([
 try {
   const [nest, ...gatehouses] = servers;
   const targets = [
-    { key: 'bare Nest', pid: nest.pid, label: 'bare Nest /api/session', url: `${nest.url}/api/session` },
+    { key: 'bare Nest', pid: nest.pid, label: 'bare Nest /api/session', url: `${nest.url}/api/session`, headers: { authorization: `Bearer ${token}` } },
     ...gatehouses.flatMap((server) =>
-      paths.map((path) => ({ key: `${server.name} ${path}`, pid: server.pid, label: `${server.name} ${path}`, url: `${server.url}${path}`, headers: path === '/health' ? {} : { authorization: `Bearer ${token}` } })),
+      paths.map((path) => ({ key: `${server.name} ${path}`, pid: server.pid, label: `${server.name} ${path}`, url: `${server.url}${path}`, headers: { authorization: `Bearer ${token}` } })),
     ),
   ];
   const result = await runRounds(targets, options);

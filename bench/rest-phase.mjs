@@ -23,13 +23,15 @@ export async function restPhase({ secret, rounds, duration, warmup, connections,
     return await withOutputOnFailure(servers, async () => {
       const bearer = { authorization: `Bearer ${token}` };
       await assertSameAnswer(`${gatehouse.url}/api/session`, `${nest.url}/api/session`, bearer);
+      // Every target gets the same request, the bearer token included: the servers
+      // differ only in what they do with it.
       const targets = [
         { key: 'nest', pid: nest.pid, label: 'bare Nest GET /api/session', url: `${nest.url}/api/session` },
         { key: 'health', pid: gatehouse.pid, label: 'Gatehouse GET /health', url: `${gatehouse.url}/health` },
-        { key: 'session', pid: gatehouse.pid, label: 'Gatehouse GET /api/session', url: `${gatehouse.url}/api/session`, headers: bearer },
-        { key: 'metricsOff', pid: metricsOff.pid, label: 'Gatehouse (metrics off) GET /api/session', url: `${metricsOff.url}/api/session`, headers: bearer },
-        { key: 'node', pid: node.pid, label: 'node:http GET /api/session', url: `${node.url}/api/session`, headers: bearer },
-      ];
+        { key: 'session', pid: gatehouse.pid, label: 'Gatehouse GET /api/session', url: `${gatehouse.url}/api/session` },
+        { key: 'metricsOff', pid: metricsOff.pid, label: 'Gatehouse (metrics off) GET /api/session', url: `${metricsOff.url}/api/session` },
+        { key: 'node', pid: node.pid, label: 'node:http GET /api/session', url: `${node.url}/api/session` },
+      ].map((target) => ({ ...target, headers: bearer }));
       return await runRounds(targets, { rounds, duration, warmup, connections });
     });
   } finally {
