@@ -98,8 +98,8 @@ console.log(`\nGatehouse bench: ${cpus().length} CPUs (${cpuModel}), node ${proc
 if (rest) {
   const row = (name, key, target) => {
     const r = rest.ratio(key, 'nest');
-    const busy = `${Math.round(rest[key].busy * 100)}% / ${Math.round(rest.nest.busy * 100)}%`;
-    return [name, int(rest[key].rate), int(rest.nest.rate), ratio(r.rate), micros(rest[key].cpu), micros(rest.nest.cpu), ratio(r.cpu), busy, `>= ${target.toFixed(2)}`, `${met(r.cpu, target)} / ${met(r.rate, target)}`];
+    const serverBusy = `${Math.round(rest[key].busy * 100)}% / ${Math.round(rest.nest.busy * 100)}%`;
+    return [name, int(rest[key].rate), int(rest.nest.rate), ratio(r.rate), micros(rest[key].cpu), micros(rest.nest.cpu), ratio(r.cpu), serverBusy, `>= ${target.toFixed(2)}`, `${met(r.cpu, target)} / ${met(r.rate, target)}`];
   };
   const floor = rest.ratio('nest', 'node');
   console.log(`\nREST, against bare NestJS + Fastify (one public route answering the same JSON with the same headers; every request the same, bearer token included): medians of ${args.rounds} interleaved rounds x ${args.duration} s, ${args.connections} connections; each ratio is the median of its per-round ratios, CPU inverted (1.00 is parity, higher is better for Gatehouse); server busy: its CPU time over the run's wall time (Gatehouse / bare Nest; under 100%, the load generator or other processes held it back); ${busy(rest)}.\n`);
