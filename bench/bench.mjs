@@ -3,7 +3,7 @@
 //   REST:   the bare NestJS + Fastify reference (bench/nest-reference.mjs)
 //   WS:     the framework-free node:http + ws reference (bench/reference-server.mjs)
 //   memory: the bare NestJS reference, and steps from it to Gatehouse
-// Options: --sockets N (10000) --rounds R (7) --duration S (2) --warmup S (2)
+// Options: --sockets N (10000) --rounds R (9) --duration S (2) --warmup S (2)
 //          --connections C (50) --ws-rounds R (3) --memory-runs R (3)
 //          --only rest|ws|memory --pin on|off (on)
 import { spawnSync } from 'node:child_process';
@@ -22,7 +22,7 @@ import { wsPhase } from './ws-phase.mjs';
 const { values: args } = parseArgs({
   options: {
     sockets: { type: 'string', default: '10000' },
-    rounds: { type: 'string', default: '7' },
+    rounds: { type: 'string', default: '9' },
     duration: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
