@@ -7,7 +7,9 @@ import { assertBuilt } from './support/server-process.js';
 
 const BENCH = resolve(import.meta.dirname, '../bench/bench.mjs');
 
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBench(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [BENCH, ...args]);
     let stdout = '';
@@ -22,7 +24,10 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
 function row(table: string, name: string): string[] {
   const line = table.split('\n').find((l) => l.startsWith(`| ${name}`));
   expect(line, `row "${name}" in:\n${table}`).toBeDefined();
-  return line!.split('|').slice(1, -1).map((cell) => cell.trim());
+  return line!
+    .split('|')
+    .slice(1, -1)
+    .map((cell) => cell.trim());
 }
 
 const number = (cell: string) => Number(cell.replaceAll(',', ''));
@@ -31,31 +36,61 @@ describe('npm run bench', () => {
   it('prints every row with measured numbers', async () => {
     assertBuilt();
     const { code, stdout, stderr } = await runBench([
-      ...['--sockets', '50', '--rounds', '1', '--duration', '0.5', '--warmup', '0.2'],
+      ...[
+        '--sockets',
+        '50',
+        '--rounds',
+        '1',
+        '--duration',
+        '0.5',
+        '--warmup',
+        '0.2',
+      ],
       ...['--ws-rounds', '1', '--memory-runs', '1', '--pin', 'off'],
     ]);
     expect(code, stderr).toBe(0);
 
     // REST: Gatehouse and bare Nest, requests/s, the ratio, CPU per request, the CPU ratio.
-    for (const name of ['GET /health, public', 'GET /api/session, guarded, defaults', 'GET /api/session, guarded, metrics off']) {
+    for (const name of [
+      'GET /health, public',
+      'GET /api/session, guarded, defaults',
+      'GET /api/session, guarded, metrics off',
+    ]) {
       const cells = row(stdout, name).slice(1, 7).map(number);
-      expect(cells.every((n) => n > 0), `${name}: ${cells.join(', ')}`).toBe(true);
+      expect(
+        cells.every((n) => n > 0),
+        `${name}: ${cells.join(', ')}`,
+      ).toBe(true);
     }
-    expect(stdout).toMatch(/Framework floor: bare Nest [\d,]+ req\/s/);
+    expect(stdout).toMatch(
+      /Floors, in the same rounds: bare Nest with a global guard .* [\d,]+ req\/s/,
+    );
 
     // WebSocket: three steps against the reference, rates and CPU.
-    for (const name of ['connect, Authorization header', 'connect, first-frame auth', 'refresh: auth frame on a live socket']) {
+    for (const name of [
+      'connect, Authorization header',
+      'connect, first-frame auth',
+      'refresh: auth frame on a live socket',
+    ]) {
       const cells = row(stdout, name).slice(1, 7).map(number);
-      expect(cells.every((n) => n > 0), `${name}: ${cells.join(', ')}`).toBe(true);
+      expect(
+        cells.every((n) => n > 0),
+        `${name}: ${cells.join(', ')}`,
+      ).toBe(true);
     }
     // 50 sockets are within RSS noise: only that a figure was measured.
     const memory = row(stdout, 'RSS per socket');
     expect(Number.isFinite(number(memory[1]))).toBe(true);
     expect(Number.isFinite(number(memory[2]))).toBe(true);
-    expect(row(stdout, 'sockets held at once').slice(1, 3)).toEqual(['50', '50']);
+    expect(row(stdout, 'sockets held at once').slice(1, 3)).toEqual([
+      '50',
+      '50',
+    ]);
 
     // Idle memory: the reference and Gatehouse, and what their heaps hold.
-    expect(number(row(stdout, 'bare NestJS + Fastify (the reference)')[1])).toBeGreaterThan(0);
+    expect(
+      number(row(stdout, 'bare NestJS + Fastify (the reference)')[1]),
+    ).toBeGreaterThan(0);
     expect(number(row(stdout, 'Gatehouse, defaults')[1])).toBeGreaterThan(0);
     expect(number(row(stdout, 'code: bytecode')[2])).toBeGreaterThan(0);
   }, 180_000);
