@@ -3,8 +3,8 @@
 //   REST:   the bare NestJS + Fastify reference (bench/nest-reference.mjs)
 //   WS:     the framework-free node:http + ws reference (bench/reference-server.mjs)
 //   memory: the bare NestJS reference, and steps from it to Gatehouse
-// Options: --sockets N (10000) --rounds R (7) --duration S (2) --warmup S (2)
-//          --connections C (50) --ws-rounds R (3) --memory-runs R (3)
+// Options: --sockets N (10000) --batches B (3) --rounds R (3) --duration S (2)
+//          --warmup S (2) --connections C (50) --ws-rounds R (3) --memory-runs R (3)
 //          --only rest|ws|memory --pin on|off (on)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,7 +22,8 @@ import { wsPhase } from './ws-phase.mjs';
 const { values: args } = parseArgs({
   options: {
     sockets: { type: 'string', default: '10000' },
-    rounds: { type: 'string', default: '7' },
+    batches: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
@@ -52,7 +53,9 @@ function ensureFileLimit(needed) {
   const value = (v) => (v === 'unlimited' ? Infinity : Number(v));
   if (value(soft) >= needed) return;
   if (value(hard) < needed || process.env.GATEHOUSE_BENCH_RAISED) {
-    log(`open-file limit too low: ${needed} needed for ${SOCKETS} sockets, soft ${soft}, hard ${hard}. Raise it (ulimit -n ${needed}, or a higher hard limit in /etc/security/limits.conf) or pass a smaller --sockets.`);
+    log(
+      `open-file limit too low: ${needed} needed for ${SOCKETS} sockets, soft ${soft}, hard ${hard}. Raise it (ulimit -n ${needed}, or a higher hard limit in /etc/security/limits.conf) or pass a smaller --sockets.`,
+    );
     process.exit(1);
   }
   log(`raising the open-file limit from ${soft} to ${hard}`);
@@ -86,25 +89,59 @@ const pinning = args.pin === 'off' ? 'not pinned' : pinProcesses();
 const secret = newSecret();
 const common = { secret, withOutputOnFailure };
 const rest = await phase('rest', () =>
-  restPhase({ ...common, rounds: Number(args.rounds), duration: Number(args.duration), warmup: Number(args.warmup), connections: Number(args.connections) }),
+  restPhase({
+    ...common,
+    batches: Number(args.batches),
+    rounds: Number(args.rounds),
+    duration: Number(args.duration),
+    warmup: Number(args.warmup),
+    connections: Number(args.connections),
+  }),
 );
 const ws = await phase('ws', () => wsPhase({ ...common, sockets: SOCKETS, rounds: Number(args['ws-rounds']) }));
 const memory = await phase('memory', () => memoryPhase({ secret, runs: Number(args['memory-runs']) }));
 
 const cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
-const busy = (result) => `other processes used ${Math.round(result.load.others * 100)}% of the machine's CPU meanwhile (load average ${result.load.loadavg.join(' -> ')})`;
+const busy = (result) =>
+  `other processes used ${Math.round(result.load.others * 100)}% of the machine's CPU meanwhile (load average ${result.load.loadavg.join(' -> ')})`;
 console.log(`\nGatehouse bench: ${cpus().length} CPUs (${cpuModel}), node ${process.version}, ${pinning}.`);
 
 if (rest) {
   const row = (name, key, target) => {
     const r = rest.ratio(key, 'nest');
-    return [name, int(rest[key].rate), int(rest.nest.rate), ratio(r.rate), micros(rest[key].cpu), micros(rest.nest.cpu), ratio(r.cpu), `>= ${target.toFixed(2)}`, `${met(r.cpu, target)} / ${met(r.rate, target)}`];
+    const serverBusy = `${Math.round(rest[key].busy * 100)}% / ${Math.round(rest.nest.busy * 100)}%`;
+    return [
+      name,
+      int(rest[key].rate),
+      int(rest.nest.rate),
+      ratio(r.rate),
+      micros(rest[key].cpu),
+      micros(rest.nest.cpu),
+      ratio(r.cpu),
+      serverBusy,
+      `>= ${target.toFixed(2)}`,
+      `${met(r.cpu, target)} / ${met(r.rate, target)}`,
+    ];
   };
   const floor = rest.ratio('nest', 'node');
-  console.log(`\nREST, against bare NestJS + Fastify (one public route, the same JSON and headers): medians of ${args.rounds} interleaved rounds x ${args.duration} s, ${args.connections} connections; each ratio is the median of its per-round ratios, CPU inverted (1.00 is parity, higher is better for Gatehouse); ${busy(rest)}.\n`);
+  const guardFloor = rest.ratio('nestGuarded', 'nest');
+  console.log(
+    `\nREST, against bare NestJS + Fastify (one public route answering the same JSON with the same headers; every request the same, bearer token included): ${args.batches} batches of fresh server processes x ${args.rounds} interleaved rounds x ${args.duration} s, ${args.connections} connections, medians; each ratio is the median of its per-round ratios, CPU inverted (1.00 is parity, higher is better for Gatehouse); server busy: its CPU time over the run's wall time (Gatehouse / bare Nest; under 100%, the load generator or other processes held it back); ${busy(rest)}.\n`,
+  );
   console.log(
     table(
-      ['Gatehouse route', 'req/s', 'bare Nest', 'ratio', 'µs CPU/req', 'bare Nest', 'CPU ratio', 'target', 'met (CPU / rate)'],
+      [
+        'Gatehouse route',
+        'req/s',
+        'bare Nest',
+        'ratio',
+        'µs CPU/req',
+        'bare Nest',
+        'CPU ratio',
+        'server busy',
+        'target',
+        'met (CPU / rate)',
+      ],
       [
         row('GET /health, public, defaults', 'health', 0.95),
         row('GET /api/session, guarded, defaults', 'session', 0.85),
@@ -113,16 +150,32 @@ if (rest) {
     ),
   );
   console.log(
-    `\nFramework floor: bare Nest ${int(rest.nest.rate)} req/s at ${micros(rest.nest.cpu)} µs CPU per request; node:http doing the same check without a framework ${int(rest.node.rate)} req/s at ${micros(rest.node.cpu)} µs (bare Nest/node:http: rate ${ratio(floor.rate)}, CPU ${ratio(floor.cpu)}).`,
+    [
+      '',
+      `Floors, in the same rounds: bare Nest with a global guard that only sets request.user and a createParamDecorator() parameter reading it (Nest's own part of any guarded route, no authentication): ${int(rest.nestGuarded.rate)} req/s at ${micros(rest.nestGuarded.cpu)} µs, ${ratio(guardFloor.rate)} of bare Nest by rate, ${ratio(guardFloor.cpu)} by CPU.`,
+      `node:http doing the same check without a framework: ${int(rest.node.rate)} req/s at ${micros(rest.node.cpu)} µs; bare Nest is ${ratio(floor.rate)} of it by rate, ${ratio(floor.cpu)} by CPU.`,
+    ].join('\n'),
   );
 }
 
 if (ws) {
   const step = (name, key, target) => {
     const { gatehouse: g, reference: r, rateRatio, cpuRatio } = ws[key];
-    return [name, int(g.rate), int(r.rate), ratio(rateRatio), micros(g.cpu), micros(r.cpu), ratio(cpuRatio), target ? `>= ${target.toFixed(2)}` : '-', target ? `${met(cpuRatio, target)} / ${met(rateRatio, target)}` : '-'];
+    return [
+      name,
+      int(g.rate),
+      int(r.rate),
+      ratio(rateRatio),
+      micros(g.cpu),
+      micros(r.cpu),
+      ratio(cpuRatio),
+      target ? `>= ${target.toFixed(2)}` : '-',
+      target ? `${met(cpuRatio, target)} / ${met(rateRatio, target)}` : '-',
+    ];
   };
-  console.log(`\nWebSocket, against the framework-free node:http + ws reference (the same checks): ${SOCKETS} sockets, each a new user with a new token; rates are medians of ${args['ws-rounds']} rounds, ratios medians of per-round ratios (CPU inverted); ${busy(ws)}.\n`);
+  console.log(
+    `\nWebSocket, against the framework-free node:http + ws reference (the same checks): ${SOCKETS} sockets, each a new user with a new token; rates are medians of ${args['ws-rounds']} rounds, ratios medians of per-round ratios (CPU inverted); ${busy(ws)}.\n`,
+  );
   console.log(
     table(
       ['step', 'per s', 'reference', 'ratio', 'µs CPU each', 'reference', 'CPU ratio', 'target', 'met (CPU / rate)'],
@@ -150,7 +203,9 @@ if (ws) {
 if (memory) {
   const [nest] = memory.variants;
   const delta = (v) => (v === nest ? '-' : `${v.rss >= nest.rss ? '+' : ''}${mib(v.rss - nest.rss)}`);
-  console.log(`\nIdle memory of a freshly started server after a settled GC, MiB, medians of ${args['memory-runs']} starts; RSS = V8 young generation held + V8 old generation held + the rest (node itself, libraries, buffers, malloc); ${busy(memory)}.\n`);
+  console.log(
+    `\nIdle memory of a freshly started server after a settled GC, MiB, medians of ${args['memory-runs']} starts; RSS = V8 young generation held + V8 old generation held + the rest (node itself, libraries, buffers, malloc); ${busy(memory)}.\n`,
+  );
   console.log(
     table(
       ['server', 'RSS', 'vs bare Nest', 'V8 heap used', 'young gen. held', 'old gen. held', 'the rest'],
@@ -163,7 +218,12 @@ if (memory) {
     console.log(
       table(
         ['heap snapshot', 'bare Nest', 'Gatehouse, defaults', 'difference'],
-        Object.entries(HEAP_GROUPS).map(([group, label]) => [label, mib(bare[group]), mib(defaults[group]), `+${mib(defaults[group] - bare[group])}`]),
+        Object.entries(HEAP_GROUPS).map(([group, label]) => [
+          label,
+          mib(bare[group]),
+          mib(defaults[group]),
+          `+${mib(defaults[group] - bare[group])}`,
+        ]),
       ),
     );
   }

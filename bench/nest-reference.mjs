@@ -6,10 +6,11 @@
 // Env: PORT, HOST, SESSION (the JSON body of /api/session); PRELOAD: comma-separated
 // modules to import first and leave unused (the idle-memory bench loads Gatehouse's
 // code this way, to tell the memory its code takes from the memory its app holds);
-// GUARD=1: a global guard (APP_GUARD) that lets everything through, to measure what
-// Nest's guard machinery costs a request on its own.
+// GUARDED=1: the framework's part of a guarded route without any authentication: a
+// global guard (APP_GUARD) that puts the session on request.user, and the route reading
+// it with a createParamDecorator() parameter, as Gatehouse's guard and @CurrentSession do.
 import 'reflect-metadata';
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, Module, createParamDecorator } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { securityHeaders } from '../dist/lib/http/helmet-options.js';
@@ -18,26 +19,33 @@ for (const specifier of (process.env.PRELOAD ?? '').split(',').filter(Boolean)) 
 
 const session = Object.freeze(JSON.parse(process.env.SESSION ?? '{}'));
 
+const guarded = process.env.GUARDED === '1';
+
 // Plain JavaScript: decorators applied as functions.
 class SessionController {
-  current() {
-    return session;
+  current(user) {
+    return guarded ? user : session;
   }
 }
 Controller('api/session')(SessionController);
 Get()(SessionController.prototype, 'current', Object.getOwnPropertyDescriptor(SessionController.prototype, 'current'));
+const User = createParamDecorator((_data, context) => context.getArgByIndex(0).user);
+if (guarded) User()(SessionController.prototype, 'current', 0);
 
-class AllowAll {
-  canActivate() {
+class SetUser {
+  canActivate(context) {
+    context.getArgByIndex(0).user = session;
     return true;
   }
 }
 
 class ReferenceModule {}
-const providers = process.env.GUARD === '1' ? [{ provide: APP_GUARD, useClass: AllowAll }] : [];
+const providers = guarded ? [{ provide: APP_GUARD, useClass: SetUser }] : [];
 Module({ controllers: [SessionController], providers })(ReferenceModule);
 
-const app = await NestFactory.create(ReferenceModule, new FastifyAdapter(), { logger: ['error', 'warn'] });
+const app = await NestFactory.create(ReferenceModule, new FastifyAdapter(), {
+  logger: ['error', 'warn'],
+});
 const headers = securityHeaders();
 app
   .getHttpAdapter()

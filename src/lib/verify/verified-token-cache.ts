@@ -4,6 +4,13 @@ import { checkTimes, type JsonObject } from '../core/token-rules.js';
 /** Enough for every live session of a busy server; a full cache drops a least recently used token. */
 export const TOKEN_CACHE_CAPACITY = 10_000;
 
+/**
+ * A full cache drops this fraction of its entries at once (1/64: 157 of 10,000), so
+ * that the walk past the slots V8 leaves where entries were deleted at the head of
+ * the Map is paid once per batch, not once per new token (3.5 µs a token at 10,000).
+ */
+const EVICTED_AT_ONCE = 64;
+
 /** How often (in seconds of `now`) entries whose token has expired are swept out. */
 const SWEEP_EVERY_SECONDS = 30;
 
@@ -65,23 +72,26 @@ export class VerifiedTokenCache {
     if (this.capacity <= 0 || !settled(payload.iat, now) || !settled(payload.nbf, now)) return;
     if (now - this.lastSweep >= SWEEP_EVERY_SECONDS) this.sweep(now);
     this.entries.delete(token);
-    while (this.entries.size >= this.capacity) this.evictOne();
+    if (this.entries.size >= this.capacity) this.evict(Math.ceil(this.capacity / EVICTED_AT_ONCE));
     // One session object now answers many requests and sockets: frozen, so that code
     // that changes its request's session cannot change anyone else's.
     this.entries.set(token, { session: deepFreeze(session), payload, used: false });
   }
 
   /**
-   * Drops the least recently used token, approximately (second chance, or CLOCK): the
-   * oldest entry goes unless it was used since it was last looked at here; then it moves
-   * to the end with its flag cleared, and the next oldest is looked at.
+   * Drops `count` of the least recently used tokens, approximately (second chance, or
+   * CLOCK): the oldest entry goes unless it was used since it was last looked at here;
+   * then it moves to the end with its flag cleared, and the next oldest is looked at.
    */
-  private evictOne(): void {
+  private evict(count: number): void {
+    let left = count;
     for (const [token, entry] of this.entries) {
       this.entries.delete(token);
-      if (!entry.used) return;
-      entry.used = false;
-      this.entries.set(token, entry);
+      if (!entry.used && --left === 0) return;
+      if (entry.used) {
+        entry.used = false;
+        this.entries.set(token, entry);
+      }
     }
   }
 
