@@ -3,7 +3,7 @@ import { Logger, type INestApplicationContext, type WsMessageHandler } from '@ne
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { Authenticator, type Outcome } from '../auth/authenticator.js';
 import { AuthFailure } from '../core/auth-failure.js';
-import { CONNECTION } from '../ws/connection.js';
+import { CONNECTION } from '../auth/session-holder.js';
 import { AUTH_REQUIRED } from '../ws/ws-protocol.js';
 import { WsSessions } from '../ws/ws-sessions.service.js';
 import { handshakeToken } from './handshake-token.js';

@@ -1,6 +1,7 @@
 import type { WsMessageHandler } from '@nestjs/common';
 import type { Session } from '../core/session.js';
-import { CONNECTION, Connection, type ConnectionHolder } from '../ws/connection.js';
+import { CONNECTION } from '../auth/session-holder.js';
+import { Connection, type ConnectionHolder } from '../ws/connection.js';
 import type { IoSocket } from './io-types.js';
 
 /** Shared by every socket that has no handlers yet, or none any more. */

@@ -38,6 +38,14 @@ export abstract class KeySource {
     return 0;
   }
 
+  /**
+   * Whether the keys can ever be replaced: true unless a source knows they cannot
+   * (fixed keys), so that a source of the app's own keeps key removal working.
+   */
+  get changes(): boolean {
+    return true;
+  }
+
   private readonly listeners = new Set<() => void>();
 
   /**

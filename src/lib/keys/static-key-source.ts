@@ -10,6 +10,10 @@ export class StaticKeySource extends KeySource {
     super();
   }
 
+  override get changes(): boolean {
+    return false;
+  }
+
   status(): KeySourceStatus {
     return { ready: true };
   }

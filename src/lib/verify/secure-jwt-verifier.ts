@@ -57,7 +57,8 @@ export class SecureJwtVerifier extends JwtVerifier {
   private readonly headers = new Map<string, Map<unknown, KeyHeader>>();
 
   private rememberSigner(result: CheckResult): CheckResult {
-    if (result instanceof AuthFailure || result.signedWith === undefined) return result;
+    // Fixed keys never leave: nothing to remember (a WeakMap entry per session spared).
+    if (result instanceof AuthFailure || result.signedWith === undefined || !this.keySource.changes) return result;
     const { alg, kid, key }: SigningKey = result.signedWith;
     let byKid = this.headers.get(alg);
     if (byKid === undefined) this.headers.set(alg, (byKid = new Map()));

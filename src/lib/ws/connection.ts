@@ -1,10 +1,8 @@
-import { SOCKET_SESSION, type SessionHolder } from '../auth/session-holder.js';
+import { CONNECTION, type SessionHolder } from '../auth/session-holder.js';
 import type { AuthFailure } from '../core/auth-failure.js';
 import type { Session } from '../core/session.js';
 import type { Deadline } from './deadline-queue.js';
 import { closeCodeOf } from './ws-protocol.js';
-
-export const CONNECTION = Symbol('gatehouse.connection');
 
 /** A transport's socket as handlers see it (Nest's `client`): its session and its Connection. */
 export interface ConnectionHolder extends SessionHolder {
@@ -20,8 +18,8 @@ export interface ConnectionHolder extends SessionHolder {
 export abstract class Connection {
   /** Cancelled once the socket authenticates; fires auth_timeout otherwise. */
   authTimer: Deadline<Connection> | undefined;
-  noticeTimer: Deadline<Connection> | undefined;
-  expiryTimer: Deadline<Connection> | undefined;
+  /** The session's next event: the session_expiring notice, then the close at expiry. */
+  sessionTimer: Deadline<Connection> | undefined;
   noticeSent = false;
   /** Epoch ms from which the session's token no longer passes validation. */
   deadline = Number.POSITIVE_INFINITY;
@@ -34,18 +32,12 @@ export abstract class Connection {
   /** Frames waiting behind `pending` (at most maxPendingFrames). */
   pendingFrames = 0;
 
-  constructor(readonly holder: ConnectionHolder) {
+  constructor(holder: ConnectionHolder) {
     holder[CONNECTION] = this;
   }
 
   /** The live session, where @CurrentSession() and WsSessionGuard read it. */
-  get session(): Session | undefined {
-    return this.holder[SOCKET_SESSION];
-  }
-
-  set session(session: Session | undefined) {
-    this.holder[SOCKET_SESSION] = session;
-  }
+  session: Session | undefined = undefined;
 
   /** Sends one event to the client, if it is still open. */
   abstract sendEvent(event: string, data: unknown): void;
@@ -63,9 +55,8 @@ export abstract class Connection {
   }
 
   clearSessionTimers(): void {
-    this.noticeTimer?.cancel();
-    this.expiryTimer?.cancel();
-    this.noticeTimer = this.expiryTimer = undefined;
+    this.sessionTimer?.cancel();
+    this.sessionTimer = undefined;
   }
 
   clearAuthTimer(): void {

@@ -10,7 +10,7 @@ import { SHUTTING_DOWN, httpRefusal } from '../auth/refusal-replies.js';
 import { AuthFailure } from '../core/auth-failure.js';
 import { bearerToken } from '../core/bearer-token.js';
 import { rejectUpgrade } from './upgrade-response.js';
-import { CONNECTION } from './connection.js';
+import { CONNECTION } from '../auth/session-holder.js';
 import { NO_HANDLERS, WsConnection, type GatehouseSocket } from './ws-connection.js';
 import { parseFrame, type Frame } from './ws-frames.js';
 import { SERVER_SHUTDOWN_CODE, SERVER_SHUTDOWN_REASON } from './ws-protocol.js';

@@ -1,6 +1,7 @@
 import type { WsMessageHandler } from '@nestjs/common';
 import { WebSocket } from 'ws';
-import { CONNECTION, Connection, type ConnectionHolder } from './connection.js';
+import { CONNECTION } from '../auth/session-holder.js';
+import { Connection, type ConnectionHolder } from './connection.js';
 import { SLOW_CONSUMER, closeCodeFor } from './ws-protocol.js';
 
 /** Shared by every socket that has no handlers yet, or none any more. */

@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import { ExecutionContextHost } from '@nestjs/core/internal';
 import { WebSocket } from 'ws';
 import type { Session } from '../core/session.js';
-import { SOCKET_SESSION } from '../auth/session-holder.js';
 import { WsConnection, type GatehouseSocket } from './ws-connection.js';
 import { WsSessionGuard } from './ws-session.guard.js';
 
 function fakeSocket(session: Session | undefined, deadline: number) {
-  const socket = { readyState: WebSocket.OPEN, bufferedAmount: 0, send: vi.fn(), close: vi.fn(), [SOCKET_SESSION]: session };
+  const socket = { readyState: WebSocket.OPEN, bufferedAmount: 0, send: vi.fn(), close: vi.fn() };
   const connection = new WsConnection(socket as unknown as GatehouseSocket, 1 << 20);
+  connection.session = session;
   connection.deadline = deadline;
   return socket as unknown as GatehouseSocket & { send: ReturnType<typeof vi.fn>; close: ReturnType<typeof vi.fn> };
 }

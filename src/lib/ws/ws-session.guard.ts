@@ -1,6 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { EXPIRED } from '../core/token-rules.js';
-import { CONNECTION, type ConnectionHolder } from './connection.js';
+import { CONNECTION } from '../auth/session-holder.js';
+import { type ConnectionHolder } from './connection.js';
 import { AUTH_REQUIRED } from './ws-protocol.js';
 
 /**

@@ -220,32 +220,34 @@ export class WsSessions {
     else this.socketsPerSub.delete(sub);
   }
 
+  /**
+   * One deadline per session at a time: the notice (unless it was sent), then the
+   * close at expiry. A time already past fires on the next turn, as setTimeout(fn, 0) would.
+   */
   private armTimers(connection: Connection): void {
     connection.clearSessionTimers();
     const expiresAt = connection.session?.expiresAt;
     if (expiresAt === null || expiresAt === undefined || connection.closing) return;
-    // A time already past fires on the next turn, as setTimeout(fn, 0) would.
-    if (!connection.noticeSent) connection.noticeTimer = this.notices.add(expiresAt * 1000 - this.noticeMs, connection);
-    connection.expiryTimer = this.expiries.add(connection.deadline, connection);
+    const at = connection.noticeSent ? connection.deadline : Math.min(expiresAt * 1000 - this.noticeMs, connection.deadline);
+    connection.sessionTimer = this.sessionEvents.add(at, connection);
   }
 
   // One queue (and one timer) per kind for every socket, the connection as the item:
   // no Node timer and no closure per socket.
   private readonly authDeadlines = new DeadlineQueue<Connection>((connection) => connection.refuse(this.timeoutFailure));
-  private readonly notices = new DeadlineQueue<Connection>((connection) => this.notify(connection));
-  private readonly expiries = new DeadlineQueue<Connection>((connection) => this.expire(connection));
+  private readonly sessionEvents = new DeadlineQueue<Connection>((connection) => this.sessionEvent(connection));
 
-  private readonly notify = (connection: Connection): void => {
+  private sessionEvent(connection: Connection): void {
     const session = connection.session;
-    connection.noticeTimer = undefined;
+    connection.sessionTimer = undefined;
     if (connection.closing || session?.expiresAt == null) return;
-    connection.noticeSent = true;
-    connection.sendEvent('session_expiring', { expiresAt: session.expiresAt, serverTime: nowInSeconds() });
-  };
-
-  private readonly expire = (connection: Connection): void => {
-    connection.expiryTimer = undefined;
-    if (!connection.closing) this.events.expiryClosed({ sub: connection.session?.sub, address: connection.address });
+    if (!connection.noticeSent && Date.now() < connection.deadline) {
+      connection.noticeSent = true;
+      connection.sendEvent('session_expiring', { expiresAt: session.expiresAt, serverTime: nowInSeconds() });
+      connection.sessionTimer = this.sessionEvents.add(connection.deadline, connection);
+      return;
+    }
+    this.events.expiryClosed({ sub: session.sub, address: connection.address });
     connection.refuse(EXPIRED);
-  };
+  }
 }
