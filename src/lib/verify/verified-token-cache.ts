@@ -18,7 +18,7 @@ interface Entry {
   readonly session: Session;
   /** The top-level payload: each hit runs step 4's time rules on it again. */
   readonly payload: JsonObject;
-  /** Used since eviction last looked at it: it gets a second chance (see evictOne). */
+  /** Used since eviction last looked at it: it gets a second chance (see evict). */
   used: boolean;
 }
 
