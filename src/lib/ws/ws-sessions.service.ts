@@ -168,7 +168,7 @@ export class WsSessions {
     });
   }
 
-  /** One frame; returns a promise only for `auth`, which later frames must wait for. */
+  /** One frame; returns a promise only for an `auth` frame still being checked, which later frames must wait for. */
   private process(connection: Connection, frame: Frame | undefined, dispatch: (frame: Frame) => void): Promise<void> | void {
     if (connection.closing) return;
     if (frame === undefined) return connection.refuse(BAD_MESSAGE);
@@ -177,13 +177,22 @@ export class WsSessions {
     dispatch(frame);
   }
 
-  /** An `auth` frame: authenticates a new socket, or refreshes an authenticated one. */
-  async authenticate(connection: Connection, data: unknown): Promise<void> {
+  /**
+   * An `auth` frame: authenticates a new socket, or refreshes an authenticated one.
+   * Synchronous when the verifier is (as a REST request is): only a check that waits
+   * (a key-set refetch) returns a promise, which the frames after it wait for.
+   */
+  private authenticate(connection: Connection, data: unknown): Promise<void> | void {
     // The auth frame came in time: a slow check (a key-set refetch) must not turn it into auth_timeout.
     connection.clearAuthTimer();
     const token = isJsonObject(data) && typeof data.token === 'string' && data.token !== '' ? data.token : undefined;
     const current = connection.session;
-    let outcome = await this.authenticator.authenticate('ws', token, connection.address, current?.sub);
+    const outcome = this.authenticator.authenticate('ws', token, connection.address, current?.sub);
+    if (outcome instanceof Promise) return outcome.then((value) => this.authenticated(connection, current, value));
+    this.authenticated(connection, current, outcome);
+  }
+
+  private authenticated(connection: Connection, current: Session | undefined, outcome: Outcome): void {
     if (connection.closing) return;
     if (current === undefined) outcome = this.withinLimit(outcome);
     if (outcome instanceof AuthFailure) return connection.refuse(outcome);
