@@ -1,6 +1,7 @@
 // What one idle authenticated socket holds in a server's V8 heap, by constructor:
 // heap snapshots before and after N sockets, the difference per socket.
 //   node bench/socket-heap.mjs [--target gatehouse|reference] [--sockets N (3000)] [--top N (25)]
+// BY_OWNER=1 names each array by what holds it (object and property), e.g. a Map's table.
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
