@@ -86,11 +86,11 @@ function assertBuilt(): void {
   }
 }
 
-/** `npm pack` of the project into `dir`; the tarball's path. */
-async function pack(dir: string): Promise<string> {
+/** `npm pack` of the project into `dir`: the tarball's path and the files it holds. */
+async function pack(dir: string): Promise<{ tarball: string; files: string[] }> {
   const { output } = await mustRun('npm pack', 'npm', ['pack', '--pack-destination', dir, '--json', '--silent'], ROOT, 120_000);
-  const [{ filename }] = JSON.parse(output.slice(output.indexOf('['))) as { filename: string }[];
-  return join(dir, filename);
+  const [{ filename, files }] = JSON.parse(output.slice(output.indexOf('['))) as { filename: string; files: { path: string }[] }[];
+  return { tarball: join(dir, filename), files: files.map((file) => file.path) };
 }
 
 interface App {
@@ -157,12 +157,14 @@ describe('the packed library in a fresh NestJS app', () => {
   let appDir: string;
   let typeCheck: Run;
   let libCheck: Run;
+  let packed: string[];
   const apps: App[] = [];
 
   beforeAll(async () => {
     assertBuilt();
     workspace = mkdtempSync(join(tmpdir(), 'gatehouse-package-'));
-    const tarball = await pack(workspace);
+    const { tarball, files } = await pack(workspace);
+    packed = files;
     appDir = join(workspace, 'app');
     cpSync(FIXTURE, appDir, { recursive: true });
     await mustRun(
@@ -185,6 +187,16 @@ describe('the packed library in a fresh NestJS app', () => {
     await Promise.all(apps.map(stop));
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   }, 30_000);
+
+  it('ships the library and the client, not the server, its CLI or their dependencies', () => {
+    expect(packed).toContain('dist/index.js');
+    expect(packed).toContain('dist/client/gatehouse-client.js');
+    expect(packed.filter((path) => /^dist\/(server|cli)\/|^dist\/main\./.test(path) || path.includes('.spec.'))).toEqual([]);
+    const installed = JSON.parse(readFileSync(join(appDir, 'node_modules/gatehouse/package.json'), 'utf8')) as { dependencies: object };
+    for (const serverOnly of ['nestjs-pino', 'pino', 'pino-http', '@nestjs/swagger', '@fastify/static', 'dotenv', '@nestjs/config']) {
+      expect(Object.keys(installed.dependencies)).not.toContain(serverOnly);
+    }
+  });
 
   it('type-checks with the app\'s own tsc, importing only from "gatehouse"', () => {
     expect(typeCheck.output).toBe('');
