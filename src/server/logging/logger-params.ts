@@ -92,7 +92,7 @@ export async function loggerParams(server: ServerSettings, destination?: Destina
   };
 }
 
-/** pino-pretty is a dev dependency: without it (a production install) logs stay JSON. */
+/** pino-pretty is optional: without it (an install that left it out) logs stay JSON. */
 async function prettyStream(): Promise<DestinationStream | undefined> {
   try {
     const { default: pretty } = await import('pino-pretty');
