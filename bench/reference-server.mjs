@@ -9,7 +9,10 @@ import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 
 const LEEWAY = 2;
-const MAX_CACHED = 100_000;
+// Gatehouse's cache capacity, so that both servers keep (or drop) a socket's token alike:
+// a larger cache here would count a cached token in the reference's memory per socket
+// and not in Gatehouse's, whose cache the warm-up has filled.
+const MAX_CACHED = 10_000;
 const secret = Buffer.from(process.env.SECRET ?? '', 'utf8');
 const verified = new Map(); // token -> session
 
@@ -40,7 +43,7 @@ function verify(token) {
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + LEEWAY)) return undefined;
   if (typeof sub !== 'string' || sub.trim() === '') return undefined;
   const session = { sub, expiresAt: exp, claims: payload, authMode: 'secure' };
-  if (verified.size >= MAX_CACHED) verified.clear();
+  if (verified.size >= MAX_CACHED) verified.delete(verified.keys().next().value); // the oldest
   verified.set(token, session);
   return session;
 }
