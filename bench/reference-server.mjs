@@ -43,9 +43,21 @@ function verify(token) {
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + LEEWAY)) return undefined;
   if (typeof sub !== 'string' || sub.trim() === '') return undefined;
   const session = { sub, expiresAt: exp, claims: payload, authMode: 'secure' };
-  if (verified.size >= MAX_CACHED) verified.delete(verified.keys().next().value); // the oldest
+  if (verified.size >= MAX_CACHED) dropOldest(MAX_CACHED / 64);
   verified.set(token, session);
   return session;
+}
+
+/**
+ * Drops the `count` oldest tokens at once, as Gatehouse's cache does: one at a time, a Map
+ * walks past the slots of deleted entries from its head on every eviction.
+ */
+function dropOldest(count) {
+  let left = count;
+  for (const token of verified.keys()) {
+    verified.delete(token);
+    if (--left <= 0) return;
+  }
 }
 
 function bearer(header) {
