@@ -15,7 +15,7 @@
 import { resolve } from 'node:path';
 import { batchedRounds } from './rest-phase.mjs';
 import { pinProcesses, startNestReference, startScript } from './servers.mjs';
-import { newSecret, sessionOf, userToken } from './tokens.mjs';
+import { newSecret, secureEnv, sessionOf, userToken } from './tokens.mjs';
 
 const builds = process.argv.slice(2).map((arg) => {
   const [name, spec] = arg.split(/=(.*)/s, 2);
@@ -42,11 +42,7 @@ const options = {
 if (process.env.PIN !== '0') process.stderr.write(`${pinProcesses()}\n`);
 const secret = newSecret();
 const token = userToken('bench-user', secret);
-const secure = {
-  AUTH_MODE: 'secure',
-  AUTH_JWT_ALG: 'HS256',
-  AUTH_JWT_KEY: secret,
-};
+const secure = secureEnv(secret);
 const bearer = { authorization: `Bearer ${token}` };
 const result = await batchedRounds({
   ...options,

@@ -9,7 +9,7 @@ import { io } from 'socket.io-client';
 import { cpuMicros } from './process-cpu.mjs';
 import { median, table } from './report.mjs';
 import { startGatehouse, startScript } from './servers.mjs';
-import { newSecret, userToken } from './tokens.mjs';
+import { newSecret, secureEnv, userToken } from './tokens.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -100,7 +100,7 @@ function rows(transport, { gatehouse: g, reference: r }) {
 
 const secret = newSecret();
 const [gatehouse, reference] = await Promise.all([
-  startGatehouse('gatehouse-socket.io', { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret, WS_TRANSPORT: 'socket.io', LOG_LEVEL: 'warn' }),
+  startGatehouse('gatehouse-socket.io', secureEnv(secret, { WS_TRANSPORT: 'socket.io', LOG_LEVEL: 'warn' })),
   startScript('socket.io-reference', new URL('./io-reference-server.mjs', import.meta.url).pathname, { SECRET: secret }),
 ]);
 const entries = [

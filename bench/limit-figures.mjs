@@ -11,7 +11,7 @@ import { WebSocket } from 'ws';
 import { FailureLimiter } from '../dist/lib/limits/failure-limiter.js';
 import { VerifiedTokenCache } from '../dist/lib/verify/verified-token-cache.js';
 import { startGatehouse } from './servers.mjs';
-import { newSecret, signHs256 } from './tokens.mjs';
+import { newSecret, secureEnv, signHs256 } from './tokens.mjs';
 
 const log = (line) => process.stdout.write(`${line}\n`);
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,7 +48,7 @@ async function perSocket(env, count, open) {
 }
 
 const secret = newSecret();
-const hsEnv = { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret, AUTH_FAIL_LIMIT: '0' };
+const hsEnv = secureEnv(secret, { AUTH_FAIL_LIMIT: '0' });
 const userToken = (sub, claims = {}) => {
   const iat = Math.floor(Date.now() / 1000);
   return signHs256({ sub, iat, exp: iat + 3600, ...claims }, secret);

@@ -10,12 +10,12 @@ import { join, resolve } from 'node:path';
 import { summariseSnapshot } from './heap-summary.mjs';
 import { median } from './report.mjs';
 import { GATEHOUSE_MAIN, startGatehouse, startNestReference } from './servers.mjs';
-import { sessionOf, userToken } from './tokens.mjs';
+import { secureEnv, sessionOf, userToken } from './tokens.mjs';
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
 export async function memoryPhase({ secret, runs }) {
-  const secure = { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret };
+  const secure = secureEnv(secret);
   const session = sessionOf(userToken('bench-user', secret));
   const dist = resolve(GATEHOUSE_MAIN, '..');
   const variants = [

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureRest } from './rest-load.mjs';
 import { pinProcesses, startGatehouse, startNestReference } from './servers.mjs';
-import { newSecret, sessionOf, userToken } from './tokens.mjs';
+import { newSecret, secureEnv, sessionOf, userToken } from './tokens.mjs';
 import { closeSockets, openSockets } from './ws-load.mjs';
 
 const { values: args } = parseArgs({
@@ -41,7 +41,7 @@ const extraEnv = Object.fromEntries(args.env.map((pair) => pair.split(/=(.*)/s, 
 const server =
   args.target === 'nest'
     ? await startNestReference(sessionOf(token), {}, { nodeArgs })
-    : await startGatehouse('gatehouse', { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret, ...extraEnv }, { nodeArgs });
+    : await startGatehouse('gatehouse', secureEnv(secret, { ...extraEnv }), { nodeArgs });
 const connections = Number(args.connections);
 let measured; // the measured run, in ms of this process's clock, and what it served
 let stopped;

@@ -6,17 +6,13 @@
 import { median } from './report.mjs';
 import { measureRest } from './rest-load.mjs';
 import { startAll, startGatehouse, startNestReference, startReference } from './servers.mjs';
-import { sessionOf, userToken } from './tokens.mjs';
+import { secureEnv, sessionOf, userToken } from './tokens.mjs';
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
 export async function restPhase({ secret, batches, rounds, duration, warmup, connections, withOutputOnFailure }) {
   const token = userToken('bench-user', secret);
-  const secure = {
-    AUTH_MODE: 'secure',
-    AUTH_JWT_ALG: 'HS256',
-    AUTH_JWT_KEY: secret,
-  };
+  const secure = secureEnv(secret);
   const bearer = { authorization: `Bearer ${token}` };
   return batchedRounds({
     batches,

@@ -18,10 +18,11 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { randomBytes, createHmac } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
+import { newSecret, secureEnv, signHs256, unsignedToken } from './tokens.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -63,12 +64,6 @@ async function freePort() {
   });
 }
 
-const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const signHs256 = (payload, secret) => {
-  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}`;
-  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
-};
-const unsigned = (payload) => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`;
 
 function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -160,7 +155,7 @@ async function propagation() {
     const batch = 100;
     for (let start = 0; start < total; start += batch) {
       const subs = Array.from({ length: Math.min(batch, total - start) }, (_, i) => `user-${start + i}`);
-      const token = (sub) => unsigned({ sub, iat: now() - 10, exp: now() + 3600 });
+      const token = (sub) => unsignedToken({ sub, iat: now() - 10, exp: now() + 3600 });
       const socketsB = await Promise.all(subs.map((sub) => openSocket(b.port, token(sub))));
       const socketsC = await Promise.all(subs.map((sub) => openSocket(c.port, token(sub))));
       for (let i = 0; i < subs.length; i++) {
@@ -303,8 +298,8 @@ async function throughput() {
   const duration = Number(args.duration);
   const connections = Number(args.connections);
   const sockets = Number(args.sockets);
-  const secret = randomBytes(32).toString('base64url');
-  const env = { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret, AUTH_FAIL_LIMIT: '0', METRICS_ENABLED: 'false' };
+  const secret = newSecret();
+  const env = secureEnv(secret, { AUTH_FAIL_LIMIT: '0', METRICS_ENABLED: 'false' });
   const onDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-data-'));
   const records = Array.from({ length: held }, (_, i) => JSON.stringify({ op: 'put', entry: jtiEntry(i) }));
   writeFileSync(join(onDir, 'revocations.jsonl'), `${records.join('\n')}\n`);

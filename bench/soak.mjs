@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { startProbe } from './latency-probe.mjs';
 import { cpuMicros } from './process-cpu.mjs';
 import { startGatehouse } from './servers.mjs';
-import { newSecret, userToken } from './tokens.mjs';
+import { newSecret, secureEnv, userToken } from './tokens.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -113,13 +113,7 @@ async function fullLoad(server, secret, seconds) {
 }
 
 const secret = newSecret();
-const server = await startGatehouse('gatehouse', {
-  AUTH_MODE: 'secure',
-  AUTH_JWT_ALG: 'HS256',
-  AUTH_JWT_KEY: secret,
-  TRUST_PROXY: 'true',
-  LOG_FORMAT: 'json',
-});
+const server = await startGatehouse('gatehouse', secureEnv(secret, { TRUST_PROXY: 'true', LOG_FORMAT: 'json' }));
 pin(server.pid, SERVER_CPU);
 const alive = () => {
   try {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startGatehouse, startReference } from './servers.mjs';
-import { newSecret, userToken } from './tokens.mjs';
+import { newSecret, secureEnv, userToken } from './tokens.mjs';
 import { closeSockets, openSockets } from './ws-load.mjs';
 
 const { values: args } = parseArgs({
@@ -22,7 +22,7 @@ const secret = newSecret();
 const server =
   args.target === 'reference'
     ? await startReference(secret)
-    : await startGatehouse('gatehouse', { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret });
+    : await startGatehouse('gatehouse', secureEnv(secret));
 
 /** Self size and count per node name (constructor or type) of a .heapsnapshot. */
 function byName(path) {

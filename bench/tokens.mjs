@@ -13,6 +13,11 @@ export function signHs256(payload, secret) {
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
+/** An unsigned token (alg none), as insecure mode accepts. */
+export function unsignedToken(payload) {
+  return `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`;
+}
+
 export function userToken(sub, secret, lifetimeSeconds = 3600) {
   const iat = Math.floor(Date.now() / 1000);
   return signHs256({ sub, iat, exp: iat + lifetimeSeconds }, secret);
@@ -22,4 +27,9 @@ export function userToken(sub, secret, lifetimeSeconds = 3600) {
 export function sessionOf(token) {
   const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
   return { sub: claims.sub, expiresAt: claims.exp, claims, authMode: 'secure' };
+}
+
+/** Gatehouse's environment in secure mode with this secret (HS256), plus `more`. */
+export function secureEnv(secret, more = {}) {
+  return { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret, ...more };
 }

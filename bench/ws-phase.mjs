@@ -8,7 +8,7 @@
 import { median } from './report.mjs';
 import { cpuMicros } from './process-cpu.mjs';
 import { startAll, startGatehouse, startReference } from './servers.mjs';
-import { userToken } from './tokens.mjs';
+import { secureEnv, userToken } from './tokens.mjs';
 import { closeSockets, openSockets, refreshSockets } from './ws-load.mjs';
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -16,7 +16,7 @@ const log = (line) => process.stderr.write(`${line}\n`);
 
 export async function wsPhase({ secret, sockets, rounds, withOutputOnFailure }) {
   const servers = await startAll([
-    () => startGatehouse('gatehouse', { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret }),
+    () => startGatehouse('gatehouse', secureEnv(secret)),
     () => startReference(secret),
   ]);
   const entries = servers.map((server) => ({ key: server === servers[0] ? 'gatehouse' : 'reference', server, url: `ws://127.0.0.1:${server.port}/ws`, runs: [] }));

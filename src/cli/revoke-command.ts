@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { decodeJsonSegment } from '../lib/core/token-rules.js';
 import type { Environment } from '../lib/options/options-from-env.js';
+import { UsageError, parseOptions } from './usage.js';
 import type { CommandResult } from './token-command.js';
 
 // `npm run -s token -- revoke --sub alice`: asks a running server's admin API
@@ -25,8 +25,6 @@ Options:
 
 Exit status: 0 revoked, 1 refused by the server or unreachable, 2 usage error.
 `;
-
-class UsageError extends Error {}
 
 type Fetch = typeof fetch;
 
@@ -69,25 +67,19 @@ function explain(status: number, text: string): string {
 }
 
 function parseRevokeArgs(argv: readonly string[], env: Environment): { url: string; key: string; body: Record<string, unknown> } | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        sub: { type: 'string' },
-        before: { type: 'string' },
-        jti: { type: 'string' },
-        exp: { type: 'string' },
-        token: { type: 'string' },
-        url: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${REVOKE_USAGE}`);
-  }
+  const values = parseOptions(
+    argv,
+    {
+      sub: { type: 'string' },
+      before: { type: 'string' },
+      jti: { type: 'string' },
+      exp: { type: 'string' },
+      token: { type: 'string' },
+      url: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    REVOKE_USAGE,
+  );
   if (values.help) return 'help';
   const url = (values.url ?? 'http://localhost:3000').replace(/\/+$/, '');
   if (!/^https?:\/\/[^\s]+$/.test(url))

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { isSymmetric } from '../lib/core/algorithms.js';
 import { AuthFailure } from '../lib/core/auth-failure.js';
 import { parseNamespace, placeAtPath, type NamespacePath } from '../lib/core/namespace.js';
 import { keyMismatch } from '../lib/keys/key-material.js';
 import { ConfigurationError } from '../lib/options/configuration-error.js';
 import type { Environment } from '../lib/options/options-from-env.js';
+import { UsageError, parseOptions } from './usage.js';
 import type { JwtAuthConfig as AuthConfig } from '../lib/options/settings.js';
 import { authFromEnv } from './cli-config.js';
 import { policyFor } from '../lib/verify/validation-policy.js';
@@ -38,7 +38,6 @@ Options:
   -h, --help               this text
 `;
 
-class UsageError extends Error {}
 class HelpRequested extends Error {}
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -97,25 +96,19 @@ export function runTokenCommand(argv: readonly string[], env: Environment, now =
 }
 
 function mintToken(argv: readonly string[], env: Environment, now: number): { token: string; refusal: AuthFailure | undefined } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        sub: { type: 'string' },
-        claims: { type: 'string' },
-        exp: { type: 'string' },
-        namespace: { type: 'string' },
-        'private-key': { type: 'string' },
-        kid: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${TOKEN_USAGE}`);
-  }
+  const values = parseOptions(
+    argv,
+    {
+      sub: { type: 'string' },
+      claims: { type: 'string' },
+      exp: { type: 'string' },
+      namespace: { type: 'string' },
+      'private-key': { type: 'string' },
+      kid: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    TOKEN_USAGE,
+  );
   if (values.help) throw new HelpRequested();
   if (values.sub === undefined || values.sub.trim() === '') {
     throw new UsageError(`--sub is required and must not be blank\n\n${TOKEN_USAGE}`);

@@ -79,6 +79,18 @@ export class GatehouseMetrics {
   }
 
   /** One accepted authentication (gatehouse_auth_total{outcome="accepted"}). */
+  /** A gauge whose value is read from `read` each time /metrics is scraped. */
+  gaugeReadOnScrape(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
   countAccepted(transport: Transport): void {
     this.acceptedSinceRead[transport] += 1;
   }

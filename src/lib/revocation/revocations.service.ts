@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { AuthFailure } from '../core/auth-failure.js';
 import type { Session } from '../core/session.js';
 import { tokenIdentityOf } from '../core/token-identity.js';
-import { Gauge } from 'prom-client';
 import { GatehouseMetrics } from '../observability/gatehouse-metrics.js';
 import { escapeLineBreaks } from '../observability/log-safety.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
@@ -70,24 +69,12 @@ export class Revocations implements RevocationSink, OnModuleInit, OnApplicationS
   /** Gauges read when /metrics is scraped, and a zero series for token_revoked refusals. */
   private registerMetrics(metrics: GatehouseMetrics): void {
     for (const transport of ['http', 'ws'] as const) metrics.authTotal.labels(transport, 'rejected', 'token_revoked').inc(0);
-    const held = () => this.list.size;
-    const stale = () => (this.staleness === undefined && this.loaded ? 0 : 1);
-    new Gauge({
-      name: 'gatehouse_revocations_held',
-      help: 'Revocation entries this process holds in memory',
-      registers: [metrics.registry],
-      collect() {
-        this.set(held());
-      },
-    });
-    new Gauge({
-      name: 'gatehouse_revocations_stale',
-      help: '1 while the revocations held here may be stale (Redis unreachable, or not loaded yet), else 0',
-      registers: [metrics.registry],
-      collect() {
-        this.set(stale());
-      },
-    });
+    metrics.gaugeReadOnScrape('gatehouse_revocations_held', 'Revocation entries this process holds in memory', () => this.list.size);
+    metrics.gaugeReadOnScrape(
+      'gatehouse_revocations_stale',
+      '1 while the revocations held here may be stale (Redis unreachable, or not loaded yet), else 0',
+      () => (this.staleness === undefined && this.loaded ? 0 : 1),
+    );
   }
 
   async onModuleInit(): Promise<void> {
