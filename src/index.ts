@@ -56,7 +56,7 @@ export { GatehouseMetricsModule, type GatehouseMetricsOptions } from './lib/metr
 export { clientAddressOf, proxyTrust, type TrustProxy } from './lib/limits/client-address.js';
 export { GatehouseMetrics } from './lib/observability/gatehouse-metrics.js';
 export { escapeLineBreaks, escapeUnicodeLineBreaks, redactUrl } from './lib/observability/log-safety.js';
-export { GatehouseHttpModule } from './lib/http/gatehouse-http.module.js';
+export { GatehouseHttpModule, type GatehouseHttpOptions } from './lib/http/gatehouse-http.module.js';
 
 // Revocation, the admin API and several processes (docs/protocol.md §11).
 export type { RevocationOptions } from './lib/options/gatehouse-options.js';

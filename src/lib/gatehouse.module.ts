@@ -1,10 +1,11 @@
 import { Inject, Logger, Module, type NestModule, type Provider } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, ModuleRef } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule, ModuleRef } from '@nestjs/core';
 import { Authenticator } from './auth/authenticator.js';
-import { GatehouseGuard } from './auth/gatehouse.guard.js';
+import { GlobalGatehouseGuard } from './auth/global.guard.js';
 import { GatehouseStrategy } from './auth/gatehouse.strategy.js';
 import { RefusalFilter } from './auth/refusal.filter.js';
 import { RequestGate } from './auth/request-gate.js';
+import { RouteDecisions } from './auth/route-decisions.js';
 import { UnknownRouteFilter } from './auth/unknown-route.filter.js';
 import { GATEHOUSE_OPTIONS, GatehouseConfigurableModule } from './gatehouse.module-definition.js';
 import { KeySource } from './keys/key-source.js';
@@ -86,13 +87,14 @@ const providers: Provider[] = [
   AuthEventsService,
   Authenticator,
   GatehouseStrategy,
+  RouteDecisions,
   RequestGate,
   WsSessions,
   WsSessionGuard,
   // Closes live sockets whose key left the key set (a key set refresh).
   KeyRemoval,
   // Inert when `globalGuard` is false; the refusal filter catches only Gatehouse's own refusals.
-  { provide: APP_GUARD, useClass: GatehouseGuard },
+  { provide: APP_GUARD, useClass: GlobalGatehouseGuard },
   { provide: APP_FILTER, useClass: RefusalFilter },
   { provide: APP_FILTER, useClass: UnknownRouteFilter },
 ];
@@ -103,6 +105,8 @@ const providers: Provider[] = [
  * gateways, guards and the optional modules (health, metrics, HTTP) find its services.
  */
 @Module({
+  // DiscoveryService: the controllers, read once for the public/guarded decisions.
+  imports: [DiscoveryModule],
   providers,
   exports: [
     GATEHOUSE_SETTINGS,
@@ -115,6 +119,7 @@ const providers: Provider[] = [
     GatehouseMetrics,
     AuthEventsService,
     Authenticator,
+    RouteDecisions,
     WsSessions,
     WsSessionGuard,
   ],
@@ -124,7 +129,10 @@ export class GatehouseModule extends GatehouseConfigurableModule implements Nest
     super();
   }
 
-  /** Nest runs this before it registers the routes: RequestGate must see each one registered. */
+  /**
+   * Nest runs this after it added its body parsers and before it registers the routes:
+   * the gate must be ahead of the former and see each of the latter registered.
+   */
   configure(): void {
     this.gate.install();
   }

@@ -25,7 +25,7 @@ export class AppModule {
       imports: [
         GatehouseModule.forRoot(options),
         GatehouseHealthModule,
-        GatehouseHttpModule,
+        GatehouseHttpModule.forRoot({ headersTimeoutMs: server.headersTimeoutMs, keepAliveTimeoutMs: server.keepAliveTimeoutMs }),
         ...(server.metricsEnabled ? [GatehouseMetricsModule.forRoot(metrics)] : []),
         SessionModule,
         ...(server.adminApiKey !== undefined ? [GatehouseAdminModule.forRoot({ apiKey: server.adminApiKey })] : []),

@@ -13,11 +13,13 @@ import { TokenVerifier, type VerifyResult } from '../core/token-verifier.js';
 
 export type Outcome = Session | AuthFailure;
 
-/** What REST needs of a request (Fastify's): its headers and the Node request under it. */
-export interface AuthRequest {
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly raw: IncomingMessage;
-}
+/**
+ * What REST needs of a request: its headers and the Node request, for the client
+ * address. Express's request is the Node request; Fastify's has it as `raw`.
+ */
+export type AuthRequest =
+  | IncomingMessage
+  | { readonly headers: Readonly<Record<string, string | string[] | undefined>>; readonly raw: IncomingMessage };
 
 /**
  * Failures that do not count against an address (docs/protocol.md §10): no token at
@@ -78,7 +80,8 @@ export class Authenticator {
 
   /** A REST request's `Authorization: Bearer` token, from its client address. */
   authenticateRequest(request: AuthRequest): Outcome | Promise<Outcome> {
-    return this.authenticate('http', bearerToken(request.headers.authorization), this.addressOf(request.raw));
+    const raw = (request as { raw?: IncomingMessage }).raw ?? (request as IncomingMessage);
+    return this.authenticate('http', bearerToken(request.headers.authorization), this.addressOf(raw));
   }
 
   private decide(transport: Transport, address: string, result: VerifyResult, expectedSub: string | undefined): Outcome | Promise<Outcome> {

@@ -1,49 +1,33 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
-import { AuthFailure } from '../core/auth-failure.js';
-import type { Session } from '../core/session.js';
-import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
-import { Authenticator, type Outcome } from './authenticator.js';
-import { isPublicHandler } from './public.decorator.js';
-import { GatehouseRefusal } from './refusal-replies.js';
-
-export type GuardedRequest = FastifyRequest & { user?: Session };
-
-/** request.user holds the session (where passport puts it: @CurrentSession() reads it), or the refusal is thrown. */
-export function admit(request: { user?: Session }, outcome: Outcome): true {
-  if (outcome instanceof AuthFailure) throw new GatehouseRefusal(outcome);
-  request.user = outcome;
-  return true;
-}
+import { WsSessionGuard } from '../ws/ws-session.guard.js';
+import { admit, admittedSession } from './admission.js';
+import { Authenticator, type AuthRequest } from './authenticator.js';
 
 /**
- * The global REST guard (`globalGuard`, on by default): every route needs a valid
- * bearer token unless it is marked @Public(). Sockets are authenticated by the
- * WebSocket adapters and guarded by WsSessionGuard instead.
+ * The guard that always guards (`@UseGuards(GatehouseGuard)`), whatever `globalGuard`
+ * says and whether or not the route is @Public(): over HTTP a valid bearer token
+ * (the session the platform gate admitted the request with, or one checked here); on a
+ * gateway a socket with a live session, as WsSessionGuard asks. Any other context is
+ * refused: a guard that cannot tell who calls lets no one through.
  */
 @Injectable()
 export class GatehouseGuard implements CanActivate {
-  private readonly enabled: boolean;
+  private readonly sockets = new WsSessionGuard();
 
   // Explicit @Inject: tools without decorator metadata (tsx, Vitest) can still build it.
-  constructor(
-    @Inject(Reflector) private readonly reflector: Reflector,
-    @Inject(Authenticator) private readonly authenticator: Authenticator,
-    @Inject(GATEHOUSE_SETTINGS) settings: GatehouseSettings,
-  ) {
-    this.enabled = settings.globalGuard;
-  }
+  constructor(@Inject(Authenticator) private readonly authenticator: Authenticator) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (!this.enabled || context.getType() !== 'http') return true;
-    if (isPublicHandler(context.getHandler(), context.getClass())) return true;
-    // The request is argument 0: what switchToHttp().getRequest() returns, without the
-    // three closures switchToHttp() adds to the context on every call.
-    const request = context.getArgByIndex<GuardedRequest>(0);
-    // Already authenticated before its body was read (RequestGate).
-    if (request.user !== undefined) return true;
-    const outcome = this.authenticator.authenticateRequest(request);
-    return outcome instanceof Promise ? outcome.then((value) => admit(request, value)) : admit(request, outcome);
+    const type = context.getType();
+    if (type === 'ws') return this.sockets.canActivate(context);
+    if (type !== 'http') return false;
+    return authenticateHttp(this.authenticator, context.getArgByIndex<AuthRequest & object>(0));
   }
+}
+
+/** The request's session from the gate, or its token checked now; a refusal is thrown. */
+export function authenticateHttp(authenticator: Authenticator, request: AuthRequest & object): true | Promise<true> {
+  if (admittedSession(request) !== undefined) return true;
+  const outcome = authenticator.authenticateRequest(request);
+  return outcome instanceof Promise ? outcome.then((value) => admit(request, value)) : admit(request, outcome);
 }

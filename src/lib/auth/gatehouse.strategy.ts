@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-custom';
 import type { Session } from '../core/session.js';
-import { Authenticator } from './authenticator.js';
-import { admit, type GuardedRequest } from './gatehouse.guard.js';
+import { admit, admittedSession } from './admission.js';
+import { Authenticator, type AuthRequest } from './authenticator.js';
 
 /** The passport strategy name: `@UseGuards(AuthGuard('gatehouse'))`. */
 export const GATEHOUSE_STRATEGY = 'gatehouse';
@@ -11,8 +11,10 @@ export const GATEHOUSE_STRATEGY = 'gatehouse';
 /**
  * Gatehouse as a passport strategy, for apps that guard routes themselves
  * (`globalGuard: false`). It asks the same Authenticator as the global guard, so the
- * answers are the same 401/429. Passport's registry is global to the process: with
- * two Gatehouse apps in one process, the last one started owns the name.
+ * answers are the same 401/429; a request the platform gate already admitted keeps
+ * that session (its token is not checked, logged and counted twice). Passport's
+ * registry is global to the process: with two Gatehouse apps in one process, the last
+ * one started owns the name.
  */
 @Injectable()
 export class GatehouseStrategy extends PassportStrategy(Strategy, GATEHOUSE_STRATEGY) {
@@ -20,9 +22,10 @@ export class GatehouseStrategy extends PassportStrategy(Strategy, GATEHOUSE_STRA
     super();
   }
 
-  async validate(request: GuardedRequest): Promise<Session> {
-    const target: { user?: Session } = {};
-    admit(target, await this.authenticator.authenticateRequest(request));
-    return target.user!;
+  async validate(request: AuthRequest & object): Promise<Session> {
+    const admitted = admittedSession(request);
+    if (admitted !== undefined) return admitted;
+    admit(request, await this.authenticator.authenticateRequest(request));
+    return admittedSession(request)!;
   }
 }

@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
 import { AuthFailure, RateLimitedFailure } from '../core/auth-failure.js';
+import { writeJson, type HttpResponse } from '../http/json-reply.js';
 
 // Every HTTP answer Gatehouse gives instead of the route's own (docs/protocol.md §4, §10):
 // the body, status and headers of each, built here only. REST replies and refused
@@ -54,8 +54,9 @@ export const SHUTTING_DOWN: HttpRefusal = {
   body: { statusCode: 503, error: 'Service Unavailable', message: 'Server is shutting down' },
 };
 
-export function sendHttpRefusal(reply: FastifyReply, refusal: HttpRefusal): void {
-  void reply.status(refusal.status).headers(refusal.headers).send(refusal.body);
+/** On Express and Fastify alike: Fastify's reply or Express's response, as Nest hands them over. */
+export function sendHttpRefusal(response: HttpResponse, refusal: HttpRefusal): void {
+  writeJson(response, refusal.status, refusal.headers, refusal.body);
 }
 
 /** Thrown by the guard and the passport strategy; RefusalFilter answers it with httpRefusal(). */

@@ -1,5 +1,5 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { HttpResponse } from '../http/json-reply.js';
 import { GatehouseRefusal, httpRefusal, sendHttpRefusal } from './refusal-replies.js';
 
 /**
@@ -9,6 +9,6 @@ import { GatehouseRefusal, httpRefusal, sendHttpRefusal } from './refusal-replie
 @Catch(GatehouseRefusal)
 export class RefusalFilter implements ExceptionFilter {
   catch(exception: GatehouseRefusal, host: ArgumentsHost): void {
-    sendHttpRefusal(host.switchToHttp().getResponse<FastifyReply>(), httpRefusal(exception.failure));
+    sendHttpRefusal(host.switchToHttp().getResponse<HttpResponse>(), httpRefusal(exception.failure));
   }
 }

@@ -1,75 +1,110 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { METHOD_METADATA } from '@nestjs/common/constants.js';
+import type { IncomingMessage } from 'node:http';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyReply, RouteOptions } from 'fastify';
 import { AuthFailure } from '../core/auth-failure.js';
+import type { HttpResponse } from '../http/json-reply.js';
+import { hasBody, httpPlatform, insertExpressMiddleware, type ExpressAppLike, type FastifyLike } from '../http/platform.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
-import { Authenticator, type Outcome } from './authenticator.js';
-import type { GuardedRequest } from './gatehouse.guard.js';
-import { isPublicHandler } from './public.decorator.js';
-import { httpRefusal, sendHttpRefusal } from './refusal-replies.js';
+import { remember } from './admission.js';
+import { Authenticator, type AuthRequest, type Outcome } from './authenticator.js';
+import { ExpressRoutes, UNMATCHED, type ExpressRequestLike } from './express-routes.js';
+import { httpRefusal, sendHttpRefusal, type HttpRefusal } from './refusal-replies.js';
+import { RouteDecisions } from './route-decisions.js';
 
-/** Marks, in a Fastify route's config, a route of a Nest controller that is not @Public(). */
-const GUARDED = Symbol('gatehouse.guarded');
+type Done = (error?: unknown) => void;
 
 /**
- * Refused before read (docs/protocol.md §10): Nest's guards run after Fastify has read
- * and parsed the body, so a request that carries one to a guarded route (or to a path
- * no route matches, which answers 401 the same way) is authenticated in Fastify's
- * onRequest hook instead, and a refusal is sent before a
- * byte of the body is parsed. The guard then finds request.user already set. Requests
- * without a body go through the guard as usual.
+ * The platform gate (docs/protocol.md §10, §14): every request to a guarded route, and
+ * every request with a body to a path no route matches, is authenticated before Nest's
+ * guards run and before its body is read or parsed. So a refusal costs no body, host
+ * guards (APP_GUARD or @UseGuards) always find the session on request.user, and a
+ * request without a valid token gets Gatehouse's 401, never a host guard's 403.
  *
- * Which routes are guarded is decided once per route, as Nest registers it (an
- * onRoute hook): only there is the handler the one carrying @Public()'s metadata; the
- * handler a request sees is Fastify's bound copy, which carries none.
+ * Fastify: an onRequest hook on each guarded route (added as Nest registers it), and
+ * one for unmatched paths. Express: a middleware ahead of the body parsers that finds
+ * the route Express will dispatch to. Both read the decision the guard reads
+ * (RouteDecisions). Not installed with `globalGuard: false`.
  */
 @Injectable()
-export class RequestGate {
+export class RequestGate implements OnApplicationBootstrap {
   private installed = false;
+  private express: ExpressRoutes | undefined;
 
   constructor(
     @Inject(HttpAdapterHost) private readonly host: HttpAdapterHost,
     @Inject(Authenticator) private readonly authenticator: Authenticator,
+    @Inject(RouteDecisions) private readonly decisions: RouteDecisions,
     @Inject(GATEHOUSE_SETTINGS) private readonly settings: GatehouseSettings,
   ) {}
 
-  /** Called by GatehouseModule.configure(), which Nest runs before it registers the routes. */
+  /**
+   * Called by GatehouseModule.configure(), which Nest runs after it added its body
+   * parsers and before it registers the routes. Stops an app on another HTTP adapter.
+   */
   install(): void {
-    const fastify = this.host.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
-    if (this.installed || !this.settings.globalGuard || fastify?.addHook === undefined) return;
+    const platform = httpPlatform(this.host.httpAdapter);
+    if (this.installed || platform === undefined) return;
     this.installed = true;
-    fastify.addHook('onRoute', markGuarded);
-    fastify.addHook('onRequest', (request: GuardedRequest, reply: FastifyReply, done: (error?: Error) => void) => {
-      // hasBody first: request.routeOptions builds a new object on every read.
-      // Unmatched paths answer 401 to anyone without a valid token too (UnknownRouteFilter).
-      if (!hasBody(request.headers) || !(request.is404 || isGuarded(request.routeOptions.config))) {
-        return done();
-      }
-      const finish = (outcome: Outcome): void => {
-        if (outcome instanceof AuthFailure) return sendHttpRefusal(reply, httpRefusal(outcome));
-        request.user = outcome;
-        done();
-      };
+    this.decisions.build();
+    if (!this.settings.globalGuard) return;
+    if (platform.kind === 'fastify') this.installFastify(platform.app);
+    else this.installExpress(platform.app);
+  }
+
+  /** Express routes are only known once registered: their decisions (and warnings) now, at startup. */
+  onApplicationBootstrap(): void {
+    this.express?.decideAll();
+  }
+
+  private installFastify(fastify: FastifyLike): void {
+    const gate = (request: AuthRequest & object, reply: HttpResponse, done: Done) => this.check(request, reply, done);
+    fastify.addHook('onRoute', (route: { handler: Function; url?: string; path?: string; onRequest?: unknown }) => {
+      const decision = this.decisions.forRegistered(route.handler, route.url ?? route.path ?? '');
+      if (decision === undefined || decision.public) return;
+      const own = route.onRequest;
+      route.onRequest = own === undefined ? [gate] : [...(Array.isArray(own) ? own : [own]), gate];
+    });
+    // A body sent to a path no route matches: refused before it is read too (unknown
+    // paths answer 401 without a valid token, UnknownRouteFilter).
+    fastify.addHook('onRequest', (request: AuthRequest & { is404?: boolean }, reply: HttpResponse, done: Done) => {
+      if (request.is404 === true && hasBody(request.headers)) this.check(request, reply, done);
+      else done();
+    });
+  }
+
+  private installExpress(app: ExpressAppLike): void {
+    const routes = (this.express = new ExpressRoutes(app, this.decisions));
+    const check = (request: AuthRequest & object, response: HttpResponse, next: Done) => this.check(request, response, next);
+    insertExpressMiddleware(app, function gatehouseGate(request: ExpressRequestLike & AuthRequest, response: HttpResponse, next: Done) {
+      const found = routes.find(request);
+      if (found === UNMATCHED ? !hasBody(request.headers) : found === null || found.public) return next();
+      check(request, response, next);
+    });
+  }
+
+  /** Admits the request (then `done()`), or answers the refusal; a failure to decide goes to the platform's error handling. */
+  private check(request: AuthRequest & object, response: HttpResponse, done: Done): void {
+    const finish = (outcome: Outcome): void => {
+      if (outcome instanceof AuthFailure) return sendHttpRefusal(response, unread(request, httpRefusal(outcome)));
+      remember(request, outcome);
+      done();
+    };
+    try {
       const outcome = this.authenticator.authenticateRequest(request);
       if (outcome instanceof Promise) outcome.then(finish, done);
       else finish(outcome);
-    });
+    } catch (error) {
+      done(error);
+    }
   }
 }
 
-/** A route of a Nest controller (its handler has Nest's route metadata) that is not @Public(). */
-function markGuarded(route: RouteOptions): void {
-  const handler = route.handler as object;
-  if (Reflect.getMetadata(METHOD_METADATA, handler) === undefined || isPublicHandler(handler)) return;
-  route.config = { ...(route.config as object | undefined), [GUARDED]: true } as RouteOptions['config'];
-}
-
-function isGuarded(config: object): boolean {
-  return (config as Record<symbol, unknown>)[GUARDED] === true;
-}
-
-function hasBody(headers: GuardedRequest['headers']): boolean {
-  const length = headers['content-length'];
-  return (length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined;
+/**
+ * A refusal that leaves a body unread closes the connection: reading the rest to keep
+ * it alive would cost what refusing first saves (docs/protocol.md §10).
+ */
+function unread(request: AuthRequest, refusal: HttpRefusal): HttpRefusal {
+  const raw = (request as { raw?: IncomingMessage }).raw ?? (request as IncomingMessage);
+  // HTTP/2 has no Connection header (a stream is reset instead of a connection closed).
+  return hasBody(request.headers) && raw.httpVersionMajor < 2 ? { ...refusal, headers: { ...refusal.headers, Connection: 'close' } } : refusal;
 }

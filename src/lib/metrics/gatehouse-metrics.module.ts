@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Inject, Injectable, Logger, Module, type DynamicModule, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import { httpPlatform } from '../http/platform.js';
 import { GatehouseMetrics } from '../observability/gatehouse-metrics.js';
 import { installHttpMetrics } from './http-metrics.hook.js';
 import { MetricsController } from './metrics.controller.js';
@@ -29,8 +29,8 @@ export class MetricsInstaller implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const fastify = this.host.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
-    if (fastify?.addHook !== undefined) installHttpMetrics(fastify, this.metrics);
+    const platform = httpPlatform(this.host.httpAdapter);
+    if (platform !== undefined) installHttpMetrics(platform, this.metrics);
     if (this.options.port === undefined) return;
     const registry = this.metrics.registry;
     const listener = createServer((request, response) => {

@@ -37,6 +37,14 @@ export const SERVER_ENV_VARIABLES = {
   },
   CORS_ORIGINS: { description: 'comma-separated origins (https://app.example.com) allowed by CORS, or * for any; unset: CORS off' },
   WS_TRANSPORT: { default: 'ws', description: 'ws: raw WebSocket at /ws; socket.io: Socket.IO at /socket.io/ (docs/socket-io.md)' },
+  HTTP_HEADERS_TIMEOUT_MS: {
+    default: '10000',
+    description: 'a connection that has not sent a complete request head in this many milliseconds is closed',
+  },
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: {
+    default: '72000',
+    description: 'a connection idle this many milliseconds between requests is closed (keep it above your load balancer idle timeout)',
+  },
   ADMIN_API_KEY: {
     description: `turns the admin API (/admin/revocations) on; callers send it as Authorization: Bearer <key>; at least ${MIN_ADMIN_KEY_LENGTH} characters`,
   },
@@ -68,6 +76,9 @@ export interface ServerSettings {
   readonly wsTransport: WsTransport;
   /** The admin API's key; undefined: the admin API is off. */
   readonly adminApiKey: string | undefined;
+  /** Connections that say nothing: how long a request head may take, how long a connection may idle. */
+  readonly headersTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
 }
 
 export const WS_TRANSPORTS = ['ws', 'socket.io'] as const;
@@ -105,6 +116,9 @@ export function parseServerEnvironment(env: Environment): ServerEnvironment {
   return { ...gatehouse, server };
 }
 
+/** The longest a Node timer waits. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 function readServerSettings(env: Environment): { server: ServerSettings; errors: string[] } {
   const errors: string[] = [];
   const read = envReader(env, errors);
@@ -125,6 +139,8 @@ function readServerSettings(env: Environment): { server: ServerSettings; errors:
     docsEnabled: read.flag('API_DOCS_ENABLED', !production),
     corsOrigins: parseCorsOrigins(read.text('CORS_ORIGINS'), errors),
     wsTransport: read.oneOf('WS_TRANSPORT', WS_TRANSPORTS),
+    headersTimeoutMs: read.integer('HTTP_HEADERS_TIMEOUT_MS', 1, MAX_TIMEOUT_MS),
+    keepAliveTimeoutMs: read.integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', 1, MAX_TIMEOUT_MS),
     adminApiKey: read.text('ADMIN_API_KEY'),
   };
   if (server.adminApiKey !== undefined && server.adminApiKey.length < MIN_ADMIN_KEY_LENGTH) {
