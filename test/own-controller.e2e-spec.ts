@@ -1,9 +1,9 @@
 import { Controller, Get, Module, NotFoundException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { CurrentSession, GatehouseHttpModule, GatehouseModule, Public, type Session } from '../src/index.js';
 import { expect401 } from './support/expect-401.js';
+import { PLATFORMS, startHostApp, type HostApp } from './support/host-app.js';
 import { unsignedToken } from './support/tokens.js';
 
 // What docs/library.md tells users to do: import GatehouseModule, add a controller, and
@@ -31,18 +31,17 @@ class NotesController {
 @Module({ controllers: [NotesController] })
 class NotesModule {}
 
-describe("a user's own controller", () => {
-  let app: NestFastifyApplication;
+describe.each(PLATFORMS)("a user's own controller (%s)", (platform) => {
+  let host: HostApp;
   let url: string;
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [GatehouseModule.forRoot({ mode: 'insecure' }), GatehouseHttpModule, NotesModule],
     }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
+    host = await startHostApp(moduleRef, platform);
+    url = host.url;
   });
-  afterAll(() => app.close());
+  afterAll(() => host.app.close());
 
   it('is guarded without any decorator', async () => {
     await expect401(url, undefined, 'token_missing', 'Missing bearer token', '/notes');
@@ -63,5 +62,24 @@ describe("a user's own controller", () => {
     const res = await request(url).get('/notes/archived');
     expect(res.status).toBe(404);
     expect(res.body.message).toBe('No archived notes');
+  });
+
+  it('an unknown path: 401 without a valid token, 404 with one; the process lives on', async () => {
+    await expect401(url, undefined, 'token_missing', 'Missing bearer token', '/no/such/route');
+    await expect401(url, 'bad', 'token_malformed', 'Invalid token', '/no/such/route');
+    const res = await request(url)
+      .get('/no/such/route')
+      .set('Authorization', `Bearer ${unsignedToken({ sub: 'alice' })}`);
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ statusCode: 404 });
+    expect((await request(url).get('/notes/count')).status).toBe(200);
+  });
+
+  it('the security headers are on every answer, refusals included', async () => {
+    for (const path of ['/notes', '/notes/count', '/no/such/route']) {
+      const res = await request(url).get(path);
+      expect(res.headers['x-content-type-options'], path).toBe('nosniff');
+      expect(res.headers['content-security-policy'], path).toContain("frame-ancestors 'none'");
+    }
   });
 });
