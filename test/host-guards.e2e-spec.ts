@@ -80,10 +80,18 @@ describe.each(PLATFORMS)('guards in a host app (%s)', (platform) => {
     afterAll(() => host.app.close());
 
     it('sees request.user: a valid admin 200, a valid non-admin 403', async () => {
-      const admin = await request(host.url).get('/admin').set('Authorization', bearer({ roles: ['admin'] }));
+      const admin = await request(host.url)
+        .get('/admin')
+        .set('Authorization', bearer({ roles: ['admin'] }));
       expect(admin.status).toBe(200);
       expect(admin.body).toEqual({ admin: 'alice' });
-      expect((await request(host.url).get('/admin').set('Authorization', bearer({ roles: ['reader'] }))).status).toBe(403);
+      expect(
+        (
+          await request(host.url)
+            .get('/admin')
+            .set('Authorization', bearer({ roles: ['reader'] }))
+        ).status,
+      ).toBe(403);
     });
 
     it("no token or a bad one: Gatehouse's 401, never the host guard's 403", async () => {

@@ -1,6 +1,5 @@
 import { Body, Controller, Injectable, Module, Post, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   AuthFailure,
   ConfigurationError,
@@ -16,6 +15,7 @@ import {
   type Session,
 } from '../src/index.js';
 import { tokenOf } from './support/admin.js';
+import { PLATFORMS, startHostApp, type Platform } from './support/host-app.js';
 import { tempDir } from './support/server-process.js';
 import { now } from './support/tokens.js';
 
@@ -46,16 +46,14 @@ class AccountController {
 @Module({ controllers: [AccountController] })
 class AccountModule {}
 
-async function appWith(options: GatehouseOptions, extra: Type[] = []): Promise<{ app: NestFastifyApplication; url: string }> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [GatehouseModule.forRoot(options), GatehouseMetricsModule.forRoot(), AccountModule, ...extra],
-  }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
-  await app.listen(0, '127.0.0.1');
-  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
-}
+describe.each(PLATFORMS)('revocation in a host app (%s)', (platform: Platform) => {
+  async function appWith(options: GatehouseOptions, extra: Type[] = []) {
+    const moduleRef = await Test.createTestingModule({
+      imports: [GatehouseModule.forRoot(options), GatehouseMetricsModule.forRoot(), AccountModule, ...extra],
+    }).compile();
+    return startHostApp(moduleRef, platform);
+  }
 
-describe('revocation in a host app', () => {
   it("the app's own sign-out-everywhere: the caller's tokens are refused from then on", async () => {
     const { app, url } = await appWith({ mode: 'insecure', revocation: { dataDir: tempDir() } });
     try {

@@ -18,8 +18,7 @@ export type Outcome = Session | AuthFailure;
  * address. Express's request is the Node request; Fastify's has it as `raw`.
  */
 export type AuthRequest =
-  | IncomingMessage
-  | { readonly headers: Readonly<Record<string, string | string[] | undefined>>; readonly raw: IncomingMessage };
+  IncomingMessage | { readonly headers: Readonly<Record<string, string | string[] | undefined>>; readonly raw: IncomingMessage };
 
 /**
  * Failures that do not count against an address (docs/protocol.md §10): no token at

@@ -106,5 +106,7 @@ export class RequestGate implements OnApplicationBootstrap {
 function unread(request: AuthRequest, refusal: HttpRefusal): HttpRefusal {
   const raw = (request as { raw?: IncomingMessage }).raw ?? (request as IncomingMessage);
   // HTTP/2 has no Connection header (a stream is reset instead of a connection closed).
-  return hasBody(request.headers) && raw.httpVersionMajor < 2 ? { ...refusal, headers: { ...refusal.headers, Connection: 'close' } } : refusal;
+  return hasBody(request.headers) && raw.httpVersionMajor < 2
+    ? { ...refusal, headers: { ...refusal.headers, Connection: 'close' } }
+    : refusal;
 }

@@ -3,7 +3,13 @@ import { Inject, Injectable, Module, Optional, type DynamicModule, type OnModule
 import { HttpAdapterHost } from '@nestjs/core';
 import { SHUTTING_DOWN, sendHttpRefusal } from '../auth/refusal-replies.js';
 import { securityHeaders } from './helmet-options.js';
-import { applyHttpTimeouts, HTTP_TIMEOUT_DEFAULTS, resolveHttpTimeouts, type HttpTimeoutOptions, type HttpTimeouts } from './http-timeouts.js';
+import {
+  applyHttpTimeouts,
+  HTTP_TIMEOUT_DEFAULTS,
+  resolveHttpTimeouts,
+  type HttpTimeoutOptions,
+  type HttpTimeouts,
+} from './http-timeouts.js';
 import { setHeaders, type HttpResponse } from './json-reply.js';
 import { httpPlatform, insertExpressMiddleware } from './platform.js';
 

@@ -27,9 +27,15 @@ export function resolveHttpTimeouts(options: HttpTimeoutOptions = {}): HttpTimeo
     errors.push(`${name} has invalid value: ${JSON.stringify(value)}. Must be a whole number from ${min} to ${MAX_MS}`);
     return HTTP_TIMEOUT_DEFAULTS[name];
   };
-  const timeouts = { headersTimeoutMs: read('headersTimeoutMs', 1), keepAliveTimeoutMs: read('keepAliveTimeoutMs', 1), requestTimeoutMs: read('requestTimeoutMs', 0) };
+  const timeouts = {
+    headersTimeoutMs: read('headersTimeoutMs', 1),
+    keepAliveTimeoutMs: read('keepAliveTimeoutMs', 1),
+    requestTimeoutMs: read('requestTimeoutMs', 0),
+  };
   if (timeouts.requestTimeoutMs !== 0 && timeouts.requestTimeoutMs < timeouts.headersTimeoutMs) {
-    errors.push(`requestTimeoutMs has invalid value: ${timeouts.requestTimeoutMs}. Must be 0 or at least headersTimeoutMs (${timeouts.headersTimeoutMs})`);
+    errors.push(
+      `requestTimeoutMs has invalid value: ${timeouts.requestTimeoutMs}. Must be 0 or at least headersTimeoutMs (${timeouts.headersTimeoutMs})`,
+    );
   }
   if (errors.length > 0) throw new ConfigurationError(errors);
   return timeouts;

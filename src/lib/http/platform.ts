@@ -3,8 +3,7 @@ import type { AbstractHttpAdapter } from '@nestjs/core';
 export const SUPPORTED_PLATFORMS = '@nestjs/platform-express or @nestjs/platform-fastify';
 
 export type HttpPlatform =
-  | { readonly kind: 'express'; readonly app: ExpressAppLike }
-  | { readonly kind: 'fastify'; readonly app: FastifyLike };
+  { readonly kind: 'express'; readonly app: ExpressAppLike } | { readonly kind: 'fastify'; readonly app: FastifyLike };
 
 /** Express 5's application, as far as Gatehouse uses it (no import of Express's types: it is optional). */
 export interface ExpressAppLike {

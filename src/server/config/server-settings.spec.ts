@@ -126,7 +126,24 @@ describe('server settings', () => {
       docsEnabled: true,
       corsOrigins: [],
       wsTransport: 'ws',
+      headersTimeoutMs: 10000,
+      keepAliveTimeoutMs: 72000,
     });
+  });
+
+  it('HTTP_HEADERS_TIMEOUT_MS and HTTP_KEEP_ALIVE_TIMEOUT_MS: whole milliseconds, each bad one named', () => {
+    expect(serverSettingsFromEnv({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000' })).toMatchObject({
+      headersTimeoutMs: 5000,
+      keepAliveTimeoutMs: 65000,
+    });
+    expect(() => serverSettingsFromEnv({ HTTP_HEADERS_TIMEOUT_MS: '0', HTTP_KEEP_ALIVE_TIMEOUT_MS: '5s' })).toThrow(
+      expect.objectContaining({
+        lines: [
+          'HTTP_HEADERS_TIMEOUT_MS has invalid value: "0". Must be a whole number from 1 to 2147483647',
+          'HTTP_KEEP_ALIVE_TIMEOUT_MS has invalid value: "5s". Must be a whole number from 1 to 2147483647',
+        ],
+      }),
+    );
   });
 
   it.each(['production', 'prod', ' PRODUCTION '])('NODE_ENV=%j is production: API docs off unless API_DOCS_ENABLED=true', (nodeEnv) => {
