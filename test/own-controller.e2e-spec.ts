@@ -1,5 +1,6 @@
 import { Controller, Get, Module, NotFoundException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { connect } from 'node:net';
 import request from 'supertest';
 import { CurrentSession, GatehouseHttpModule, GatehouseModule, Public, type Session } from '../src/index.js';
 import { expect401 } from './support/expect-401.js';
@@ -72,6 +73,32 @@ describe.each(PLATFORMS)("a user's own controller (%s)", (platform) => {
       .set('Authorization', `Bearer ${unsignedToken({ sub: 'alice' })}`);
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ statusCode: 404 });
+    expect((await request(url).get('/notes/count')).status).toBe(200);
+  });
+
+  it('odd requests get an answer each, and the process lives on', async () => {
+    const odd = [
+      'GET /notes/%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /no/%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n',
+      `GET http://example.com/notes HTTP/1.1\r\nHost: x\r\n\r\n`,
+      'HEAD /notes HTTP/1.1\r\nHost: x\r\n\r\n',
+      'OPTIONS /notes HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET //notes?a=%%%#frag HTTP/1.1\r\nHost: x\r\n\r\n',
+      'POST /notes HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nzz\r\n',
+      'GET /notes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \u00ff\u0001\r\n\r\n',
+      'GET /notes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n',
+    ];
+    for (const text of odd) {
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(host.port, '127.0.0.1', () => socket.end(Buffer.from(text, 'latin1')));
+        let data = '';
+        socket.on('data', (chunk) => (data += chunk.toString('latin1')));
+        socket.on('error', () => resolve(data));
+        socket.on('close', () => resolve(data));
+      });
+      expect(answer, JSON.stringify(text)).toMatch(/^HTTP\/1\.1 [1-5]\d\d /);
+      expect(answer, JSON.stringify(text)).not.toMatch(/^HTTP\/1\.1 (200|5\d\d) /);
+    }
     expect((await request(url).get('/notes/count')).status).toBe(200);
   });
 
