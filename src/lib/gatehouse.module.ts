@@ -53,9 +53,9 @@ const providers: Provider[] = [
     // the module's injector, so it can inject what forRootAsync's `imports` provide).
     provide: TokenVerifier,
     inject: [GATEHOUSE_SETTINGS, KeySource, ModuleRef],
-    useFactory: ({ auth }: GatehouseSettings, keys: KeySource, moduleRef: ModuleRef): TokenVerifier | Promise<TokenVerifier> => {
+    useFactory: ({ auth, rights }: GatehouseSettings, keys: KeySource, moduleRef: ModuleRef): TokenVerifier | Promise<TokenVerifier> => {
       if (auth.mode === 'custom') return moduleRef.create(auth.verifier);
-      return auth.mode === 'secure' ? new SecureJwtVerifier(auth, keys) : new InsecureJwtVerifier(auth);
+      return auth.mode === 'secure' ? new SecureJwtVerifier(auth, keys, rights) : new InsecureJwtVerifier(auth, rights);
     },
   },
   {

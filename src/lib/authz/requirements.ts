@@ -1,0 +1,93 @@
+import type { Session } from '../core/session.js';
+
+// The authorization decorators (docs/protocol.md §15): on a controller class, a route,
+// or a gateway's @SubscribeMessage handler. A class's and a method's requirements must
+// both pass; each is stored as metadata and gathered once per route at startup.
+
+export const AUTHORIZATION = 'gatehouse:authorization';
+
+/** Says whether `session` may go on with `input`: the request over REST, the message data on a gateway. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Policy<I = any> = (session: Session, input: I) => boolean | Promise<boolean>;
+
+/** The channel a message is about, from its data. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ChannelSelector<D = any> = (data: D) => string;
+
+export type Requirement =
+  | { readonly kind: 'scopes'; readonly scopes: readonly string[] }
+  | { readonly kind: 'roles'; readonly roles: readonly string[] }
+  | { readonly kind: 'policy'; readonly policy: Policy }
+  | { readonly kind: 'channel'; readonly select: ChannelSelector };
+
+/** A route's or handler's requirements, gathered from its class and its method. */
+export interface Requirements {
+  /** Every one of them (class and method together). */
+  readonly scopes: readonly string[];
+  /** One set per @RequireRoles: each needs any one of its roles. */
+  readonly roles: readonly (readonly string[])[];
+  readonly policies: readonly Policy[];
+  readonly channels: readonly ChannelSelector[];
+}
+
+function requirement(entry: Requirement): ClassDecorator & MethodDecorator {
+  return (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor): void => {
+    const holder = descriptor === undefined ? target : (descriptor.value as object);
+    // Own metadata only: a subclass's decorator must not add to its base class's list.
+    const own = (Reflect.getOwnMetadata(AUTHORIZATION, holder) as Requirement[] | undefined) ?? [];
+    Reflect.defineMetadata(AUTHORIZATION, [...own, entry], holder);
+  };
+}
+
+function nonEmptyNames(decorator: string, names: readonly string[]): readonly string[] {
+  if (names.length === 0 || names.some((name) => typeof name !== 'string' || name === '' || /\s/.test(name))) {
+    throw new TypeError(`@${decorator}() needs one or more names without spaces, got ${JSON.stringify(names)}`);
+  }
+  return Object.freeze([...names]);
+}
+
+/** The token must carry every one of these scopes; else 403 insufficient_scope. */
+export function RequireScopes(...scopes: string[]): ClassDecorator & MethodDecorator {
+  return requirement({ kind: 'scopes', scopes: nonEmptyNames('RequireScopes', scopes) });
+}
+
+/** The token must carry at least one of these roles; else 403 forbidden. */
+export function RequireRoles(...roles: string[]): ClassDecorator & MethodDecorator {
+  return requirement({ kind: 'roles', roles: nonEmptyNames('RequireRoles', roles) });
+}
+
+/** `policy(session, input)` must answer true (a promise of true); else 403 forbidden. If it throws: 503 auth_unavailable. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function Authorize<I = any>(policy: Policy<I>): ClassDecorator & MethodDecorator {
+  if (typeof policy !== 'function') throw new TypeError('@Authorize() needs a function (session, input) => boolean');
+  return requirement({ kind: 'policy', policy: policy as Policy });
+}
+
+/** The handler runs only when `select(data)` names a channel that one of the token's channel patterns matches. */
+export function AuthorizeChannel<D = unknown>(select: ChannelSelector<D>): MethodDecorator {
+  if (typeof select !== 'function') throw new TypeError('@AuthorizeChannel() needs a function (data) => channel name');
+  return requirement({ kind: 'channel', select: select as ChannelSelector });
+}
+
+/**
+ * The requirements of `handler` in `controller`: the class's (a base class's included,
+ * as Nest reads class metadata) and then the method's. Undefined when there are none,
+ * which is what almost every route has: nothing is evaluated for it.
+ */
+export function requirementsOf(controller: object | undefined, handler: object): Requirements | undefined {
+  const fromClass = controller === undefined ? undefined : (Reflect.getMetadata(AUTHORIZATION, controller) as Requirement[] | undefined);
+  const fromMethod = Reflect.getOwnMetadata(AUTHORIZATION, handler) as Requirement[] | undefined;
+  const all = [...(fromClass ?? []), ...(fromMethod ?? [])];
+  if (all.length === 0) return undefined;
+  const scopes = new Set<string>();
+  const roles: (readonly string[])[] = [];
+  const policies: Policy[] = [];
+  const channels: ChannelSelector[] = [];
+  for (const entry of all) {
+    if (entry.kind === 'scopes') for (const scope of entry.scopes) scopes.add(scope);
+    else if (entry.kind === 'roles') roles.push(entry.roles);
+    else if (entry.kind === 'policy') policies.push(entry.policy);
+    else channels.push(entry.select);
+  }
+  return { scopes: [...scopes], roles, policies, channels };
+}
