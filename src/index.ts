@@ -66,3 +66,9 @@ export type { Revocation, JtiRevocation, SubRevocation } from './lib/revocation/
 export { StoreUnavailable } from './lib/revocation/revocation-store.js';
 export { GatehouseAdminModule, type GatehouseAdminOptions } from './lib/admin/gatehouse-admin.module.js';
 export { MIN_ADMIN_KEY_LENGTH } from './lib/admin/admin-key.js';
+
+// Authorization: scopes, roles, policies and channels (docs/authorization.md).
+export { RequireScopes, RequireRoles, Authorize, AuthorizeChannel } from './lib/authz/authorization.decorators.js';
+export type { Policy, ChannelSelector } from './lib/authz/requirements.js';
+export { channelAllowed, type Rights } from './lib/authz/rights.js';
+export { AuthorizationGuard } from './lib/authz/authorization.guard.js';

@@ -1,6 +1,7 @@
 import type { Session } from '../core/session.js';
 import { authorize, FORBIDDEN, InsufficientScope, PolicyFailed } from './authorize.js';
-import { Authorize, AuthorizeChannel, RequireRoles, RequireScopes, requirementsOf, type Requirements } from './requirements.js';
+import { Authorize, AuthorizeChannel, RequireRoles, RequireScopes } from './authorization.decorators.js';
+import { requirementsOf, type Requirements } from './requirements.js';
 import { DEFAULT_RIGHTS_PATHS, readRights } from './rights.js';
 
 const session: Session = { sub: 'alice', expiresAt: null, claims: {}, authMode: 'insecure' };

@@ -30,43 +30,14 @@ export interface Requirements {
   readonly channels: readonly ChannelSelector[];
 }
 
-function requirement(entry: Requirement): ClassDecorator & MethodDecorator {
+/** Adds one requirement to a class's or a method's own list (the decorators' common part). */
+export function addRequirement(entry: Requirement): ClassDecorator & MethodDecorator {
   return (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor): void => {
     const holder = descriptor === undefined ? target : (descriptor.value as object);
     // Own metadata only: a subclass's decorator must not add to its base class's list.
     const own = (Reflect.getOwnMetadata(AUTHORIZATION, holder) as Requirement[] | undefined) ?? [];
     Reflect.defineMetadata(AUTHORIZATION, [...own, entry], holder);
   };
-}
-
-function nonEmptyNames(decorator: string, names: readonly string[]): readonly string[] {
-  if (names.length === 0 || names.some((name) => typeof name !== 'string' || name === '' || /\s/.test(name))) {
-    throw new TypeError(`@${decorator}() needs one or more names without spaces, got ${JSON.stringify(names)}`);
-  }
-  return Object.freeze([...names]);
-}
-
-/** The token must carry every one of these scopes; else 403 insufficient_scope. */
-export function RequireScopes(...scopes: string[]): ClassDecorator & MethodDecorator {
-  return requirement({ kind: 'scopes', scopes: nonEmptyNames('RequireScopes', scopes) });
-}
-
-/** The token must carry at least one of these roles; else 403 forbidden. */
-export function RequireRoles(...roles: string[]): ClassDecorator & MethodDecorator {
-  return requirement({ kind: 'roles', roles: nonEmptyNames('RequireRoles', roles) });
-}
-
-/** `policy(session, input)` must answer true (a promise of true); else 403 forbidden. If it throws: 503 auth_unavailable. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function Authorize<I = any>(policy: Policy<I>): ClassDecorator & MethodDecorator {
-  if (typeof policy !== 'function') throw new TypeError('@Authorize() needs a function (session, input) => boolean');
-  return requirement({ kind: 'policy', policy: policy as Policy });
-}
-
-/** The handler runs only when `select(data)` names a channel that one of the token's channel patterns matches. */
-export function AuthorizeChannel<D = unknown>(select: ChannelSelector<D>): MethodDecorator {
-  if (typeof select !== 'function') throw new TypeError('@AuthorizeChannel() needs a function (data) => channel name');
-  return requirement({ kind: 'channel', select: select as ChannelSelector });
 }
 
 /**
