@@ -26,6 +26,7 @@ import { TokenVerifier } from './core/token-verifier.js';
 import { WsSessionGuard } from './ws/ws-session.guard.js';
 import { WsSessions } from './ws/ws-sessions.service.js';
 import { KeyRemoval } from './ws/key-removal.js';
+import { GatewayAuthorization } from './authz/gateway-authorization.js';
 
 const providers: Provider[] = [
   {
@@ -91,6 +92,8 @@ const providers: Provider[] = [
   WsSessionGuard,
   // Closes live sockets whose key left the key set (a key set refresh).
   KeyRemoval,
+  // The requirements of gateway handlers, for the WebSocket adapters (docs/protocol.md §15).
+  GatewayAuthorization,
   // Inert when `globalGuard` is false; the refusal filter catches only Gatehouse's own refusals.
   { provide: APP_GUARD, useClass: GatehouseGuard },
   { provide: APP_FILTER, useClass: RefusalFilter },
@@ -117,6 +120,7 @@ const providers: Provider[] = [
     Authenticator,
     WsSessions,
     WsSessionGuard,
+    GatewayAuthorization,
   ],
 })
 export class GatehouseModule extends GatehouseConfigurableModule implements NestModule {
