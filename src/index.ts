@@ -26,7 +26,7 @@ export { ConfigurationError } from './lib/options/configuration-error.js';
 
 export { Public } from './lib/auth/public.decorator.js';
 export { CurrentSession } from './lib/auth/current-session.decorator.js';
-export { GatehouseGuard } from './lib/auth/gatehouse.guard.js';
+export { GatehouseGuard } from './lib/guards/gatehouse.guard.js';
 export { GATEHOUSE_STRATEGY } from './lib/auth/gatehouse.strategy.js';
 export { Authenticator, type Outcome } from './lib/auth/authenticator.js';
 export { GatehouseRefusal, httpRefusal, type HttpRefusal } from './lib/auth/refusal-replies.js';
@@ -66,3 +66,9 @@ export type { Revocation, JtiRevocation, SubRevocation } from './lib/revocation/
 export { StoreUnavailable } from './lib/revocation/revocation-store.js';
 export { GatehouseAdminModule, type GatehouseAdminOptions } from './lib/admin/gatehouse-admin.module.js';
 export { MIN_ADMIN_KEY_LENGTH } from './lib/admin/admin-key.js';
+
+// Authorization: scopes, roles, policies and channels (docs/authorization.md).
+export { RequireScopes, RequireRoles, Authorize, AuthorizeChannel } from './lib/auth/authorization.decorators.js';
+export type { Policy, ChannelSelector } from './lib/authz/requirements.js';
+export { channelAllowed, type Rights } from './lib/core/rights.js';
+export { AuthorizationGuard } from './lib/auth/authorization.guard.js';

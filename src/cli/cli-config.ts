@@ -1,5 +1,6 @@
 import { gatehouseSettingsFromEnv, type Environment } from '../lib/options/options-from-env.js';
 import type { JwtAuthConfig } from '../lib/options/settings.js';
+import type { RightsPaths } from '../lib/core/rights.js';
 
 /**
  * How the server, configured by this environment, checks tokens. Only the Gatehouse
@@ -11,4 +12,9 @@ export function authFromEnv(env: Environment): JwtAuthConfig {
   // Variables name a mode, never a verifier class.
   if (auth.mode === 'custom') throw new Error('unreachable: the environment cannot configure a custom verifier');
   return auth;
+}
+
+/** Where this environment reads scopes, roles and channels (AUTH_SCOPES_CLAIM, AUTH_ROLES_CLAIM, AUTH_CHANNELS_CLAIM). */
+export function rightsFromEnv(env: Environment): RightsPaths {
+  return gatehouseSettingsFromEnv(env).settings.rights;
 }

@@ -32,6 +32,27 @@ describe('npm run -s token -- explain', () => {
     expect(result.stdout).toMatch(/^result: accepted, session \{"sub":"alice"/m);
   });
 
+  it("shows the token's scopes, roles and channels as authorization reads them, and where from", async () => {
+    const payload = {
+      sub: 'alice',
+      iat: NOW,
+      exp: NOW + 60,
+      iss: 'https://idp/',
+      scope: 'notes:read notes:write',
+      realm_access: { roles: ['admin'] },
+    };
+    const token = signedToken({ ...payload, channels: ['room:*'] }, { alg: 'HS256', key: SECRET });
+    const result = await explain(token, { ...HS, AUTH_ROLES_CLAIM: '/realm_access/roles' });
+    expect(result.stdout).toMatch(/^scopes: +notes:read notes:write +\(from "scope", else "scp"\)$/m);
+    expect(result.stdout).toMatch(/^roles: +admin +\(from AUTH_ROLES_CLAIM=\/realm_access\/roles\)$/m);
+    expect(result.stdout).toMatch(/^channels: +room:\* +\(from \/channels\)$/m);
+    const bare = await explain(
+      signedToken({ sub: 'bob', iat: NOW, exp: NOW + 60, iss: 'https://idp/', roles: 7 }, { alg: 'HS256', key: SECRET }),
+      HS,
+    );
+    expect(bare.stdout).toMatch(/^roles: +\(none\)/m);
+  });
+
   it('never prints the signature', async () => {
     const token = signedToken({ sub: 'alice', iat: NOW, exp: NOW + 60, iss: 'https://idp/' }, { alg: 'HS256', key: SECRET });
     const signature = token.split('.')[2];

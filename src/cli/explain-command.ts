@@ -11,7 +11,8 @@ import { policyFor } from '../lib/verify/validation-policy.js';
 import { ConfigurationError } from '../lib/options/configuration-error.js';
 import type { Environment } from '../lib/options/options-from-env.js';
 import type { JwtAuthConfig as AuthConfig } from '../lib/options/settings.js';
-import { authFromEnv } from './cli-config.js';
+import { authFromEnv, rightsFromEnv } from './cli-config.js';
+import { readRights, type RightsPaths } from '../lib/core/rights.js';
 import type { CommandResult } from './token-command.js';
 
 // `npm run -s token -- explain <token>`: runs the server's own validateToken under the
@@ -43,8 +44,10 @@ export async function runExplainCommand(
     };
   }
   let auth: AuthConfig;
+  let rights: RightsPaths;
   try {
     auth = authFromEnv(env);
+    rights = rightsFromEnv(env);
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     return { code: 2, stdout: '', stderr: `token: the configuration is invalid:\n${error.lines.join('\n')}\n` };
@@ -68,6 +71,7 @@ export async function runExplainCommand(
   if (payload) {
     const claims = auth.namespace.length === 0 ? payload : resolvePath(payload, auth.namespace);
     out.push(`claims:     ${claims === undefined ? '(nothing at the namespace)' : JSON.stringify(claims)}`);
+    out.push(...rightsLines(payload, rights, env));
   }
   out.push('');
 
@@ -161,4 +165,22 @@ function verdict(name: 'exp' | 'iat' | 'nbf', value: number, now: number, leeway
 function iso(seconds: number): string {
   const date = new Date(seconds * 1000);
   return Number.isNaN(date.getTime()) ? 'not a date' : date.toISOString().replace('.000Z', 'Z');
+}
+
+/** The token's scopes, roles and channels as authorization reads them (docs/authorization.md), and where from. */
+function rightsLines(payload: JsonObject, paths: RightsPaths, env: Environment): string[] {
+  const rights = readRights(payload, paths);
+  const from = (variable: string, fallback: string) => {
+    const value = env[variable]?.trim();
+    return value ? `${variable}=${value}` : fallback;
+  };
+  const list = (values: Iterable<string>) => {
+    const all = [...values];
+    return all.length === 0 ? '(none)' : all.join(' ');
+  };
+  return [
+    `scopes:     ${list(rights.scopes)}  (from ${from('AUTH_SCOPES_CLAIM', '"scope", else "scp"')})`,
+    `roles:      ${list(rights.roles)}  (from ${from('AUTH_ROLES_CLAIM', '"roles"')})`,
+    `channels:   ${list(rights.channels)}  (from ${from('AUTH_CHANNELS_CLAIM', '/channels')})`,
+  ];
 }

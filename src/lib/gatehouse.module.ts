@@ -27,6 +27,7 @@ import { TokenVerifier } from './core/token-verifier.js';
 import { WsSessionGuard } from './ws/ws-session.guard.js';
 import { WsSessions } from './ws/ws-sessions.service.js';
 import { KeyRemoval } from './ws/key-removal.js';
+import { GatewayAuthorization } from './authz/gateway-authorization.js';
 
 const providers: Provider[] = [
   {
@@ -54,9 +55,9 @@ const providers: Provider[] = [
     // the module's injector, so it can inject what forRootAsync's `imports` provide).
     provide: TokenVerifier,
     inject: [GATEHOUSE_SETTINGS, KeySource, ModuleRef],
-    useFactory: ({ auth }: GatehouseSettings, keys: KeySource, moduleRef: ModuleRef): TokenVerifier | Promise<TokenVerifier> => {
+    useFactory: ({ auth, rights }: GatehouseSettings, keys: KeySource, moduleRef: ModuleRef): TokenVerifier | Promise<TokenVerifier> => {
       if (auth.mode === 'custom') return moduleRef.create(auth.verifier);
-      return auth.mode === 'secure' ? new SecureJwtVerifier(auth, keys) : new InsecureJwtVerifier(auth);
+      return auth.mode === 'secure' ? new SecureJwtVerifier(auth, keys, rights) : new InsecureJwtVerifier(auth, rights);
     },
   },
   {
@@ -93,6 +94,8 @@ const providers: Provider[] = [
   WsSessionGuard,
   // Closes live sockets whose key left the key set (a key set refresh).
   KeyRemoval,
+  // The requirements of gateway handlers, for the WebSocket adapters (docs/protocol.md §15).
+  GatewayAuthorization,
   // Inert when `globalGuard` is false; the refusal filter catches only Gatehouse's own refusals.
   { provide: APP_GUARD, useClass: GlobalGatehouseGuard },
   { provide: APP_FILTER, useClass: RefusalFilter },
@@ -122,6 +125,7 @@ const providers: Provider[] = [
     RouteDecisions,
     WsSessions,
     WsSessionGuard,
+    GatewayAuthorization,
   ],
 })
 export class GatehouseModule extends GatehouseConfigurableModule implements NestModule {

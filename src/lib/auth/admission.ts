@@ -1,6 +1,6 @@
 import { AuthFailure } from '../core/auth-failure.js';
 import type { Session } from '../core/session.js';
-import type { Outcome } from './authenticator.js';
+import type { Authenticator, AuthRequest, Outcome } from './authenticator.js';
 import { GatehouseRefusal } from './refusal-replies.js';
 
 /**
@@ -32,4 +32,11 @@ export function remember(request: object, session: Session): void {
 /** The session Gatehouse already admitted this request with, if any. */
 export function admittedSession(request: object): Session | undefined {
   return (request as AdmissibleRequest)[ADMITTED];
+}
+
+/** The request's session from the gate, or its token checked now; a refusal is thrown. */
+export function authenticateHttp(authenticator: Authenticator, request: AuthRequest & object): true | Promise<true> {
+  if (admittedSession(request) !== undefined) return true;
+  const outcome = authenticator.authenticateRequest(request);
+  return outcome instanceof Promise ? outcome.then((value) => admit(request, value)) : admit(request, outcome);
 }

@@ -1,5 +1,5 @@
 import { METHOD_METADATA } from '@nestjs/common/constants.js';
-import type { ExpressAppLike, ExpressLayer, ExpressRoute } from '../http/platform.js';
+import type { ExpressAppLike, ExpressLayer, ExpressRoute } from '../platform/platform.js';
 import type { RouteDecision, RouteDecisions } from './route-decisions.js';
 
 /** No route matches the request's method and path: Express will answer it with Nest's 404. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 import { Authenticator, type AuthRequest } from './authenticator.js';
-import { authenticateHttp } from './gatehouse.guard.js';
+import { authenticateHttp } from './admission.js';
 import { RouteDecisions } from './route-decisions.js';
 
 /**

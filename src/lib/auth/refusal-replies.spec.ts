@@ -1,5 +1,7 @@
 import { AuthFailure, MISSING_TOKEN } from '../core/auth-failure.js';
-import { unauthorizedBody, wwwAuthenticate } from './refusal-replies.js';
+import { httpRefusal, unauthorizedBody, wwwAuthenticate } from './refusal-replies.js';
+import { FORBIDDEN } from '../authz/authorize.js';
+import { InsufficientScope } from '../core/auth-failure.js';
 import { validateToken } from '../core/validate-token.js';
 import { securePolicy } from '../../../test/support/policies.js';
 import { createSecretKey } from 'node:crypto';
@@ -45,5 +47,35 @@ describe('wwwAuthenticate', () => {
     expect(header).toMatch(/^[\x20-\x7e]*$/);
     expect(description(header)).not.toMatch(/["\\]/);
     expect(description(header)).not.toBe('');
+  });
+});
+
+describe('httpRefusal: authorization (docs/protocol.md §15)', () => {
+  it('insufficient_scope: 403 and the RFC 6750 challenge with every required scope', () => {
+    const refusal = httpRefusal(new InsufficientScope(['notes:read', 'notes:write']));
+    expect(refusal.status).toBe(403);
+    expect(refusal.body).toEqual({
+      statusCode: 403,
+      error: 'Forbidden',
+      reason: 'insufficient_scope',
+      message: 'Token lacks the required scope',
+    });
+    expect(refusal.headers).toEqual({
+      'WWW-Authenticate': 'Bearer realm="gatehouse", error="insufficient_scope", scope="notes:read notes:write"',
+    });
+  });
+
+  it('forbidden: 403 without a challenge (a token cannot fix a missing role)', () => {
+    const refusal = httpRefusal(FORBIDDEN);
+    expect(refusal).toEqual({
+      status: 403,
+      headers: {},
+      body: { statusCode: 403, error: 'Forbidden', reason: 'forbidden', message: 'Not allowed' },
+    });
+  });
+
+  it('a scope name cannot break the header', () => {
+    const header = httpRefusal(new InsufficientScope(['a"b\\c\u00e9'])).headers['WWW-Authenticate'];
+    expect(header).toBe('Bearer realm="gatehouse", error="insufficient_scope", scope="a?b?c?"');
   });
 });

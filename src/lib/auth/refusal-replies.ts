@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
-import { AuthFailure, RateLimitedFailure } from '../core/auth-failure.js';
-import { writeJson, type HttpResponse } from '../http/json-reply.js';
+import { AuthFailure, InsufficientScope, RateLimitedFailure } from '../core/auth-failure.js';
+import { writeJson, type HttpResponse } from '../platform/json-reply.js';
 
 // Every HTTP answer Gatehouse gives instead of the route's own (docs/protocol.md §4, §10):
 // the body, status and headers of each, built here only. REST replies and refused
@@ -29,8 +29,19 @@ export function unauthorizedBody(failure: AuthFailure) {
   return { statusCode: 401, error: 'Unauthorized', reason: failure.reason, message: failure.message };
 }
 
-/** 429 for the limits (rate_limited, too_many_connections), 401 for everything else. */
+/** RFC 6750 §3.1: the scopes a route requires, as the `scope` attribute (only NQCHARs survive in it). */
+function insufficientScope(failure: InsufficientScope): string {
+  const scope = failure.requiredScopes.join(' ').replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+  return `Bearer realm="${REALM}", error="insufficient_scope", scope="${scope}"`;
+}
+
+/** 403 for authorization (docs/protocol.md §15), 429 for the limits (rate_limited, too_many_connections), 401 for everything else. */
 export function httpRefusal(failure: AuthFailure): HttpRefusal {
+  if (failure.reason === 'insufficient_scope' || failure.reason === 'forbidden') {
+    const body = { statusCode: 403, error: 'Forbidden', reason: failure.reason, message: failure.message };
+    const headers: Record<string, string> = failure instanceof InsufficientScope ? { 'WWW-Authenticate': insufficientScope(failure) } : {};
+    return { status: 403, headers, body };
+  }
   if (failure instanceof RateLimitedFailure) {
     return {
       status: 429,

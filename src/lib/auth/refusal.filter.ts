@@ -1,5 +1,5 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { HttpResponse } from '../http/json-reply.js';
+import type { HttpResponse } from '../platform/json-reply.js';
 import { GatehouseRefusal, httpRefusal, sendHttpRefusal } from './refusal-replies.js';
 
 /**

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
+import { ConfigurationError } from '../options/configuration-error.js';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { requirementsOf, type Requirements } from '../authz/requirements.js';
 import { IS_PUBLIC } from './public.decorator.js';
 
 /**
@@ -9,6 +11,8 @@ import { IS_PUBLIC } from './public.decorator.js';
  */
 export interface RouteDecision {
   readonly public: boolean;
+  /** What the token must also allow (docs/protocol.md §15); undefined for nearly every route. */
+  readonly requirements?: Requirements;
 }
 
 const PUBLIC: RouteDecision = Object.freeze({ public: true });
@@ -100,8 +104,19 @@ export class RouteDecisions {
     return GUARDED;
   }
 
+  /**
+   * A route open to anyone cannot require a right: @Public() with an authorization
+   * decorator on one route stops the app at startup, naming it.
+   */
   private decide(controller: Type, handler: Function): RouteDecision {
-    const decision = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [handler, controller]) === true ? PUBLIC : GUARDED;
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [handler, controller]) === true;
+    const requirements = requirementsOf(controller, handler);
+    if (isPublic && requirements !== undefined) {
+      throw new ConfigurationError([
+        `${controller.name}.${handler.name}: @Public() cannot be combined with @RequireScopes, @RequireRoles, @Authorize or @AuthorizeChannel on one route (a route open to anyone cannot require a right)`,
+      ]);
+    }
+    const decision = requirements === undefined ? (isPublic ? PUBLIC : GUARDED) : Object.freeze({ public: false, requirements });
     let handlers = this.byController.get(controller);
     if (handlers === undefined) this.byController.set(controller, (handlers = new Map()));
     handlers.set(handler, decision);

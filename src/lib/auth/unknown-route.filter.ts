@@ -1,6 +1,6 @@
 import { Catch, Inject, Logger, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { AuthFailure } from '../core/auth-failure.js';
-import { writeJson, type HttpResponse } from '../http/json-reply.js';
+import { writeJson, type HttpResponse } from '../platform/json-reply.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 import { admittedSession } from './admission.js';
 import { Authenticator, type AuthRequest } from './authenticator.js';

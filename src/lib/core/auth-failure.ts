@@ -19,10 +19,14 @@ export const WS_REASONS = ['auth_required', 'auth_timeout', 'sub_mismatch', 'bad
 /** Not token failures: limits that protect other clients (docs/protocol.md §10) and revocation (§11). */
 export const LIMIT_REASONS = ['rate_limited', 'too_many_connections', 'slow_consumer', 'token_revoked'] as const;
 
+/** A valid token that lacks a right (docs/protocol.md §15): 403, or a refused gateway message. */
+export const AUTHORIZATION_REASONS = ['insufficient_scope', 'forbidden', 'auth_unavailable'] as const;
+
 export type TokenReason = (typeof TOKEN_REASONS)[number];
 export type WsReason = (typeof WS_REASONS)[number];
 export type LimitReason = (typeof LIMIT_REASONS)[number];
-export type Reason = TokenReason | WsReason | LimitReason;
+export type AuthorizationReason = (typeof AUTHORIZATION_REASONS)[number];
+export type Reason = TokenReason | WsReason | LimitReason | AuthorizationReason;
 
 export class AuthFailure {
   constructor(
@@ -39,6 +43,13 @@ export class AuthFailure {
 export class RateLimitedFailure extends AuthFailure {
   constructor(readonly retryAfterSeconds: number) {
     super('rate_limited', `Too many failed authentication attempts; retry in ${retryAfterSeconds} s`);
+  }
+}
+
+/** 403 insufficient_scope (docs/protocol.md §15), with the scopes the route requires (RFC 6750 §3.1 `scope`). */
+export class InsufficientScope extends AuthFailure {
+  constructor(readonly requiredScopes: readonly string[]) {
+    super('insufficient_scope', 'Token lacks the required scope');
   }
 }
 

@@ -10,8 +10,8 @@ import {
   type HttpTimeoutOptions,
   type HttpTimeouts,
 } from './http-timeouts.js';
-import { setHeaders, type HttpResponse } from './json-reply.js';
-import { httpPlatform, insertExpressMiddleware } from './platform.js';
+import { setHeaders, type HttpResponse } from '../platform/json-reply.js';
+import { httpPlatform, insertExpressMiddleware } from '../platform/platform.js';
 
 export type GatehouseHttpOptions = HttpTimeoutOptions;
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Inject, Injectable, Logger, Module, type DynamicModule, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { httpPlatform } from '../http/platform.js';
+import { httpPlatform } from '../platform/platform.js';
 import { GatehouseMetrics } from '../observability/gatehouse-metrics.js';
 import { installHttpMetrics } from './http-metrics.hook.js';
 import { MetricsController } from './metrics.controller.js';

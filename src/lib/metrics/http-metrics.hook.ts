@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { routePattern, type ExpressRequestLike } from '../auth/express-routes.js';
-import { insertExpressMiddleware, type HttpPlatform } from '../http/platform.js';
+import { insertExpressMiddleware, type HttpPlatform } from '../platform/platform.js';
 import type { GatehouseMetrics } from '../observability/gatehouse-metrics.js';
 
 interface FastifyTimed {

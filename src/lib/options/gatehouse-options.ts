@@ -53,6 +53,12 @@ export interface GatehouseHostOptions {
   readonly revocation?: RevocationOptions | false;
   /** Several processes: `redis://` URL of the Redis holding revocations and the failure limit. */
   readonly redisUrl?: string;
+  /** Where a token's scopes are (`/a/b` or one top-level key); default `scope` (space-separated), else `scp`. */
+  readonly scopesClaim?: string;
+  /** Where a token's roles are, an array of strings (default `roles`; Keycloak: `/realm_access/roles`). */
+  readonly rolesClaim?: string;
+  /** Where a token's channel patterns are, an array of strings (default `/channels`). */
+  readonly channelsClaim?: string;
 }
 
 interface TokenOptions {

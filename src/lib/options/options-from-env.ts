@@ -183,6 +183,25 @@ export const GATEHOUSE_ENV_VARIABLES = {
     description:
       'several processes: redis://[[user]:password@]host[:port][/db] holding the revocations and the failure limit, shared by every process',
   },
+  // Authorization (docs/protocol.md §15).
+  AUTH_SCOPES_CLAIM: {
+    option: 'scopesClaim',
+    conversion: 'text',
+    description:
+      'where the token\'s scopes are: a JSON Pointer or one top-level key, a space-separated string or an array; unset: "scope", else "scp" (RFC 8693, RFC 9068)',
+  },
+  AUTH_ROLES_CLAIM: {
+    option: 'rolesClaim',
+    conversion: 'text',
+    default: 'roles',
+    description: "where the token's roles are, an array of strings (Keycloak: /realm_access/roles)",
+  },
+  AUTH_CHANNELS_CLAIM: {
+    option: 'channelsClaim',
+    conversion: 'text',
+    default: '/channels',
+    description: "where the token's channel patterns are, an array of strings (a name, or a prefix ending with *)",
+  },
 } as const satisfies Record<string, GatehouseEnvVariable>;
 
 export type GatehouseEnvName = keyof typeof GATEHOUSE_ENV_VARIABLES;

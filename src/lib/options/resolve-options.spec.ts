@@ -49,6 +49,7 @@ describe('resolveOptions: defaults', () => {
       },
       revocation: { dataDir: './data', maxTokenLifetimeSeconds: null },
       redisUrl: undefined,
+      rights: { scopes: undefined, roles: ['roles'], channels: ['channels'] },
       warnings: [expect.stringMatching(/^mode=insecure: token signatures are NOT verified.*Never use this in production\.$/)],
     });
   });
@@ -269,6 +270,29 @@ describe('resolveOptions: a custom verifier', () => {
     expect(errorsOf({ mode: 'custom' })).toEqual(['verifier not set: mode="custom" needs a verifier class']);
     expect(errorsOf({ verifier: { verify: () => null } })[0]).toMatch(
       /^verifier has invalid value: \{\}\. Must be a class implementing TokenVerifier$/,
+    );
+  });
+});
+
+describe('resolveOptions: where rights are read (docs/protocol.md §15)', () => {
+  it('takes a JSON Pointer or one top-level key for each claim, in every mode', () => {
+    const settings = resolveOptions({
+      mode: 'insecure',
+      scopesClaim: 'permissions',
+      rolesClaim: '/realm_access/roles',
+      channelsClaim: 'rooms',
+    });
+    expect(settings.rights).toEqual({ scopes: ['permissions'], roles: ['realm_access', 'roles'], channels: ['rooms'] });
+  });
+
+  it('names each bad claim setting', () => {
+    expect(() => resolveOptions({ mode: 'insecure', rolesClaim: '/a~2', scopesClaim: 42 as never })).toThrow(
+      expect.objectContaining({
+        lines: [
+          'scopesClaim has invalid value: 42. Must be a string',
+          expect.stringMatching(/^rolesClaim has invalid value: "\/a~2". "~" must be followed by 0 or 1/),
+        ],
+      }) as Error,
     );
   });
 });

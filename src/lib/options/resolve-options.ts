@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import proxyAddr from '@fastify/proxy-addr';
-import { parseNamespace } from '../core/namespace.js';
+import { parseNamespace, type NamespacePath } from '../core/namespace.js';
+import { DEFAULT_RIGHTS_PATHS, parseClaimPath, type RightsPaths } from '../core/rights.js';
 import type { GatehouseOptions } from './gatehouse-options.js';
 import { isPlainObject, isSet, OptionChecks, type RawOptions } from './option-checks.js';
 import { OPTION_NAMING, showValue, type OptionNaming, type OptionPath } from './option-naming.js';
@@ -67,7 +68,17 @@ export function isProduction(nodeEnv: string | undefined): boolean {
 const TOKEN_OPTIONS = ['namespace', 'clockTolerance', 'maxTokenBytes'] as const;
 /** What only secure mode understands (insecure mode refuses them). */
 const SECURE_ONLY = ['algorithms', 'key', 'keyFile', 'jwksUrl', 'keyIsBase64', 'issuer', 'audience'] as const;
-const HOST_OPTIONS = ['globalGuard', 'failureLimit', 'trustProxy', 'ws', 'revocation', 'redisUrl'] as const;
+const HOST_OPTIONS = [
+  'globalGuard',
+  'failureLimit',
+  'trustProxy',
+  'ws',
+  'revocation',
+  'redisUrl',
+  'scopesClaim',
+  'rolesClaim',
+  'channelsClaim',
+] as const;
 const ALL_OPTIONS: readonly string[] = ['mode', 'verifier', 'allowInProduction', ...TOKEN_OPTIONS, ...SECURE_ONLY, ...HOST_OPTIONS];
 
 export function resolveOptions(
@@ -91,6 +102,7 @@ export function resolveOptions(
     globalGuard: check.flag('globalGuard', given.globalGuard, DEFAULTS.globalGuard),
     revocation: resolveRevocation(given.revocation, check),
     redisUrl: resolveRedisUrl(given.redisUrl, check),
+    rights: resolveRights(given, check),
     warnings: check.warnings,
   };
   check.unknownKeys(given, ALL_OPTIONS);
@@ -284,4 +296,25 @@ function resolveRedisUrl(value: unknown, check: OptionChecks): string | undefine
     return undefined;
   }
   return text.trim();
+}
+
+// Authorization (docs/protocol.md §15): where rights are read, in every mode (a custom
+// verifier's sessions are read from their claims).
+
+function resolveRights(options: RawOptions, check: OptionChecks): RightsPaths {
+  const path = (option: 'scopesClaim' | 'rolesClaim' | 'channelsClaim', fallback: NamespacePath | undefined) => {
+    const text = check.text(option, options[option]);
+    if (text === undefined || text === '') return fallback;
+    const parsed = parseClaimPath(text, []);
+    if (parsed instanceof Error) {
+      check.invalid(option, text, parsed.message);
+      return fallback;
+    }
+    return parsed.length === 0 ? fallback : parsed;
+  };
+  return {
+    scopes: path('scopesClaim', DEFAULT_RIGHTS_PATHS.scopes),
+    roles: path('rolesClaim', DEFAULT_RIGHTS_PATHS.roles)!,
+    channels: path('channelsClaim', DEFAULT_RIGHTS_PATHS.channels)!,
+  };
 }

@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Algorithm } from '../core/algorithms.js';
 import type { NamespacePath } from '../core/namespace.js';
 import type { TokenVerifier } from '../core/token-verifier.js';
+import type { RightsPaths } from '../core/rights.js';
 
 /** The injection token of the checked options: what every Gatehouse provider is built from. */
 export const GATEHOUSE_SETTINGS = Symbol('GATEHOUSE_SETTINGS');
@@ -90,6 +91,8 @@ export interface GatehouseSettings {
   readonly revocation: RevocationSettings | false;
   /** Revocations and the failure limit in Redis (several processes); undefined: this process alone. */
   readonly redisUrl: string | undefined;
+  /** Where scopes, roles and channel patterns are read (docs/protocol.md §15). */
+  readonly rights: RightsPaths;
   /** Printed once at startup: things that work but deserve attention. */
   readonly warnings: readonly string[];
 }

@@ -3,6 +3,7 @@ import { validateTokenWithPayload, type ValidationPolicy } from '../core/validat
 import { policyFor } from './validation-policy.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 import { JwtVerifier, type CheckResult } from './jwt-verifier.js';
+import type { RightsPaths } from '../core/rights.js';
 
 /**
  * AUTH_MODE=insecure, for development and tests: unsigned (`alg: none`) tokens and
@@ -13,8 +14,8 @@ export class InsecureJwtVerifier extends JwtVerifier {
   protected readonly cache: VerifiedTokenCache;
   private readonly policy: ValidationPolicy;
 
-  constructor(config: InsecureAuthConfig) {
-    super();
+  constructor(config: InsecureAuthConfig, rights?: RightsPaths) {
+    super(rights);
     this.policy = policyFor(config);
     this.cache = new VerifiedTokenCache(config.clockTolerance);
   }

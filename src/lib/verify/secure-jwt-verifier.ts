@@ -8,6 +8,7 @@ import { nowInSeconds, validateTokenWithPayload, type SigningKey, type Validatio
 import { policyFor } from './validation-policy.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 import { JwtVerifier, type CheckResult } from './jwt-verifier.js';
+import type { RightsPaths } from '../core/rights.js';
 
 /**
  * AUTH_MODE=secure, the default: the signature is verified with the configured
@@ -22,8 +23,9 @@ export class SecureJwtVerifier extends JwtVerifier {
   constructor(
     config: SecureAuthConfig,
     private readonly keySource: KeySource,
+    rights?: RightsPaths,
   ) {
-    super();
+    super(rights);
     this.policy = policyFor(config, (header) => keySource.keysFor(header));
     this.cache = new VerifiedTokenCache(config.clockTolerance);
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { authenticateHttp } from '../auth/admission.js';
+import { Authenticator, type AuthRequest } from '../auth/authenticator.js';
 import { WsSessionGuard } from '../ws/ws-session.guard.js';
-import { admit, admittedSession } from './admission.js';
-import { Authenticator, type AuthRequest } from './authenticator.js';
 
 /**
  * The guard that always guards (`@UseGuards(GatehouseGuard)`), whatever `globalGuard`
@@ -23,11 +23,4 @@ export class GatehouseGuard implements CanActivate {
     if (type !== 'http') return false;
     return authenticateHttp(this.authenticator, context.getArgByIndex<AuthRequest & object>(0));
   }
-}
-
-/** The request's session from the gate, or its token checked now; a refusal is thrown. */
-export function authenticateHttp(authenticator: Authenticator, request: AuthRequest & object): true | Promise<true> {
-  if (admittedSession(request) !== undefined) return true;
-  const outcome = authenticator.authenticateRequest(request);
-  return outcome instanceof Promise ? outcome.then((value) => admit(request, value)) : admit(request, outcome);
 }

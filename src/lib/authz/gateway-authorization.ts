@@ -1,0 +1,138 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import { GATEWAY_METADATA, GATEWAY_OPTIONS, MESSAGE_METADATA } from '@nestjs/websockets/constants.js';
+import type { Session } from '../core/session.js';
+import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
+import { authorize, type Verdict } from './authorize.js';
+import { requirementsOf, type Requirements } from './requirements.js';
+import { channelAllowed, rightsOf, type Rights, type RightsPaths } from '../core/rights.js';
+
+/**
+ * Gateway messages (docs/protocol.md §15): Nest hands an adapter each handler as an event
+ * name and a bound callback, without its class or method, and guards cannot answer the
+ * protocol's way. So the requirements of every `@SubscribeMessage` handler are gathered
+ * once, by gateway namespace (Socket.IO) and event, and the Gatehouse adapters ask here
+ * before they call a handler, with the same authorize() that REST uses.
+ */
+@Injectable()
+export class GatewayAuthorization implements OnModuleInit {
+  private readonly paths: RightsPaths;
+  /** By Socket.IO namespace and event. */
+  private readonly byNamespace = new Map<string, Entry>();
+  /** By event alone: raw WebSocket serves every gateway on one path. */
+  private readonly byEvent = new Map<string, Entry>();
+
+  constructor(
+    @Inject(ModulesContainer) private readonly modules: ModulesContainer,
+    @Inject(GATEHOUSE_SETTINGS) settings: GatehouseSettings,
+  ) {
+    this.paths = settings.rights;
+  }
+
+  /** Gathered at startup, where a contradiction stops the app. */
+  onModuleInit(): void {
+    this.gather();
+    const clash = [...this.byNamespace.values()].find((entry) => entry.clash !== undefined);
+    if (clash) throw new Error(clash.clash);
+  }
+
+  /**
+   * The requirements of `event`: on the Socket.IO namespace `namespace`, or (undefined)
+   * on any gateway, as the raw WebSocket adapter serves them all on one path.
+   */
+  requirementsFor(namespace: string | undefined, event: string): Requirements | undefined {
+    return (namespace === undefined ? this.byEvent.get(event) : this.byNamespace.get(key(namespace, event)))?.requirements;
+  }
+
+  /** For the raw adapter at startup: two gateways with different requirements for one event cannot share its one path. */
+  assertOneSetPerEvent(): void {
+    const clash = [...this.byEvent.values()].find((entry) => entry.clash !== undefined);
+    if (clash) throw new Error(clash.clash);
+  }
+
+  /** undefined: the handler may run. Synchronous unless a policy answers with a promise. */
+  authorize(requirements: Requirements, session: Session, data: unknown): Verdict | Promise<Verdict> {
+    return authorize(requirements, session, this.rightsOf(session), data);
+  }
+
+  rightsOf(session: Session): Rights {
+    return rightsOf(session, this.paths);
+  }
+
+  /** The channel names a message asks for (one per @AuthorizeChannel). */
+  channelsOf(requirements: Requirements, data: unknown): string[] {
+    const names: string[] = [];
+    for (const select of requirements.channels) {
+      try {
+        const name = select(data);
+        if (typeof name === 'string') names.push(name);
+      } catch {
+        // a selector that cannot read the data names no channel (authorize() refused it)
+      }
+    }
+    return names;
+  }
+
+  /** Still allowed under `session`'s rights: for rooms checked again after a refresh. */
+  channelStillAllowed(session: Session, channel: string): boolean {
+    return channelAllowed(this.rightsOf(session).channels, channel);
+  }
+
+  private gather(): void {
+    for (const module of this.modules.values()) {
+      for (const wrapper of module.providers.values()) {
+        const gateway = wrapper.metatype as (abstract new (...args: never[]) => object) | null | undefined;
+        if (typeof gateway !== 'function' || Reflect.getMetadata(GATEWAY_METADATA, gateway) !== true) continue;
+        const options = (Reflect.getMetadata(GATEWAY_OPTIONS, gateway) ?? {}) as { namespace?: unknown };
+        const namespace = typeof options.namespace === 'string' ? normalizeNamespace(options.namespace) : '/';
+        for (const [name, handler] of methodsOf(gateway)) {
+          const event = Reflect.getMetadata(MESSAGE_METADATA, handler) as unknown;
+          if (typeof event !== 'string') continue;
+          const found = { owner: `${gateway.name}.${name}`, requirements: requirementsOf(gateway, handler) };
+          record(this.byNamespace, key(namespace, event), found, `"${event}" on namespace ${namespace}`);
+          record(this.byEvent, event, found, `"${event}" on the one WebSocket path`);
+        }
+      }
+    }
+  }
+}
+
+interface Entry {
+  readonly owner: string;
+  readonly requirements: Requirements | undefined;
+  /** Set when two handlers of one key differ: the startup error. */
+  clash?: string;
+}
+
+function record(table: Map<string, Entry>, at: string, found: Entry, where: string): void {
+  const existing = table.get(at);
+  if (existing === undefined) {
+    table.set(at, { ...found });
+  } else if (existing.clash === undefined && !sameRequirements(existing.requirements, found.requirements)) {
+    existing.clash = `Gatehouse: ${existing.owner} and ${found.owner} both handle ${where} with different authorization requirements: give them the same requirements or different events`;
+  }
+}
+
+const key = (namespace: string, event: string) => `${normalizeNamespace(namespace)}\u0000${event}`;
+
+function normalizeNamespace(namespace: string): string {
+  return namespace.startsWith('/') ? namespace : `/${namespace}`;
+}
+
+/** The methods of a class and its bases, nearest first (an override hides its base's method). */
+function methodsOf(type: abstract new (...args: never[]) => object): Map<string, object> {
+  const methods = new Map<string, object>();
+  for (let proto = type.prototype as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const value = Object.getOwnPropertyDescriptor(proto, name)?.value as unknown;
+      if (name !== 'constructor' && typeof value === 'function' && !methods.has(name)) methods.set(name, value);
+    }
+  }
+  return methods;
+}
+
+function sameRequirements(a: Requirements | undefined, b: Requirements | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const same = <T>(x: readonly T[], y: readonly T[]) => x.length === y.length && x.every((v, i) => v === y[i]);
+  return same(a.scopes, b.scopes) && same(a.roles.flat(), b.roles.flat()) && same(a.policies, b.policies) && same(a.channels, b.channels);
+}
