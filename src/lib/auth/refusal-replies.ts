@@ -29,8 +29,15 @@ export function unauthorizedBody(failure: AuthFailure) {
   return { statusCode: 401, error: 'Unauthorized', reason: failure.reason, message: failure.message };
 }
 
-/** 429 for the limits (rate_limited, too_many_connections), 401 for everything else. */
+/** 429 for the limits (rate_limited, too_many_connections), 503 for auth_unavailable, 401 for everything else. */
 export function httpRefusal(failure: AuthFailure): HttpRefusal {
+  if (failure.reason === 'auth_unavailable') {
+    return {
+      status: 503,
+      headers: { 'Retry-After': '1' },
+      body: { statusCode: 503, error: 'Service Unavailable', reason: failure.reason, message: failure.message },
+    };
+  }
   if (failure instanceof RateLimitedFailure) {
     return {
       status: 429,

@@ -19,10 +19,14 @@ export const WS_REASONS = ['auth_required', 'auth_timeout', 'sub_mismatch', 'bad
 /** Not token failures: limits that protect other clients (docs/protocol.md §10) and revocation (§11). */
 export const LIMIT_REASONS = ['rate_limited', 'too_many_connections', 'slow_consumer', 'token_revoked'] as const;
 
+/** Not the client's doing: a dependency of authentication (verifier, revocations, failure limit) failed. */
+export const DEPENDENCY_REASONS = ['auth_unavailable'] as const;
+
 export type TokenReason = (typeof TOKEN_REASONS)[number];
 export type WsReason = (typeof WS_REASONS)[number];
 export type LimitReason = (typeof LIMIT_REASONS)[number];
-export type Reason = TokenReason | WsReason | LimitReason;
+export type DependencyReason = (typeof DEPENDENCY_REASONS)[number];
+export type Reason = TokenReason | WsReason | LimitReason | DependencyReason;
 
 export class AuthFailure {
   constructor(
@@ -41,6 +45,12 @@ export class RateLimitedFailure extends AuthFailure {
     super('rate_limited', `Too many failed authentication attempts; retry in ${retryAfterSeconds} s`);
   }
 }
+
+/**
+ * A verifier, the revocation check or the failure limit threw or rejected: 503 with
+ * Retry-After: 1, or close 1011. Nothing about the token is known, so nothing is counted.
+ */
+export const AUTH_UNAVAILABLE = new AuthFailure('auth_unavailable', 'Authentication is temporarily unavailable');
 
 export const MISSING_TOKEN = new AuthFailure('token_missing', 'Missing bearer token');
 

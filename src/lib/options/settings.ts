@@ -63,6 +63,8 @@ export interface WsSettings {
   readonly maxSocketsPerSub: number;
   readonly maxBufferedBytes: number;
   readonly maxPendingFrames: number;
+  readonly maxFramesPerSecond: number;
+  readonly maxPendingPerAddress: number;
 }
 
 export interface FailureLimitSettings {
