@@ -34,7 +34,8 @@ interface EngineServer extends EventEmitter {
 }
 
 export class EngineSessions {
-  private readonly timeouts = new DeadlineQueue<EngineSocket>((socket) => socket.close());
+  // close(true): at once, not at the client's next poll (a polling session would otherwise wait for it).
+  private readonly timeouts = new DeadlineQueue<EngineSocket>((socket) => socket.close(true));
 
   constructor(
     private readonly sessions: WsSessions,
