@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import { WebSocketGateway } from '@nestjs/websockets';
 import { WebSocket } from 'ws';
+import { GatehouseClient, type StateChange } from 'gatehouse/client';
 import {
   AuthFailure,
   CurrentSession,
@@ -76,9 +77,7 @@ interface Host {
 
 async function startHost(transport: 'ws' | 'io'): Promise<Host> {
   @Module({
-    imports: [
-      GatehouseModule.forRoot({ verifier: FlakyVerifier, failureLimit: { limit: 1 }, revocation: { dataDir: tempDir('unavailable') } }),
-    ],
+    imports: [GatehouseModule.forRoot({ verifier: FlakyVerifier, failureLimit: { limit: 1 }, revocation: { dataDir: tempDir() } })],
     controllers: [NotesController],
     providers: [NotesGateway],
   })
@@ -152,6 +151,29 @@ describe('a dependency that fails: auth_unavailable (raw WebSocket host)', () =>
     // Had they counted, this first real failure would be 429 already.
     expect((await fetch(`${host.url}/notes`, { headers: { authorization: 'Bearer bad' } })).status).toBe(401);
     expect((await fetch(`${host.url}/notes`, { headers: { authorization: 'Bearer bad' } })).status).toBe(429);
+  });
+
+  it('the client reconnects with backoff on 1011, and gets in once the check works again', async () => {
+    const tokens = ['throw', 'reject', 'erin'];
+    const client = new GatehouseClient({
+      url: `ws://127.0.0.1:${host.port}/ws`,
+      WebSocket,
+      getToken: () => tokens.shift() ?? 'erin',
+      backoff: { baseMs: 50, capMs: 200, random: () => 0.999 },
+    });
+    const states: StateChange[] = [];
+    client.on('state', (change) => void states.push(change));
+    const fatal: unknown[] = [];
+    client.on('error', (error) => void (error.fatal && fatal.push(error)));
+    client.connect();
+    await vi.waitFor(() => expect(client.state).toBe('authenticated'), { timeout: 5000 });
+    const retries = states.filter((change) => change.state === 'reconnecting');
+    expect(retries.map((change) => [change.close, change.delayMs])).toEqual([
+      [{ code: 1011, reason: 'auth_unavailable' }, 49],
+      [{ code: 1011, reason: 'auth_unavailable' }, 99],
+    ]);
+    expect(fatal).toEqual([]);
+    client.close();
   });
 
   it('a valid token is served meanwhile', async () => {
