@@ -62,7 +62,8 @@ log(`| heap per socket waiting for its auth frame | ${kib(waiting)} |`);
 
 // 2. One sub's 100 sockets (WS_MAX_SOCKETS_PER_SUB), each a slow reader pushed past WS_MAX_BUFFERED_BYTES.
 {
-  const server = await startGatehouse('gatehouse', hsEnv);
+  // 200 frames a second per socket: the buffer limit, not the frame rate, must decide.
+  const server = await startGatehouse('gatehouse', { ...hsEnv, WS_MAX_FRAMES_PER_SECOND: '1000' });
   try {
     const url = `ws://127.0.0.1:${server.port}/ws`;
     const jwt = userToken('mallory', { blob: 'x'.repeat(5_000) });

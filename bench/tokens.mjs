@@ -29,7 +29,11 @@ export function sessionOf(token) {
   return { sub: claims.sub, expiresAt: claims.exp, claims, authMode: 'secure' };
 }
 
-/** Gatehouse's environment in secure mode with this secret (HS256), plus `more`. */
+/**
+ * Gatehouse's environment in secure mode with this secret (HS256), plus `more`. The bench's
+ * thousands of users all connect from one loopback address: the per-address cap of
+ * unauthenticated sockets (WS_MAX_PENDING_PER_ADDRESS, 100) would refuse them, so it is lifted.
+ */
 export function secureEnv(secret, more = {}) {
-  return { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret, ...more };
+  return { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret, WS_MAX_PENDING_PER_ADDRESS: '1000000', ...more };
 }

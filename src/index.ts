@@ -26,17 +26,21 @@ export { ConfigurationError } from './lib/options/configuration-error.js';
 
 export { Public } from './lib/auth/public.decorator.js';
 export { CurrentSession } from './lib/auth/current-session.decorator.js';
+export { sessionOf } from './lib/auth/session-holder.js';
 export { GatehouseGuard } from './lib/guards/gatehouse.guard.js';
 export { GATEHOUSE_STRATEGY } from './lib/auth/gatehouse.strategy.js';
 export { Authenticator, type Outcome } from './lib/auth/authenticator.js';
 export { GatehouseRefusal, httpRefusal, type HttpRefusal } from './lib/auth/refusal-replies.js';
-export type { Session } from './lib/core/session.js';
+export type { Session, SessionClaims, ClaimsOf } from './lib/core/session.js';
 export {
   AuthFailure,
   RateLimitedFailure,
   TOKEN_REASONS,
   WS_REASONS,
   LIMIT_REASONS,
+  DEPENDENCY_REASONS,
+  AUTH_UNAVAILABLE,
+  type DependencyReason,
   type Reason,
   type TokenReason,
   type WsReason,
@@ -47,6 +51,7 @@ export { TokenVerifier, type VerifyResult } from './lib/core/token-verifier.js';
 
 export { GatehouseWsAdapter } from './lib/ws/gatehouse-ws.adapter.js';
 export { WsSessionGuard } from './lib/ws/ws-session.guard.js';
+export type { OnGatewayAuthenticated } from './lib/ws/gateways.js';
 
 export { GatehouseIoAdapter } from './lib/io/gatehouse-io.adapter.js';
 

@@ -9,6 +9,7 @@
 //                    └──────── close ─────────┴─▶ 4001          new token, reconnect at once (once)
 //                                                 4401, 4403    new token, one more try, then closed + fatal error
 //                                                 anything else reconnecting: backoff with full jitter
+//                                                 (1001, 1006, 1011 auth_unavailable, 4408, 4429, ...)
 //   close() or giving up ─▶ closed
 //
 // A session resets the counters (backoff attempt, the one retry of 4001 and of 4401/4403).
@@ -331,7 +332,8 @@ export class GatehouseClient {
       this.emit('error', { reason: close.reason || refused?.reason || String(close.code), message, fatal: true });
       return this.stop(close);
     }
-    // 1001, 1006, 4408, 4429, a repeated 4001, and anything else: back off.
+    // 1001, 1006, 1011 (auth_unavailable: the server could not check a token just now),
+    // 4408, 4429, a repeated 4001, and anything else: back off.
     this.retryLater(close, close.code === 4001 ? 'expired' : 'connect');
   }
 

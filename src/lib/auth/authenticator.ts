@@ -1,14 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { AuthFailure, MISSING_TOKEN, RateLimitedFailure, type Reason } from '../core/auth-failure.js';
+import { AUTH_UNAVAILABLE, AuthFailure, MISSING_TOKEN, RateLimitedFailure, type Reason } from '../core/auth-failure.js';
 import { bearerToken } from '../core/bearer-token.js';
 import type { Session } from '../core/session.js';
+import { settle, type MaybePromise } from '../core/settle.js';
 import { clientAddressOf } from '../limits/client-address.js';
 import { FailureLimit, type FailureCount } from '../limits/failure-limit.js';
 import { Revocations } from '../revocation/revocations.service.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 import { AuthEventsService } from '../observability/auth-events.service.js';
 import type { Transport } from '../observability/gatehouse-metrics.js';
+import type { AuthDependency } from '../observability/auth-events.service.js';
 import { TokenVerifier, type VerifyResult } from '../core/token-verifier.js';
 
 export type Outcome = Session | AuthFailure;
@@ -46,6 +48,10 @@ export const SUB_MISMATCH = new AuthFailure('sub_mismatch', "The new token's 'su
  * The failure limit never refuses a valid token: the token is verified first, and
  * only a failing attempt from an address over the limit becomes `rate_limited`.
  * A token that passes is then looked up among the revocations (§11), in memory.
+ *
+ * It never throws or rejects: a dependency that does (the verifier, the revocation
+ * check, the failure limit) yields AUTH_UNAVAILABLE (503, or close 1011), logged once
+ * with its cause and not counted, so no caller handles a failure of its own.
  */
 @Injectable()
 export class Authenticator {
@@ -69,29 +75,35 @@ export class Authenticator {
    * `token` undefined: none was sent. `expectedSub`: a refresh of a live session,
    * which must keep its user. Synchronous whenever the verifier is (nearly always).
    */
-  authenticate(transport: Transport, token: string | undefined, address: string, expectedSub?: string): Outcome | Promise<Outcome> {
+  authenticate(transport: Transport, token: string | undefined, address: string, expectedSub?: string): MaybePromise<Outcome> {
     if (token === undefined) return this.refuse(transport, address, MISSING_TOKEN, expectedSub);
-    const result = this.verifier.verify(token);
-    return result instanceof Promise
-      ? result.then((value) => this.decide(transport, address, value, expectedSub))
-      : this.decide(transport, address, result, expectedSub);
+    return settle(
+      () => this.verifier.verify(token),
+      (result) => this.decide(transport, address, result, expectedSub),
+      (error) => this.unavailable(transport, address, 'verifier', error),
+    );
   }
 
   /** A REST request's `Authorization: Bearer` token, from its client address. */
-  authenticateRequest(request: AuthRequest): Outcome | Promise<Outcome> {
+  authenticateRequest(request: AuthRequest): MaybePromise<Outcome> {
     const raw = (request as { raw?: IncomingMessage }).raw ?? (request as IncomingMessage);
     return this.authenticate('http', bearerToken(request.headers.authorization), this.addressOf(raw));
   }
 
-  private decide(transport: Transport, address: string, result: VerifyResult, expectedSub: string | undefined): Outcome | Promise<Outcome> {
+  private decide(transport: Transport, address: string, result: VerifyResult, expectedSub: string | undefined): MaybePromise<Outcome> {
     if (result instanceof AuthFailure) return this.refuse(transport, address, result, expectedSub);
     if (expectedSub !== undefined && result.sub !== expectedSub) {
       return this.refuse(transport, address, SUB_MISMATCH, expectedSub);
     }
-    const revoked = this.revocations.check(result);
-    if (revoked !== undefined) return this.refuse(transport, address, revoked, result.sub);
-    this.events.accepted(transport, address, result.sub);
-    return result;
+    return settle(
+      () => this.revocations.check(result),
+      (revoked): MaybePromise<Outcome> => {
+        if (revoked !== undefined) return this.refuse(transport, address, revoked, result.sub);
+        this.events.accepted(transport, address, result.sub);
+        return result;
+      },
+      (error) => this.unavailable(transport, address, 'revocations', error, result.sub),
+    );
   }
 
   /**
@@ -99,12 +111,19 @@ export class Authenticator {
    * in-memory limit; with the limit in Redis, counting is a round trip, taken on
    * this failing path only.
    */
-  private refuse(transport: Transport, address: string, failure: AuthFailure, sub: string | undefined): AuthFailure | Promise<AuthFailure> {
+  private refuse(transport: Transport, address: string, failure: AuthFailure, sub: string | undefined): MaybePromise<AuthFailure> {
     if (!this.limiter.enabled || NOT_COUNTED.has(failure.reason)) return this.rejected(transport, address, failure, sub);
-    const count = this.limiter.countFailure(address);
-    return count instanceof Promise
-      ? count.then((value) => this.counted(transport, address, failure, sub, value))
-      : this.counted(transport, address, failure, sub, count);
+    return settle(
+      () => this.limiter.countFailure(address),
+      (count) => this.counted(transport, address, failure, sub, count),
+      (error) => this.unavailable(transport, address, 'failure limit', error, sub),
+    );
+  }
+
+  /** A dependency threw or rejected: logged once at error level with its cause, never counted. */
+  private unavailable(transport: Transport, address: string, dependency: AuthDependency, cause: unknown, sub?: string): AuthFailure {
+    this.events.unavailable(transport, dependency, cause, sub === undefined ? { address } : { address, sub });
+    return AUTH_UNAVAILABLE;
   }
 
   private counted(transport: Transport, address: string, failure: AuthFailure, sub: string | undefined, count: FailureCount): AuthFailure {

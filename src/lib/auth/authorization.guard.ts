@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { authorize, PolicyFailed, type Verdict } from '../authz/authorize.js';
 import type { Requirements } from '../authz/requirements.js';
 import { rightsOf, type RightsPaths } from '../core/rights.js';
 import type { Session } from '../core/session.js';
+import { AuthEventsService } from '../observability/auth-events.service.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 import { admittedSession } from './admission.js';
 import { Authenticator, type AuthRequest } from './authenticator.js';
@@ -25,12 +26,12 @@ type AuthorizedRequest = AuthRequest & { [AUTHORIZED]?: true };
  */
 @Injectable()
 export class AuthorizationGuard implements CanActivate {
-  private readonly logger = new Logger('Gatehouse');
   private readonly paths: RightsPaths;
 
   constructor(
     @Inject(RouteDecisions) private readonly decisions: RouteDecisions,
     @Inject(Authenticator) private readonly authenticator: Authenticator,
+    @Inject(AuthEventsService) private readonly events: AuthEventsService,
     @Inject(GATEHOUSE_SETTINGS) settings: GatehouseSettings,
   ) {
     this.paths = settings.rights;
@@ -56,8 +57,7 @@ export class AuthorizationGuard implements CanActivate {
         request[AUTHORIZED] = true;
         return true;
       }
-      if (value instanceof PolicyFailed)
-        this.logger.error(`An @Authorize policy failed for sub ${JSON.stringify(session.sub)}`, value.cause);
+      if (value instanceof PolicyFailed) this.events.unavailable('http', 'authorization policy', value.cause, { sub: session.sub });
       throw new GatehouseRefusal(value);
     };
     return verdict instanceof Promise ? verdict.then(decide) : decide(verdict);

@@ -35,12 +35,19 @@ function insufficientScope(failure: InsufficientScope): string {
   return `Bearer realm="${REALM}", error="insufficient_scope", scope="${scope}"`;
 }
 
-/** 403 for authorization (docs/protocol.md §15), 429 for the limits (rate_limited, too_many_connections), 401 for everything else. */
+/** 403 for authorization (docs/protocol.md §15), 429 for the limits (rate_limited, too_many_connections), 503 for auth_unavailable, 401 for everything else. */
 export function httpRefusal(failure: AuthFailure): HttpRefusal {
   if (failure.reason === 'insufficient_scope' || failure.reason === 'forbidden') {
     const body = { statusCode: 403, error: 'Forbidden', reason: failure.reason, message: failure.message };
     const headers: Record<string, string> = failure instanceof InsufficientScope ? { 'WWW-Authenticate': insufficientScope(failure) } : {};
     return { status: 403, headers, body };
+  }
+  if (failure.reason === 'auth_unavailable') {
+    return {
+      status: 503,
+      headers: { 'Retry-After': '1' },
+      body: { statusCode: 503, error: 'Service Unavailable', reason: failure.reason, message: failure.message },
+    };
   }
   if (failure instanceof RateLimitedFailure) {
     return {

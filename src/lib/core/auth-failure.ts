@@ -20,13 +20,17 @@ export const WS_REASONS = ['auth_required', 'auth_timeout', 'sub_mismatch', 'bad
 export const LIMIT_REASONS = ['rate_limited', 'too_many_connections', 'slow_consumer', 'token_revoked'] as const;
 
 /** A valid token that lacks a right (docs/protocol.md §15): 403, or a refused gateway message. */
-export const AUTHORIZATION_REASONS = ['insufficient_scope', 'forbidden', 'auth_unavailable'] as const;
+export const AUTHORIZATION_REASONS = ['insufficient_scope', 'forbidden'] as const;
+
+/** Not the client's doing: a dependency of authentication (verifier, revocations, failure limit) failed. */
+export const DEPENDENCY_REASONS = ['auth_unavailable'] as const;
 
 export type TokenReason = (typeof TOKEN_REASONS)[number];
 export type WsReason = (typeof WS_REASONS)[number];
 export type LimitReason = (typeof LIMIT_REASONS)[number];
 export type AuthorizationReason = (typeof AUTHORIZATION_REASONS)[number];
-export type Reason = TokenReason | WsReason | LimitReason | AuthorizationReason;
+export type DependencyReason = (typeof DEPENDENCY_REASONS)[number];
+export type Reason = TokenReason | WsReason | LimitReason | AuthorizationReason | DependencyReason;
 
 export class AuthFailure {
   constructor(
@@ -52,6 +56,12 @@ export class InsufficientScope extends AuthFailure {
     super('insufficient_scope', 'Token lacks the required scope');
   }
 }
+
+/**
+ * A verifier, the revocation check or the failure limit threw or rejected: 503 with
+ * Retry-After: 1, or close 1011. Nothing about the token is known, so nothing is counted.
+ */
+export const AUTH_UNAVAILABLE = new AuthFailure('auth_unavailable', 'Authentication is temporarily unavailable');
 
 export const MISSING_TOKEN = new AuthFailure('token_missing', 'Missing bearer token');
 

@@ -15,6 +15,7 @@ import {
   nestsDeeperThan,
   oversized,
   requiredClaims,
+  validUntil,
 } from './token-rules.js';
 import { rawToken, segment, signatureOf, unsignedToken } from '../../../test/support/tokens.js';
 
@@ -162,6 +163,28 @@ describe('checkSignature', () => {
   });
   it('never throws on a key of the wrong kind', () => {
     expect(plain(checkSignature(decoded(mac), 'RS256', [key]))).toMatchObject({ reason: 'signature_invalid' });
+  });
+});
+
+describe('validUntil', () => {
+  it('the first whole second at which the exp check fails', () => {
+    expect(validUntil(1000, 0)).toBe(1001);
+    expect(validUntil(1000, 5)).toBe(1006);
+    expect(validUntil(999.5, 0)).toBe(1000);
+    expect(validUntil(1000.5, 2)).toBe(1003);
+  });
+  it('agrees with checkTimes at every second around it', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 2e9, noNaN: true }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: -3, max: 3 }),
+        (exp, leeway, offset) => {
+          const now = validUntil(exp, leeway) + offset;
+          expect(checkTimes({ exp }, now, leeway) === null).toBe(offset < 0);
+        },
+      ),
+    );
   });
 });
 

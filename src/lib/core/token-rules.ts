@@ -161,13 +161,23 @@ function isNumericDate(value: unknown): value is number {
 }
 
 /**
+ * The first whole second (since the epoch) at which a token with this `exp` no longer
+ * passes step 4: it is valid while now (whole seconds) <= exp + leeway, so `exp` = now
+ * is valid and `exp` may be fractional. The one rule for the REST check, the close of a
+ * live socket at expiry and how long a revocation of the token is kept.
+ */
+export function validUntil(exp: number, leeway: number): number {
+  return Math.floor(exp + leeway) + 1;
+}
+
+/**
  * Step 4: exp, iat and nbf, each only when present, with `leeway` seconds of slack.
  * `now` is whole seconds; a token whose exp equals now is still valid.
  */
 export function checkTimes(payload: JsonObject, now: number, leeway: number): AuthFailure | null {
   if (payload.exp !== undefined) {
     if (!isNumericDate(payload.exp)) return invalidClaim('exp', payload.exp);
-    if (payload.exp < now - leeway) return EXPIRED;
+    if (now >= validUntil(payload.exp, leeway)) return EXPIRED;
   }
   if (payload.iat !== undefined) {
     if (!isNumericDate(payload.iat)) return invalidClaim('iat', payload.iat);

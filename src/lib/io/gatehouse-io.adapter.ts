@@ -2,10 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import { Logger, type INestApplicationContext, type WsMessageHandler } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { Authenticator, type Outcome } from '../auth/authenticator.js';
-import { AuthFailure } from '../core/auth-failure.js';
+import { AUTH_UNAVAILABLE, AuthFailure } from '../core/auth-failure.js';
 import { CONNECTION } from '../auth/session-holder.js';
 import { AUTH_REQUIRED } from '../ws/ws-protocol.js';
+import type { Gateway, OnGatewayAuthenticated } from '../ws/gateways.js';
 import { WsSessions } from '../ws/ws-sessions.service.js';
+import { EngineSessions } from './engine-sessions.js';
 import { handshakeToken } from './handshake-token.js';
 import { frameOfPacket } from './io-frames.js';
 import { IoConnection, NO_HANDLERS, type GatehouseIoSocket } from './io-connection.js';
@@ -20,7 +22,18 @@ function refusalError(failure: AuthFailure): IoError {
   return error;
 }
 
-const INTERNAL_ERROR = { reason: 'internal_error', message: 'Authentication could not be completed' };
+/**
+ * Whether a gateway's `namespace` option covers a namespace, as socket.io matches it: a
+ * name, a RegExp, or a function (its parent namespace made the child).
+ */
+function servesNamespace(option: unknown, namespace: IoNamespace): boolean {
+  if (option === undefined || option === '') return namespace.name === '/';
+  if (typeof option === 'string') return namespace.name === (option.startsWith('/') ? option : `/${option}`);
+  if (option instanceof RegExp) return new RegExp(option.source, option.flags.replace('g', '').replace('y', '')).test(namespace.name);
+  if (typeof option !== 'function') return false;
+  const parents = (namespace.server as unknown as { parentNsps?: Map<unknown, { children?: Set<unknown> }> }).parentNsps;
+  return parents?.get(option)?.children?.has(namespace) ?? false;
+}
 
 /**
  * Socket.IO gateways with Gatehouse's authentication (docs/protocol.md §12):
@@ -42,6 +55,9 @@ export class GatehouseIoAdapter extends IoAdapter {
   private readonly addressOf: (request: IncomingMessage) => string;
   private readonly log = new Logger('WebSocket');
   private readonly installed = new WeakSet<IoNamespace>();
+  /** The gateways that hear of each session, per namespace (one array shared by its sockets). */
+  private readonly hooks = new WeakMap<IoNamespace, readonly OnGatewayAuthenticated[]>();
+  private readonly engineSessions: EngineSessions;
 
   constructor(
     app: INestApplicationContext,
@@ -50,6 +66,7 @@ export class GatehouseIoAdapter extends IoAdapter {
     super(app);
     this.sessions = app.get(WsSessions, { strict: false });
     this.addressOf = app.get(Authenticator, { strict: false }).addressOf;
+    this.engineSessions = new EngineSessions(this.sessions, this.addressOf);
   }
 
   createIOServer(port: number, options?: IoServerOptions): IoServer {
@@ -64,8 +81,10 @@ export class GatehouseIoAdapter extends IoAdapter {
     if (merged.connectionStateRecovery?.skipMiddlewares) {
       throw new Error('GatehouseIoAdapter: connectionStateRecovery.skipMiddlewares would let recovered sockets skip authentication');
     }
+    this.sessions.adapterInUse('GatehouseIoAdapter');
     // socket.io fills in what is left out (its constructor takes a Partial).
     const server = super.createIOServer(port, merged as IoServerOptions);
+    this.engineSessions.install(server.engine);
     // The main namespace exists already; every other one (a gateway's `namespace`,
     // server.of() in user code, dynamic children) is announced as it is created.
     this.install(server.sockets);
@@ -97,11 +116,14 @@ export class GatehouseIoAdapter extends IoAdapter {
       const connection = new IoConnection(socket);
       connection.admitted = outcome;
       connection.address = address;
+      connection.hooks = this.hooksOf(socket.nsp);
+      this.engineSessions.authenticated(socket.conn);
       next();
     };
+    // Not a dependency (the Authenticator answers those): a bug here still refuses in the protocol's terms.
     const fail = (error: unknown): void => {
       this.log.error(error);
-      next(Object.assign(new Error(INTERNAL_ERROR.message), { data: INTERNAL_ERROR }));
+      next(refusalError(AUTH_UNAVAILABLE));
     };
     let address = '';
     try {
@@ -114,6 +136,15 @@ export class GatehouseIoAdapter extends IoAdapter {
       fail(error);
     }
   };
+
+  private hooksOf(namespace: IoNamespace): readonly OnGatewayAuthenticated[] {
+    let hooks = this.hooks.get(namespace);
+    if (hooks === undefined) {
+      hooks = this.sessions.authenticatedHooks((gateway: Gateway) => servesNamespace(gateway.options.namespace, namespace));
+      this.hooks.set(namespace, hooks);
+    }
+    return hooks;
+  }
 
   private readonly onConnection = (socket: GatehouseIoSocket): void => {
     const connection = socket[CONNECTION];

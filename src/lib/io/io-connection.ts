@@ -26,6 +26,10 @@ export class IoConnection extends Connection {
     super(socket);
   }
 
+  get client(): GatehouseIoSocket {
+    return this.socket;
+  }
+
   sendEvent(event: string, data: unknown): void {
     if (this.socket.connected) this.socket.emit(event, data);
   }

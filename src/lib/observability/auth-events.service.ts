@@ -10,6 +10,9 @@ export interface AuthEventDetails {
   readonly address?: string;
 }
 
+/** What authentication depends on that can fail (docs/protocol.md §14): auth_unavailable. */
+export type AuthDependency = 'verifier' | 'revocations' | 'failure limit' | 'authorization policy';
+
 /**
  * The details as log values: sub comes from a token's claims and may hold any
  * character, line breaks included (see log-safety.ts). The same object when nothing
@@ -58,6 +61,20 @@ export class AuthEventsService {
       reason: failure.reason,
       // Messages quote claim values (claim_invalid).
       message: escapeLineBreaks(failure.message),
+      ...logDetails(details),
+    });
+  }
+
+  /** A dependency threw or rejected: auth_unavailable (503, close 1011), one error line with its cause. */
+  unavailable(transport: Transport, dependency: AuthDependency, cause: unknown, details: AuthEventDetails = {}): void {
+    this.metrics.authTotal.labels(transport, 'unavailable', 'auth_unavailable').inc();
+    const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    this.logger.error({
+      msg: `authentication unavailable: the ${dependency} failed`,
+      event: 'auth_unavailable',
+      transport,
+      dependency,
+      cause: escapeLineBreaks(text),
       ...logDetails(details),
     });
   }

@@ -23,7 +23,7 @@ export class GatehouseMetrics {
 
   readonly authTotal: Counter<'transport' | 'outcome' | 'reason'> = new Counter({
     name: 'gatehouse_auth_total',
-    help: 'Authentication attempts by transport, outcome (accepted, rejected, rate_limited) and reason',
+    help: 'Authentication attempts by transport, outcome (accepted, rejected, rate_limited, unavailable) and reason',
     labelNames: ['transport', 'outcome', 'reason'] as const,
     registers: [this.registry],
     collect: () => this.addAccepted(),

@@ -26,6 +26,10 @@ export interface WsOptions {
   readonly maxSocketsPerSub?: number;
   readonly maxBufferedBytes?: number;
   readonly maxPendingFrames?: number;
+  /** Frames one socket may send per second, bursts up to twice that; faster closes it with 1008 rate_limited (default 50). */
+  readonly maxFramesPerSecond?: number;
+  /** Unauthenticated sockets (and Engine.IO sessions) per client address; one more is refused with too_many_connections (default 100). */
+  readonly maxPendingPerAddress?: number;
 }
 
 /** Revocation (docs/protocol.md §11): revoked tokens and the data file of a single process. */

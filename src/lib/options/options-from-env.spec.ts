@@ -393,11 +393,28 @@ describe('gatehouseOptionsFromEnv: the variables as module options', () => {
       maxSocketsPerSub: 100,
       maxBufferedBytes: 1048576,
       maxPendingFrames: 32,
+      maxFramesPerSecond: 50,
+      maxPendingPerAddress: 100,
     });
-    expect(errorsOf({ ...HS, WS_MAX_SOCKETS_PER_SUB: '0', WS_MAX_BUFFERED_BYTES: '1k', WS_MAX_PENDING_FRAMES: '1025' })).toEqual([
+    expect(parseEnvironment({ ...HS, WS_MAX_FRAMES_PER_SECOND: '10', WS_MAX_PENDING_PER_ADDRESS: '7' }).ws).toMatchObject({
+      maxFramesPerSecond: 10,
+      maxPendingPerAddress: 7,
+    });
+    expect(
+      errorsOf({
+        ...HS,
+        WS_MAX_SOCKETS_PER_SUB: '0',
+        WS_MAX_BUFFERED_BYTES: '1k',
+        WS_MAX_PENDING_FRAMES: '1025',
+        WS_MAX_FRAMES_PER_SECOND: '0',
+        WS_MAX_PENDING_PER_ADDRESS: 'many',
+      }),
+    ).toEqual([
       'WS_MAX_SOCKETS_PER_SUB has invalid value: "0". Must be a whole number from 1 to 100000',
       'WS_MAX_BUFFERED_BYTES has invalid value: "1k". Must be a whole number from 1024 to 1073741824',
       'WS_MAX_PENDING_FRAMES has invalid value: "1025". Must be a whole number from 0 to 1024',
+      'WS_MAX_FRAMES_PER_SECOND has invalid value: "0". Must be a whole number from 1 to 100000',
+      'WS_MAX_PENDING_PER_ADDRESS has invalid value: "many". Must be a whole number from 1 to 1000000',
     ]);
   });
   it('AUTH_FAIL_LIMIT=0 turns the failure limit off', () => {

@@ -140,6 +140,18 @@ export const GATEHOUSE_ENV_VARIABLES = {
     default: String(DEFAULTS.ws.maxPendingFrames),
     description: `frames a client may send while its auth frame is being checked; one more closes it with 1008 bad_message (${number('ws.maxPendingFrames')})`,
   },
+  WS_MAX_FRAMES_PER_SECOND: {
+    option: 'ws.maxFramesPerSecond',
+    conversion: 'integer',
+    default: String(DEFAULTS.ws.maxFramesPerSecond),
+    description: `frames one socket may send per second, bursts up to twice that; faster closes it with 1008 rate_limited (${number('ws.maxFramesPerSecond')})`,
+  },
+  WS_MAX_PENDING_PER_ADDRESS: {
+    option: 'ws.maxPendingPerAddress',
+    conversion: 'integer',
+    default: String(DEFAULTS.ws.maxPendingPerAddress),
+    description: `unauthenticated sockets and Socket.IO sessions per client address; one more is refused with too_many_connections (${number('ws.maxPendingPerAddress')})`,
+  },
   AUTH_FAIL_LIMIT: {
     option: 'failureLimit.limit',
     conversion: 'integer',

@@ -46,6 +46,8 @@ describe('resolveOptions: defaults', () => {
         maxSocketsPerSub: 100,
         maxBufferedBytes: 1048576,
         maxPendingFrames: 32,
+        maxFramesPerSecond: 50,
+        maxPendingPerAddress: 100,
       },
       revocation: { dataDir: './data', maxTokenLifetimeSeconds: null },
       redisUrl: undefined,

@@ -38,6 +38,8 @@ export const DEFAULTS = {
     maxSocketsPerSub: 100,
     maxBufferedBytes: 1_048_576,
     maxPendingFrames: 32,
+    maxFramesPerSecond: 50,
+    maxPendingPerAddress: 100,
   },
 } as const;
 
@@ -55,6 +57,8 @@ export const RANGES = {
   'ws.maxSocketsPerSub': [1, 100_000],
   'ws.maxBufferedBytes': [1024, 1024 * 1024 * 1024],
   'ws.maxPendingFrames': [0, 1024],
+  'ws.maxFramesPerSecond': [1, 100_000],
+  'ws.maxPendingPerAddress': [1, 1_000_000],
   'revocation.maxTokenLifetimeSeconds': [60, 10 * 365 * 86_400],
 } as const satisfies Partial<Record<OptionPath, readonly [number, number]>>;
 
@@ -202,6 +206,8 @@ function resolveWs(value: unknown, check: OptionChecks): WsSettings | false {
     maxSocketsPerSub: number('maxSocketsPerSub'),
     maxBufferedBytes: number('maxBufferedBytes'),
     maxPendingFrames: number('maxPendingFrames'),
+    maxFramesPerSecond: number('maxFramesPerSecond'),
+    maxPendingPerAddress: number('maxPendingPerAddress'),
   };
 }
 

@@ -64,6 +64,8 @@ export interface WsSettings {
   readonly maxSocketsPerSub: number;
   readonly maxBufferedBytes: number;
   readonly maxPendingFrames: number;
+  readonly maxFramesPerSecond: number;
+  readonly maxPendingPerAddress: number;
 }
 
 export interface FailureLimitSettings {

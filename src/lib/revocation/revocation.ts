@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { validUntil } from '../core/token-rules.js';
 
 // One revocation (docs/protocol.md §11): a token by its jti, or every token of a sub
 // issued before a cut-off. Plain JSON objects, the same in memory, in the data file,
@@ -68,9 +69,9 @@ export interface Retention {
  * cut-off has outlived the longest lifetime. Infinity: never.
  */
 export function dropTimeOf(entry: Revocation, retention: Retention): number {
-  if (isJtiRevocation(entry)) return entry.exp + retention.leeway + 1;
+  if (isJtiRevocation(entry)) return validUntil(entry.exp, retention.leeway);
   const lifetime = retention.maxTokenLifetimeSeconds;
-  return lifetime === null ? Number.POSITIVE_INFINITY : entry.before + lifetime + retention.leeway + 1;
+  return lifetime === null ? Number.POSITIVE_INFINITY : validUntil(entry.before + lifetime, retention.leeway);
 }
 
 // Times are seconds since the epoch; a value past the year 9999 is almost surely

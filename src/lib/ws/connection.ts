@@ -2,7 +2,10 @@ import { CONNECTION, type SessionHolder } from '../auth/session-holder.js';
 import type { AuthFailure } from '../core/auth-failure.js';
 import type { Session } from '../core/session.js';
 import type { Deadline } from './deadline-queue.js';
+import type { OnGatewayAuthenticated } from './gateways.js';
 import { closeCodeOf } from './ws-protocol.js';
+
+const NO_HOOKS: readonly OnGatewayAuthenticated[] = Object.freeze([]);
 
 /** A transport's socket as handlers see it (Nest's `client`): its session and its Connection. */
 export interface ConnectionHolder extends SessionHolder {
@@ -31,6 +34,13 @@ export abstract class Connection {
   pending: Promise<void> | undefined;
   /** Frames waiting behind `pending` (at most maxPendingFrames). */
   pendingFrames = 0;
+  /** Counted among its address's unauthenticated connections (maxPendingPerAddress) until it authenticates or closes. */
+  heldPending = false;
+  /** The frame-rate token bucket (maxFramesPerSecond): frames it may still send, as of `frameClock` (ms). */
+  frameAllowance = -1;
+  frameClock = 0;
+  /** The gateways told of each new session (OnGatewayAuthenticated): one array shared by the sockets of a path or namespace. */
+  hooks: readonly OnGatewayAuthenticated[] = NO_HOOKS;
 
   constructor(holder: ConnectionHolder) {
     holder[CONNECTION] = this;
@@ -38,6 +48,9 @@ export abstract class Connection {
 
   /** The live session, where @CurrentSession() and WsSessionGuard read it. */
   session: Session | undefined = undefined;
+
+  /** The socket as gateways receive it (raw `ws`, or Socket.IO's). */
+  abstract readonly client: object;
 
   /** Sends one event to the client, if it is still open. */
   abstract sendEvent(event: string, data: unknown): void;

@@ -13,7 +13,8 @@ import { rejectUpgrade } from './upgrade-response.js';
 import { CONNECTION } from '../auth/session-holder.js';
 import { NO_HANDLERS, WsConnection, type GatehouseSocket } from './ws-connection.js';
 import { parseFrame, type Frame } from './ws-frames.js';
-import { SERVER_SHUTDOWN_CODE, SERVER_SHUTDOWN_REASON } from './ws-protocol.js';
+import { SERVER_SHUTDOWN_CODE, SERVER_SHUTDOWN_REASON, TOO_MANY_UNAUTHENTICATED } from './ws-protocol.js';
+import type { OnGatewayAuthenticated } from './gateways.js';
 import { WsSessions } from './ws-sessions.service.js';
 
 /** How long shutdown waits for clients to answer the 1001 close before dropping them. */
@@ -50,6 +51,8 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
   private shuttingDown = false;
   private readonly http: UpgradeSource;
   private closed: Promise<void> | undefined;
+  /** Every gateway shares the one server: all of them hear of each session (found at the first socket). */
+  private hooks: readonly OnGatewayAuthenticated[] | undefined;
 
   constructor(app: INestApplicationContext) {
     super(app);
@@ -67,6 +70,7 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
       throw new Error(`Gatehouse serves WebSockets at ${this.path} (the ws.path option): a gateway cannot listen at ${options.path}`);
     }
     if (this.server) return this.server;
+    this.sessions.adapterInUse('GatehouseWsAdapter');
     const server = new WebSocketServer({ noServer: true, maxPayload: this.sessions.settings.maxPayloadBytes });
     server.on('error', (error) => this.logger.error(error));
     this.http.on('upgrade', this.onUpgrade);
@@ -145,7 +149,11 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
       if (this.shuttingDown) return rejectUpgrade(socket, SHUTTING_DOWN);
       const address = this.addressOf(request);
       const token = bearerToken(request.headers.authorization);
-      if (token === undefined) return this.accept(request, socket, head, undefined, address);
+      if (token === undefined) {
+        // It would open unauthenticated: capped per address (maxPendingPerAddress).
+        if (!this.sessions.admitsPending(address)) return rejectUpgrade(socket, httpRefusal(TOO_MANY_UNAUTHENTICATED));
+        return this.accept(request, socket, head, undefined, address);
+      }
       const decide = (outcome: Outcome): void => {
         if (outcome instanceof AuthFailure) return rejectUpgrade(socket, httpRefusal(outcome));
         this.accept(request, socket, head, outcome, address);
@@ -170,6 +178,7 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
         ws.on('error', ignoreError); // ws closes the socket itself (1009, 1007, resets)
         ws.on('close', this.closeListener); // emitted once; on() spares once()'s wrapper per socket
         const connection = new WsConnection(ws, this.sessions.settings.maxBufferedBytes);
+        connection.hooks = this.hooks ??= this.sessions.authenticatedHooks(() => true);
         this.sessions.opened(connection, session instanceof AuthFailure ? undefined : session, address);
         server.emit('connection', ws, request);
       });

@@ -2,7 +2,15 @@ import type { WsMessageHandler } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { CONNECTION } from '../auth/session-holder.js';
 import { Connection, type ConnectionHolder } from './connection.js';
-import { SLOW_CONSUMER, closeCodeFor } from './ws-protocol.js';
+import { FRAMES_TOO_FAST, SLOW_CONSUMER, closeCodeFor, closeCodeOf } from './ws-protocol.js';
+
+const FRAMES_TOO_FAST_CODE = closeCodeOf(FRAMES_TOO_FAST);
+/** How long a socket closed for flooding may take to read its close frame before it is dropped. */
+const FLOOD_GRACE_MS = 1000;
+
+function terminate(socket: WebSocket): void {
+  socket.terminate();
+}
 
 /** Shared by every socket that has no handlers yet, or none any more. */
 export const NO_HANDLERS: readonly WsMessageHandler[] = Object.freeze([]);
@@ -24,6 +32,10 @@ export class WsConnection extends Connection {
     private readonly maxBufferedBytes: number,
   ) {
     super(socket);
+  }
+
+  get client(): GatehouseSocket {
+    return this.socket;
   }
 
   sendEvent(event: string, data: unknown): void {
@@ -49,6 +61,13 @@ export class WsConnection extends Connection {
   }
 
   protected end(code: number, reason: string): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.close(code, reason);
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.socket.close(code, reason);
+    if (code === FRAMES_TOO_FAST_CODE && reason === FRAMES_TOO_FAST.reason) {
+      // A flooding client need not be read any further, nor waited for: its frames stay
+      // in the kernel (backpressure on the sender), and it is dropped once our close frame is out.
+      this.socket.pause();
+      setTimeout(terminate, FLOOD_GRACE_MS, this.socket).unref();
+    }
   }
 }

@@ -15,6 +15,8 @@ const CLOSE_CODES: Partial<Record<Reason, number>> = {
   rate_limited: 4429,
   too_many_connections: 4429,
   slow_consumer: 1008,
+  // A dependency of authentication failed (RFC 6455 1011: an unexpected condition); the client retries later.
+  auth_unavailable: 1011,
 };
 
 /** 4401 for every other token failure of §3, auth_required and token_revoked. */
@@ -31,11 +33,20 @@ export const TOO_MANY_PENDING = new AuthFailure('bad_message', 'Too many frames 
 
 export const TOO_MANY_CONNECTIONS = new AuthFailure('too_many_connections', 'Too many open connections for this user');
 
+/** More frames than maxFramesPerSecond allows (bursts up to twice that): closed with 1008, as a policy. */
+export const FRAMES_TOO_FAST = new AuthFailure('rate_limited', 'Too many frames: slow down');
+
+/** Too many unauthenticated sockets from one client address (maxPendingPerAddress): 429 at the upgrade, or close 4429. */
+export const TOO_MANY_UNAUTHENTICATED = new AuthFailure('too_many_connections', 'Too many unauthenticated connections from this address');
+
 export const SLOW_CONSUMER = new AuthFailure('slow_consumer', 'Too much data waiting to be sent: read faster');
 
-/** A refusal's close code: its reason's, but 1008 (a policy, not a malformed frame) for too many pending frames. */
+/**
+ * A refusal's close code: its reason's, but 1008 (a policy) for too many pending frames
+ * (not a malformed frame) and for frames too fast (not the failure limit's 4429).
+ */
 export function closeCodeOf(failure: AuthFailure): number {
-  return failure === TOO_MANY_PENDING ? 1008 : closeCodeFor(failure.reason);
+  return failure === TOO_MANY_PENDING || failure === FRAMES_TOO_FAST ? 1008 : closeCodeFor(failure.reason);
 }
 
 export function authTimeout(ms: number): AuthFailure {

@@ -1,8 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { Authenticator, type Outcome } from '../auth/authenticator.js';
 import { AuthFailure } from '../core/auth-failure.js';
 import type { Session } from '../core/session.js';
-import { EXPIRED, isJsonObject } from '../core/token-rules.js';
+import { settle, type MaybePromise } from '../core/settle.js';
+import { EXPIRED, isJsonObject, validUntil } from '../core/token-rules.js';
 import { nowInSeconds } from '../core/validate-token.js';
 import { AuthEventsService } from '../observability/auth-events.service.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings, type WsSettings } from '../options/settings.js';
@@ -10,19 +12,33 @@ import { Revocations } from '../revocation/revocations.service.js';
 import { DEFAULTS } from '../options/resolve-options.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import type { Connection } from './connection.js';
+import { findGateways, isOnGatewayAuthenticated, type Gateway, type OnGatewayAuthenticated } from './gateways.js';
 import type { Frame } from './ws-frames.js';
-import { AUTH_REQUIRED, BAD_MESSAGE, TOO_MANY_CONNECTIONS, TOO_MANY_PENDING, authTimeout } from './ws-protocol.js';
+import {
+  AUTH_REQUIRED,
+  BAD_MESSAGE,
+  FRAMES_TOO_FAST,
+  TOO_MANY_CONNECTIONS,
+  TOO_MANY_PENDING,
+  TOO_MANY_UNAUTHENTICATED,
+  authTimeout,
+} from './ws-protocol.js';
+
+/** The Gatehouse adapters, as the startup check names them. */
+const ADAPTERS = 'GatehouseWsAdapter (raw WebSocket) or GatehouseIoAdapter (Socket.IO)';
 
 /**
  * The WebSocket protocol of docs/protocol.md §5 for one socket over its life, apart
  * from the transport (raw `ws` or Socket.IO: both adapters drive it through their
  * Connection): authentication (handshake or first frame), refresh, the
  * session_expiring notice, the close at expiry, and the limits of §10 (sockets per
- * sub, frames waiting behind an auth frame). Every token goes to the Authenticator,
- * the same path a guarded REST route takes.
+ * sub, frames waiting behind an auth frame, frames per second, unauthenticated sockets
+ * per address). Every token goes to the Authenticator, the same path a guarded REST
+ * route takes. It also tells gateways of each new session (OnGatewayAuthenticated),
+ * and stops an app whose gateways would be served by another adapter.
  */
 @Injectable()
-export class WsSessions {
+export class WsSessions implements OnApplicationBootstrap {
   readonly settings: WsSettings;
   private readonly enabled: boolean;
   private readonly noticeMs: number;
@@ -33,12 +49,22 @@ export class WsSessions {
   private readonly socketsPerSub = new Map<string, number>();
   /** Every authenticated connection, for what must reach live sessions (revocation, key removal). */
   private readonly live = new Set<Connection>();
+  /** Unauthenticated sockets (and Engine.IO sessions) per client address, for maxPendingPerAddress. */
+  private readonly pendingPerAddress = new Map<string, number>();
+  /** Frames per millisecond, and the most a socket may save up (a burst of twice the per-second rate). */
+  private readonly frameRate: number;
+  private readonly frameBurst: number;
+  private gatewayList: readonly Gateway[] | undefined;
+  /** Set by a Gatehouse adapter when it serves this app's gateways. */
+  private adapter: string | undefined;
 
   constructor(
     @Inject(Authenticator) private readonly authenticator: Authenticator,
     @Inject(AuthEventsService) readonly events: AuthEventsService,
     @Inject(GATEHOUSE_SETTINGS) settings: GatehouseSettings,
     @Inject(Revocations) revocations: Revocations,
+    @Inject(ModulesContainer) private readonly modules: ModulesContainer,
+    @Inject(HttpAdapterHost) private readonly http: HttpAdapterHost,
   ) {
     // A revocation made on any process closes the sockets it covers, here (docs/protocol.md §11).
     revocations.onRevoked(() => this.revalidateSoon((session) => revocations.check(session)));
@@ -48,6 +74,63 @@ export class WsSessions {
     this.noticeMs = this.settings.expiryNoticeSeconds * 1000;
     this.leeway = settings.auth.mode === 'custom' ? 0 : settings.auth.clockTolerance;
     this.timeoutFailure = authTimeout(this.settings.authTimeoutMs);
+    this.frameRate = this.settings.maxFramesPerSecond / 1000;
+    this.frameBurst = this.settings.maxFramesPerSecond * 2;
+  }
+
+  /** Called by a Gatehouse adapter as it creates its server: the app's gateways are served by Gatehouse. */
+  adapterInUse(name: string): void {
+    this.adapter = name;
+  }
+
+  /**
+   * No unauthenticated sockets (docs/protocol.md §14): gateways served by any other
+   * adapter (Nest falls back to a plain Socket.IO one) would accept any client without
+   * a token, so such an app stops here, before it listens.
+   */
+  onApplicationBootstrap(): void {
+    if (!this.enabled || this.adapter !== undefined || this.http.httpAdapter === undefined) return;
+    const gateways = this.gateways();
+    if (gateways.length === 0) return;
+    const names = gateways.map((gateway) => gateway.instance.constructor.name).join(', ');
+    throw new Error(
+      `GatehouseModule: the WebSocket gateway(s) ${names} would be served without authentication: ` +
+        `install ${ADAPTERS} with app.useWebSocketAdapter(new GatehouseWsAdapter(app)) or ` +
+        `app.useWebSocketAdapter(new GatehouseIoAdapter(app)) before app.listen() or app.init(), or set the ws option to false`,
+    );
+  }
+
+  /** The app's gateways (found once, after they are built). */
+  gateways(): readonly Gateway[] {
+    this.gatewayList ??= findGateways(this.modules);
+    return this.gatewayList;
+  }
+
+  /** The gateways `serves` picks that implement OnGatewayAuthenticated: one array, for the adapter to share among sockets. */
+  authenticatedHooks(serves: (gateway: Gateway) => boolean): readonly OnGatewayAuthenticated[] {
+    return this.gateways()
+      .filter((gateway) => serves(gateway) && isOnGatewayAuthenticated(gateway.instance))
+      .map((gateway) => gateway.instance as OnGatewayAuthenticated);
+  }
+
+  /** False when `address` already holds maxPendingPerAddress unauthenticated sockets: refuse one more. */
+  admitsPending(address: string): boolean {
+    return (this.pendingPerAddress.get(address) ?? 0) < this.settings.maxPendingPerAddress;
+  }
+
+  /** One more unauthenticated socket or Engine.IO session from `address`; false (nothing counted) past the cap. */
+  holdPending(address: string): boolean {
+    const count = this.pendingPerAddress.get(address) ?? 0;
+    if (count >= this.settings.maxPendingPerAddress) return false;
+    this.pendingPerAddress.set(address, count + 1);
+    return true;
+  }
+
+  /** It authenticated or closed. */
+  releasePending(address: string): void {
+    const count = (this.pendingPerAddress.get(address) ?? 1) - 1;
+    if (count > 0) this.pendingPerAddress.set(address, count);
+    else this.pendingPerAddress.delete(address);
   }
 
   /** False when the app was configured with `ws: false`: an adapter must not serve sockets. */
@@ -59,7 +142,8 @@ export class WsSessions {
    * The upgrade's bearer token: a session may open the socket, or a refusal (401/429) is
    * sent. Undefined (Socket.IO, whose handshake must carry one): token_missing.
    */
-  admitUpgrade(token: string | undefined, address: string): Outcome | Promise<Outcome> {
+  admitUpgrade(token: string | undefined, address: string): MaybePromise<Outcome> {
+    // The Authenticator never rejects: a failing dependency is its auth_unavailable.
     const outcome = this.authenticator.authenticate('ws', token, address);
     return outcome instanceof Promise ? outcome.then((value) => this.withinLimit(value)) : this.withinLimit(outcome);
   }
@@ -67,17 +151,23 @@ export class WsSessions {
   /** A new socket; with a session from the handshake it is authenticated at once. */
   opened(connection: Connection, session: Session | undefined, address: string): void {
     connection.address = address;
+    connection.frameAllowance = this.frameBurst;
+    connection.frameClock = Date.now();
     this.events.socketOpened();
     if (session) {
       this.start(connection, session);
-    } else {
-      connection.authTimer = this.authDeadlines.add(Date.now() + this.settings.authTimeoutMs, connection);
+      return;
     }
+    connection.authTimer = this.authDeadlines.add(connection.frameClock + this.settings.authTimeoutMs, connection);
+    connection.heldPending = this.holdPending(address);
+    // Over the cap (sockets opened at once, past the upgrade's check): refused at once.
+    if (!connection.heldPending) connection.refuse(TOO_MANY_UNAUTHENTICATED);
   }
 
   closed(connection: Connection): void {
     connection.closing = true;
     connection.clearTimers();
+    this.unhold(connection);
     const session = connection.session;
     this.events.socketClosed(session !== undefined);
     if (session !== undefined && this.live.delete(connection)) this.release(session.sub);
@@ -147,6 +237,7 @@ export class WsSessions {
    */
   receive(connection: Connection, frame: Frame | undefined, dispatch: (frame: Frame) => void): void {
     if (connection.closing) return;
+    if (!this.allowFrame(connection)) return connection.refuse(FRAMES_TOO_FAST);
     if (connection.pending !== undefined) {
       // Bounded: a client cannot make the server queue frames without end.
       if (connection.pendingFrames >= this.settings.maxPendingFrames) return connection.refuse(TOO_MANY_PENDING);
@@ -158,6 +249,18 @@ export class WsSessions {
     }
     const authenticating = this.process(connection, frame, dispatch);
     if (authenticating) this.enqueue(connection, () => authenticating);
+  }
+
+  /**
+   * The frame rate (maxFramesPerSecond): a token bucket per socket, two numbers on its
+   * Connection and no timer; it refills with time, up to a burst of twice the rate.
+   */
+  private allowFrame(connection: Connection): boolean {
+    const now = Date.now();
+    const allowance = Math.min(this.frameBurst, connection.frameAllowance + (now - connection.frameClock) * this.frameRate);
+    connection.frameClock = now;
+    connection.frameAllowance = allowance >= 1 ? allowance - 1 : allowance;
+    return allowance >= 1;
   }
 
   private enqueue(connection: Connection, task: () => Promise<void> | void): void {
@@ -174,7 +277,15 @@ export class WsSessions {
     if (frame === undefined) return connection.refuse(BAD_MESSAGE);
     if (frame.event === 'auth') return this.authenticate(connection, frame.data);
     if (connection.session === undefined) return connection.refuse(AUTH_REQUIRED);
+    // whoami is the protocol's (§5), answered here whatever gateways the app has.
+    if (frame.event === 'whoami') return this.whoami(connection, connection.session);
     dispatch(frame);
+  }
+
+  private whoami(connection: Connection, session: Session): void {
+    // As WsSessionGuard: the expiry timer normally closes the socket first.
+    if (Date.now() >= connection.deadline) return connection.refuse(EXPIRED);
+    connection.sendEvent('session', session);
   }
 
   /**
@@ -187,6 +298,7 @@ export class WsSessions {
     connection.clearAuthTimer();
     const token = isJsonObject(data) && typeof data.token === 'string' && data.token !== '' ? data.token : undefined;
     const current = connection.session;
+    // Never rejects: a failing dependency is auth_unavailable (error, close 1011).
     const outcome = this.authenticator.authenticate('ws', token, connection.address, current?.sub);
     if (outcome instanceof Promise) return outcome.then((value) => this.authenticated(connection, current, value));
     this.authenticated(connection, current, outcome);
@@ -206,15 +318,31 @@ export class WsSessions {
       this.events.sessionStarted();
       this.socketsPerSub.set(session.sub, (this.socketsPerSub.get(session.sub) ?? 0) + 1);
       this.live.add(connection);
+      this.unhold(connection);
     }
     connection.clearAuthTimer();
     connection.session = session;
-    // Live until the token would fail §3's exp check (whole seconds, with leeway).
-    // checkTimes refuses once now (whole seconds) > exp + leeway; exp may be fractional.
-    connection.deadline = session.expiresAt === null ? Number.POSITIVE_INFINITY : (Math.floor(session.expiresAt + this.leeway) + 1) * 1000;
+    // Live until the token would fail §3's exp check (the same rule, in ms).
+    connection.deadline = session.expiresAt === null ? Number.POSITIVE_INFINITY : validUntil(session.expiresAt, this.leeway) * 1000;
     connection.noticeSent = false;
     connection.sendEvent('session', session);
     this.armTimers(connection);
+    for (const gateway of connection.hooks) this.announce(gateway, connection, session);
+  }
+
+  /** OnGatewayAuthenticated: a hook that throws or rejects is logged; the socket goes on. */
+  private announce(gateway: OnGatewayAuthenticated, connection: Connection, session: Session): void {
+    void settle(
+      () => gateway.handleAuthenticated(connection.client, session),
+      () => undefined,
+      (error) => this.logger.error(`${gateway.constructor.name}.handleAuthenticated failed: ${String(error)}`, (error as Error)?.stack),
+    );
+  }
+
+  private unhold(connection: Connection): void {
+    if (!connection.heldPending) return;
+    connection.heldPending = false;
+    this.releasePending(connection.address);
   }
 
   /** A new session for a sub that already holds maxSocketsPerSub sockets is refused. */

@@ -1,16 +1,12 @@
 import { UseGuards } from '@nestjs/common';
-import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { CurrentSession, WsSessionGuard, type Session } from '../../index.js';
+import { WebSocketGateway } from '@nestjs/websockets';
+import { WsSessionGuard } from '../../index.js';
 
 /**
- * The server's guarded events. `auth` is not here: it is part of the connection
- * protocol (it must work before authentication), handled by the adapter itself.
+ * The server's WebSocket endpoint: Nest serves /ws only for an app that has a gateway.
+ * It needs no handler: `auth` and `whoami` are the protocol's own, answered by the
+ * adapter (docs/protocol.md §5) in every app alike; guarded events would go here.
  */
 @WebSocketGateway()
 @UseGuards(WsSessionGuard)
-export class SessionGateway {
-  @SubscribeMessage('whoami')
-  whoami(@CurrentSession() session: Session) {
-    return { event: 'session', data: session };
-  }
-}
+export class SessionGateway {}
