@@ -50,6 +50,13 @@ export function httpRefusal(failure: AuthFailure): HttpRefusal {
       body: { statusCode: 429, error: 'Too Many Requests', reason: failure.reason, message: failure.message },
     };
   }
+  if (failure.reason === 'auth_unavailable') {
+    return {
+      status: 503,
+      headers: { 'Retry-After': '1' },
+      body: { statusCode: 503, error: 'Service Unavailable', reason: failure.reason, message: failure.message },
+    };
+  }
   if (failure.reason === 'too_many_connections') {
     return {
       status: 429,

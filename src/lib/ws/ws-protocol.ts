@@ -15,6 +15,7 @@ const CLOSE_CODES: Partial<Record<Reason, number>> = {
   rate_limited: 4429,
   too_many_connections: 4429,
   slow_consumer: 1008,
+  auth_unavailable: 1011,
 };
 
 /** 4401 for every other token failure of §3, auth_required and token_revoked. */
