@@ -19,7 +19,9 @@ export function checkingFromEnv(env: Environment): JwtAuthConfig | IssuersAuthCo
 export function authFromEnv(env: Environment): JwtAuthConfig {
   const auth = checkingFromEnv(env);
   if (hasSeveralIssuers(auth)) {
-    throw new UsageError('AUTH_JWT_ISSUERS is set: tokens come from your identity providers (this command signs for one issuer, with AUTH_JWT_KEY)');
+    throw new UsageError(
+      'AUTH_JWT_ISSUERS is set: tokens come from your identity providers (this command signs for one issuer, with AUTH_JWT_KEY)',
+    );
   }
   return auth;
 }

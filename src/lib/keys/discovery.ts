@@ -31,7 +31,11 @@ export function fetchDiscoveryDocument(url: string, signal?: AbortSignal): Promi
  * /health) when the document cannot be fetched, names another issuer (§4.3: compared
  * exactly, a trailing slash included), or has no usable jwks_uri.
  */
-export async function discover(issuer: string, signal?: AbortSignal, fetcher: DiscoveryFetcher = fetchDiscoveryDocument): Promise<Discovered> {
+export async function discover(
+  issuer: string,
+  signal?: AbortSignal,
+  fetcher: DiscoveryFetcher = fetchDiscoveryDocument,
+): Promise<Discovered> {
   const fetched = await fetcher(discoveryUrl(issuer), signal);
   const document = fetched.body;
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {

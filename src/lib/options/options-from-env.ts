@@ -86,7 +86,8 @@ export const GATEHOUSE_ENV_VARIABLES = {
   AUTH_JWT_REQUIRE_TYP: {
     option: 'requireTyp',
     conversion: 'word',
-    description: 'secure mode: the token header\'s typ must be this (e.g. at+jwt, RFC 9068), compared without case or an application/ prefix',
+    description:
+      "secure mode: the token header's typ must be this (e.g. at+jwt, RFC 9068), compared without case or an application/ prefix",
   },
   AUTH_OIDC_ISSUER: {
     option: 'oidcIssuer',

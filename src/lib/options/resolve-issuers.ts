@@ -10,7 +10,17 @@ import { MAX_ISSUERS, type InsecureAuthConfig, type IssuerAuthConfig, type Issue
 // its place: `issuers[1].audience`, `AUTH_JWT_ISSUERS[1].audience`.
 
 /** What `issuers` replaces: each issuer has its own. Setting one of them too is an error naming both. */
-const REPLACED_BY_ISSUERS = ['algorithms', 'key', 'keyFile', 'jwksUrl', 'keyIsBase64', 'issuer', 'audience', 'requireTyp', 'oidcIssuer'] as const;
+const REPLACED_BY_ISSUERS = [
+  'algorithms',
+  'key',
+  'keyFile',
+  'jwksUrl',
+  'keyIsBase64',
+  'issuer',
+  'audience',
+  'requireTyp',
+  'oidcIssuer',
+] as const;
 const ISSUER_KEYS = [
   'issuer',
   'jwksUrl',
@@ -35,12 +45,17 @@ export function resolveOidcIssuer(options: RawOptions, common: CommonAuth, check
   const oidcIssuer = check.text('oidcIssuer', options.oidcIssuer)!;
   for (const path of ['issuer', 'key', 'keyFile', 'jwksUrl'] as const) {
     if (isSet(options[path])) {
-      const why = path === 'issuer' ? `${check.name('oidcIssuer')} is the issuer too` : `${check.name('oidcIssuer')} finds the keys by discovery`;
+      const why =
+        path === 'issuer' ? `${check.name('oidcIssuer')} is the issuer too` : `${check.name('oidcIssuer')} finds the keys by discovery`;
       check.error(`${check.name('oidcIssuer')} and ${check.name(path)} are both set: use one of them (${why})`);
     }
   }
   checkDiscoveryUrl('oidcIssuer', oidcIssuer, check);
-  const keys = resolveSecureKeys({ ...options, issuer: oidcIssuer, key: undefined, keyFile: undefined, jwksUrl: undefined }, check, oidcIssuer);
+  const keys = resolveSecureKeys(
+    { ...options, issuer: oidcIssuer, key: undefined, keyFile: undefined, jwksUrl: undefined },
+    check,
+    oidcIssuer,
+  );
   return { mode: 'secure', ...common, ...keys };
 }
 
@@ -49,7 +64,9 @@ export function resolveIssuers(options: RawOptions, common: CommonAuth, check: O
   const name = check.name('issuers');
   for (const path of REPLACED_BY_ISSUERS) {
     if (isSet(options[path])) {
-      check.error(`${name} and ${check.name(path)} are both set: with several issuers each has its own (${name}[0].${path === 'oidcIssuer' ? 'issuer' : path})`);
+      check.error(
+        `${name} and ${check.name(path)} are both set: with several issuers each has its own (${name}[0].${path === 'oidcIssuer' ? 'issuer' : path})`,
+      );
     }
   }
   const list = issuerList(options.issuers, check);

@@ -29,7 +29,11 @@ export function resolveSecureKeys(options: RawOptions, check: OptionChecks, disc
   }
   if (discoverFrom !== undefined && !isSet(options.key) && !isSet(options.keyFile)) {
     if (isBase64) check.error(`${check.name('keyIsBase64')} applies only to an HS* ${check.name('key')}, not to keys found by discovery`);
-    return { ...claims, algorithms: keySetAlgorithms(options.algorithms, 'keys found by OpenID Connect discovery', check), keySource: { kind: 'discovery', issuer: discoverFrom } };
+    return {
+      ...claims,
+      algorithms: keySetAlgorithms(options.algorithms, 'keys found by OpenID Connect discovery', check),
+      keySource: { kind: 'discovery', issuer: discoverFrom },
+    };
   }
   const none = { ...claims, algorithms: [], keySource: { kind: 'static', keys: [] } as StaticKeysConfig };
 
@@ -83,7 +87,11 @@ function resolveAudience(value: unknown, check: OptionChecks): string | readonly
     const list = [...new Set(value as string[])];
     return list.length === 1 ? list[0] : list;
   }
-  check.invalid('audience', value, check.textual ? 'Must be one audience or a comma-separated list' : 'Must be a string or a non-empty list of strings');
+  check.invalid(
+    'audience',
+    value,
+    check.textual ? 'Must be one audience or a comma-separated list' : 'Must be a string or a non-empty list of strings',
+  );
   return undefined;
 }
 

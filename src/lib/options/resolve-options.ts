@@ -68,7 +68,18 @@ export function isProduction(nodeEnv: string | undefined): boolean {
 /** The options of the JWT strategies, refused with a custom verifier. */
 const TOKEN_OPTIONS = ['namespace', 'clockTolerance', 'maxTokenBytes'] as const;
 /** What only secure mode understands (insecure mode refuses them). */
-const SECURE_ONLY = ['algorithms', 'key', 'keyFile', 'jwksUrl', 'keyIsBase64', 'issuer', 'audience', 'requireTyp', 'oidcIssuer', 'issuers'] as const;
+const SECURE_ONLY = [
+  'algorithms',
+  'key',
+  'keyFile',
+  'jwksUrl',
+  'keyIsBase64',
+  'issuer',
+  'audience',
+  'requireTyp',
+  'oidcIssuer',
+  'issuers',
+] as const;
 const HOST_OPTIONS = [
   'globalGuard',
   'failureLimit',

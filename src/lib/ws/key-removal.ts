@@ -25,7 +25,8 @@ export class KeyRemoval implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     const verifier = this.verifier;
-    if (verifier instanceof SecureJwtVerifier || verifier instanceof MultiIssuerVerifier) this.stop = this.keys.onChange(() => this.sweep(verifier));
+    if (verifier instanceof SecureJwtVerifier || verifier instanceof MultiIssuerVerifier)
+      this.stop = this.keys.onChange(() => this.sweep(verifier));
   }
 
   onModuleDestroy(): void {
