@@ -4,7 +4,7 @@
 // TokenVerifier, built as GatehouseModule builds it; no HTTP, so the figures are the
 // issuer choice and the verification alone.
 import { randomBytes } from 'node:crypto';
-import { keySourceFor } from '../dist/lib/keys/key-source-for.js';
+import { keySourceFor } from '../dist/lib/verify/key-source-for.js';
 import { resolveOptions } from '../dist/lib/options/resolve-options.js';
 import { jwtVerifierFor } from '../dist/lib/verify/jwt-verifier-for.js';
 import { signHs256 } from './tokens.mjs';

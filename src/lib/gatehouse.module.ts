@@ -8,7 +8,7 @@ import { RequestGate } from './auth/request-gate.js';
 import { UnknownRouteFilter } from './auth/unknown-route.filter.js';
 import { GATEHOUSE_OPTIONS, GatehouseConfigurableModule } from './gatehouse.module-definition.js';
 import { KeySource } from './keys/key-source.js';
-import { keySourceFor } from './keys/key-source-for.js';
+import { keySourceFor } from './verify/key-source-for.js';
 import { StaticKeySource } from './keys/static-key-source.js';
 import { FailureLimiter } from './limits/failure-limiter.js';
 import { FailureLimit } from './limits/failure-limit.js';

@@ -1,9 +1,9 @@
 import type { IssuersAuthConfig, SecureAuthConfig } from '../options/settings.js';
-import { DiscoveryKeySource } from './discovery-key-source.js';
-import { IssuerKeySources } from './issuer-key-sources.js';
-import type { KeySource } from './key-source.js';
-import { RemoteKeySource } from './remote-key-source.js';
-import { StaticKeySource } from './static-key-source.js';
+import { DiscoveryKeySource } from '../keys/discovery-key-source.js';
+import { IssuerKeySources } from '../keys/issuer-key-sources.js';
+import type { KeySource } from '../keys/key-source.js';
+import { RemoteKeySource } from '../keys/remote-key-source.js';
+import { StaticKeySource } from '../keys/static-key-source.js';
 
 /** Secure mode's keys: fixed, a key set URL, found by discovery, or one of these per issuer. */
 export function keySourceFor(auth: SecureAuthConfig | IssuersAuthConfig): KeySource {
