@@ -34,7 +34,7 @@ export class MultiIssuerVerifier extends TokenVerifier {
     super();
     this.maxTokenBytes = auth.maxTokenBytes;
     auth.issuers.forEach((issuer, index) => {
-      const verifier = new SecureJwtVerifier(issuer, keys.issuers[index].source, issuer.rights);
+      const verifier = new SecureJwtVerifier(issuer, keys.issuers[index].source, issuer.rights, true);
       this.byIssuer.set(issuer.issuer, verifier);
       this.checkedVersions.set(verifier, keys.issuers[index].source.version);
     });

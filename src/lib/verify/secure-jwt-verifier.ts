@@ -26,14 +26,23 @@ export class SecureJwtVerifier extends JwtVerifier {
   protected readonly cache: VerifiedTokenCache;
   private readonly policy: ValidationPolicy;
 
+  /**
+   * Whether tokens get 503 auth_unavailable (rather than 401 key_not_found) until the keys
+   * are loaded: with discovery and with several issuers (docs/protocol.md §16). A single
+   * AUTH_JWT_JWKS_URL keeps its 401 (§8.3).
+   */
+  private readonly unavailableUntilLoaded: boolean;
+
   constructor(
     config: SecureAuthConfig,
     private readonly keySource: KeySource,
     rights?: RightsPaths,
+    unavailableUntilLoaded = config.keySource.kind === 'discovery',
   ) {
     super(rights);
     this.policy = policyFor(config, (header) => keySource.keysFor(header));
     this.cache = new VerifiedTokenCache(config.clockTolerance);
+    this.unavailableUntilLoaded = unavailableUntilLoaded;
   }
 
   override keysVersion(): number {
@@ -53,7 +62,7 @@ export class SecureJwtVerifier extends JwtVerifier {
     const refreshed = await this.keySource.refreshForUnknownKid();
     if (refreshed) return this.rememberSigner(validateTokenWithPayload(token, this.policy, nowInSeconds()));
     // No key at all yet is not an unknown kid: the provider has not answered.
-    return this.keySource.ready ? failure : KEYS_UNAVAILABLE;
+    return this.unavailableUntilLoaded && !this.keySource.ready ? KEYS_UNAVAILABLE : failure;
   }
 
   /**
