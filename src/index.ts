@@ -66,3 +66,5 @@ export type { Revocation, JtiRevocation, SubRevocation } from './lib/revocation/
 export { StoreUnavailable } from './lib/revocation/revocation-store.js';
 export { GatehouseAdminModule, type GatehouseAdminOptions } from './lib/admin/gatehouse-admin.module.js';
 export { MIN_ADMIN_KEY_LENGTH } from './lib/admin/admin-key.js';
+// Several issuers and OpenID Connect discovery (docs/protocol.md §16).
+export type { IssuerOptions } from './lib/options/gatehouse-options.js';
