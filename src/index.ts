@@ -77,3 +77,6 @@ export { RequireScopes, RequireRoles, Authorize, AuthorizeChannel } from './lib/
 export type { Policy, ChannelSelector } from './lib/authz/requirements.js';
 export { channelAllowed, type Rights } from './lib/core/rights.js';
 export { AuthorizationGuard } from './lib/auth/authorization.guard.js';
+
+// Several issuers and OpenID Connect discovery (docs/protocol.md §16).
+export type { IssuerOptions } from './lib/options/gatehouse-options.js';

@@ -1,5 +1,6 @@
 import { gatehouseSettingsFromEnv, type Environment } from '../lib/options/options-from-env.js';
-import type { JwtAuthConfig } from '../lib/options/settings.js';
+import { hasSeveralIssuers, type IssuersAuthConfig, type JwtAuthConfig } from '../lib/options/settings.js';
+import { UsageError } from './usage.js';
 import type { RightsPaths } from '../lib/core/rights.js';
 
 /**
@@ -7,10 +8,21 @@ import type { RightsPaths } from '../lib/core/rights.js';
  * variables count: a bad PORT does not change which tokens are accepted. Throws a
  * ConfigurationError naming each bad variable.
  */
-export function authFromEnv(env: Environment): JwtAuthConfig {
+export function checkingFromEnv(env: Environment): JwtAuthConfig | IssuersAuthConfig {
   const { auth } = gatehouseSettingsFromEnv(env).settings;
   // Variables name a mode, never a verifier class.
   if (auth.mode === 'custom') throw new Error('unreachable: the environment cannot configure a custom verifier');
+  return auth;
+}
+
+/** One issuer's settings: what the token command signs for. */
+export function authFromEnv(env: Environment): JwtAuthConfig {
+  const auth = checkingFromEnv(env);
+  if (hasSeveralIssuers(auth)) {
+    throw new UsageError(
+      'AUTH_JWT_ISSUERS is set: tokens come from your identity providers (this command signs for one issuer, with AUTH_JWT_KEY)',
+    );
+  }
   return auth;
 }
 

@@ -71,6 +71,26 @@ describe('npm run -s token -- explain', () => {
     expect(result.stdout).toMatch(/^result: refused, reason token_expired \("Expired token"\)$/m);
   });
 
+  it('several issuers: names the issuer the iss picks and checks with its settings, or says none fits', async () => {
+    const other = 'o'.repeat(32);
+    const env = {
+      AUTH_JWT_ISSUERS: JSON.stringify([
+        { issuer: 'https://idp/', key: SECRET, algorithms: 'HS256' },
+        { issuer: 'partner', key: other, algorithms: 'HS256', requireTyp: 'at+jwt' },
+      ]),
+    };
+    const partner = signedToken({ sub: 'p', iat: NOW, exp: NOW + 60, iss: 'partner' }, { alg: 'HS256', key: other });
+    const refused = await explain(partner, env);
+    expect(refused.stdout).toMatch(/^issuer: +AUTH_JWT_ISSUERS\[1\], "partner": its keys and settings alone check this token$/m);
+    expect(refused.stdout).toMatch(/^2\. algorithm +FAILED: token_type_invalid: Invalid token type$/m);
+    const own = signedToken({ sub: 'a', iat: NOW, exp: NOW + 60, iss: 'https://idp/' }, { alg: 'HS256', key: SECRET });
+    expect((await explain(own, env)).code).toBe(0);
+    const stranger = await explain(signedToken({ sub: 'a', iat: NOW, exp: NOW + 60, iss: 'x' }, { alg: 'HS256', key: SECRET }), env);
+    expect(stranger.code).toBe(1);
+    expect(stranger.stdout).toMatch(/^issuer: +none: the token has iss "x"; the configured issuers are "https:\/\/idp\/", "partner"$/m);
+    expect(stranger.stdout).toMatch(/^result: refused, reason claim_invalid \("Unknown issuer"\)$/m);
+  });
+
   it('a wrong signature fails at step 3', async () => {
     const token = signedToken({ sub: 'a', iat: NOW, exp: NOW + 60 }, { alg: 'HS256', key: 'x'.repeat(32) });
     const result = await explain(`Bearer ${token}`, HS);

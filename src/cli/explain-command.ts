@@ -5,13 +5,14 @@ import { fetchJwks } from '../lib/keys/jwks-fetcher.js';
 import { KeySet } from '../lib/keys/key-set.js';
 import { displayUrl } from '../lib/keys/remote-key-source.js';
 import { resolvePath } from '../lib/core/namespace.js';
-import { decodeJsonSegment, type JsonObject } from '../lib/core/token-rules.js';
+import { chooseIssuer, decodeJsonSegment, type JsonObject } from '../lib/core/token-rules.js';
+import { discover } from '../lib/keys/discovery.js';
 import { VALIDATION_STEPS, validateToken, type ValidationStep } from '../lib/core/validate-token.js';
 import { policyFor } from '../lib/verify/validation-policy.js';
 import { ConfigurationError } from '../lib/options/configuration-error.js';
 import type { Environment } from '../lib/options/options-from-env.js';
-import type { JwtAuthConfig as AuthConfig } from '../lib/options/settings.js';
-import { authFromEnv, rightsFromEnv } from './cli-config.js';
+import { hasSeveralIssuers, type IssuersAuthConfig, type JwtAuthConfig as AuthConfig } from '../lib/options/settings.js';
+import { checkingFromEnv, rightsFromEnv } from './cli-config.js';
 import { readRights, type RightsPaths } from '../lib/core/rights.js';
 import type { CommandResult } from './token-command.js';
 
@@ -43,10 +44,10 @@ export async function runExplainCommand(
       stderr: help ? '' : `token: explain takes one token\n\n${EXPLAIN_USAGE}`,
     };
   }
-  let auth: AuthConfig;
+  let configured: AuthConfig | IssuersAuthConfig;
   let rights: RightsPaths;
   try {
-    auth = authFromEnv(env);
+    configured = checkingFromEnv(env);
     rights = rightsFromEnv(env);
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
@@ -57,10 +58,23 @@ export async function runExplainCommand(
   const token = raw.trim().replace(/^bearer\s+/i, '');
 
   const out: string[] = [];
-  const keys = await keysFor(auth, out);
   const parts = token.split('.');
   const header = parts.length >= 2 ? decodeJsonSegment(parts[0]) : undefined;
   const payload = parts.length >= 2 ? decodeJsonSegment(parts[1]) : undefined;
+  let auth: AuthConfig;
+  if (hasSeveralIssuers(configured)) {
+    // The token's iss picks the issuer whose settings and keys check it (docs/protocol.md §16).
+    const chosen = issuerOf(configured, payload, out);
+    if (chosen instanceof AuthFailure) {
+      out.push('', `result: refused, reason ${chosen.reason} ("${chosen.message}")`);
+      return { code: 1, stdout: `${out.join('\n')}\n`, stderr: '' };
+    }
+    auth = chosen;
+    rights = chosen.rights;
+  } else {
+    auth = configured;
+  }
+  const keys = await keysFor(auth, out);
 
   out.push(`now:        ${now} (${iso(now)}), clock tolerance ${auth.clockTolerance} s`);
   out.push(`namespace:  ${auth.namespaceSetting === undefined ? '(unset: the payload itself)' : JSON.stringify(auth.namespaceSetting)}`);
@@ -96,6 +110,23 @@ export async function runExplainCommand(
   return { code: 0, stdout: `${out.join('\n')}\n`, stderr: '' };
 }
 
+/** Several issuers: the one the token's iss names, or why there is none. */
+function issuerOf(auth: IssuersAuthConfig, payload: JsonObject | undefined, out: string[]) {
+  const configured = auth.issuers.map((issuer) => JSON.stringify(issuer.issuer)).join(', ');
+  if (payload === undefined) {
+    out.push(`issuer:     (no payload to read iss from) among ${auth.issuers.length} configured`);
+    return new AuthFailure('token_malformed', 'Invalid token');
+  }
+  const chosen = chooseIssuer(payload, new Map(auth.issuers.map((issuer) => [issuer.issuer, issuer])));
+  if (chosen instanceof AuthFailure) {
+    const iss = payload.iss === undefined ? 'no iss claim' : `iss ${JSON.stringify(payload.iss)}`;
+    out.push(`issuer:     none: the token has ${iss}; the configured issuers are ${configured}`);
+  } else {
+    out.push(`issuer:     ${chosen.place}, ${JSON.stringify(chosen.issuer)}: its keys and settings alone check this token`);
+  }
+  return chosen;
+}
+
 /** Secure mode's keys: the static ones, or the key set fetched once. */
 async function keysFor(auth: AuthConfig, out: string[]): Promise<(header: JsonObject) => readonly KeyObject[] | undefined> {
   if (auth.mode === 'insecure') {
@@ -108,7 +139,18 @@ async function keysFor(auth: AuthConfig, out: string[]): Promise<(header: JsonOb
     out.push(`mode:       secure, AUTH_JWT_ALG=${algs}, ${keys.length} static key${keys.length === 1 ? '' : 's'}`);
     return () => keys;
   }
-  const url = auth.keySource.url;
+  let url: string;
+  if (auth.keySource.kind === 'discovery') {
+    try {
+      url = (await discover(auth.keySource.issuer)).jwksUri;
+      out.push(`discovery:  ${displayUrl(auth.keySource.issuer)} names its key set ${displayUrl(url)}`);
+    } catch (error) {
+      out.push(`mode:       secure, OpenID discovery of ${displayUrl(auth.keySource.issuer)} failed: ${(error as Error).message}`);
+      return () => undefined;
+    }
+  } else {
+    url = auth.keySource.url;
+  }
   try {
     const imported = importKeySet((await fetchJwks(url)).body, auth.algorithms);
     const set = new KeySet(url, imported.entries, new Date());
@@ -125,7 +167,10 @@ async function keysFor(auth: AuthConfig, out: string[]): Promise<(header: JsonOb
 
 function stepDetail(step: ValidationStep, auth: AuthConfig, header: JsonObject | undefined): string {
   if (auth.mode !== 'secure') return '';
-  if (step === 'algorithm') return ` (${String(header?.alg)}${header?.kid !== undefined ? `, kid ${JSON.stringify(header.kid)}` : ''})`;
+  if (step === 'algorithm') {
+    const typ = auth.requireTyp !== undefined ? `, typ ${JSON.stringify(header?.typ)} (required: ${JSON.stringify(auth.requireTyp)})` : '';
+    return ` (${String(header?.alg)}${header?.kid !== undefined ? `, kid ${JSON.stringify(header.kid)}` : ''}${typ})`;
+  }
   if (step === 'issuer and audience') {
     const configured = [
       auth.issuer !== undefined ? `iss ${JSON.stringify(auth.issuer)}` : '',

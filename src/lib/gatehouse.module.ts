@@ -9,7 +9,7 @@ import { RouteDecisions } from './auth/route-decisions.js';
 import { UnknownRouteFilter } from './auth/unknown-route.filter.js';
 import { GATEHOUSE_OPTIONS, GatehouseConfigurableModule } from './gatehouse.module-definition.js';
 import { KeySource } from './keys/key-source.js';
-import { RemoteKeySource } from './keys/remote-key-source.js';
+import { keySourceFor } from './verify/key-source-for.js';
 import { StaticKeySource } from './keys/static-key-source.js';
 import { FailureLimiter } from './limits/failure-limiter.js';
 import { FailureLimit } from './limits/failure-limit.js';
@@ -21,8 +21,7 @@ import { GatehouseMetrics } from './observability/gatehouse-metrics.js';
 import type { GatehouseOptions } from './options/gatehouse-options.js';
 import { resolveOptions } from './options/resolve-options.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from './options/settings.js';
-import { InsecureJwtVerifier } from './verify/insecure-jwt-verifier.js';
-import { SecureJwtVerifier } from './verify/secure-jwt-verifier.js';
+import { jwtVerifierFor } from './verify/jwt-verifier-for.js';
 import { TokenVerifier } from './core/token-verifier.js';
 import { WsSessionGuard } from './ws/ws-session.guard.js';
 import { WsSessions } from './ws/ws-sessions.service.js';
@@ -45,9 +44,7 @@ const providers: Provider[] = [
     provide: KeySource,
     inject: [GATEHOUSE_SETTINGS],
     useFactory: ({ auth }: GatehouseSettings): KeySource => {
-      if (auth.mode !== 'secure') return new StaticKeySource([]);
-      const source = auth.keySource;
-      return source.kind === 'jwks' ? new RemoteKeySource(source.url, auth.algorithms) : new StaticKeySource(source.keys);
+      return auth.mode === 'secure' ? keySourceFor(auth) : new StaticKeySource([]);
     },
   },
   {
@@ -56,8 +53,7 @@ const providers: Provider[] = [
     provide: TokenVerifier,
     inject: [GATEHOUSE_SETTINGS, KeySource, ModuleRef],
     useFactory: ({ auth, rights }: GatehouseSettings, keys: KeySource, moduleRef: ModuleRef): TokenVerifier | Promise<TokenVerifier> => {
-      if (auth.mode === 'custom') return moduleRef.create(auth.verifier);
-      return auth.mode === 'secure' ? new SecureJwtVerifier(auth, keys, rights) : new InsecureJwtVerifier(auth, rights);
+      return auth.mode === 'custom' ? moduleRef.create(auth.verifier) : jwtVerifierFor(auth, keys, rights);
     },
   },
   {

@@ -35,6 +35,8 @@ const NOT_COUNTED: ReadonlySet<Reason> = new Set([
   'bad_message',
   // A revoked token was issued by the identity provider: no guess, nothing to slow down.
   'token_revoked',
+  // The server cannot decide now (docs/protocol.md §14, §16): not the client's guess.
+  'auth_unavailable',
 ]);
 
 export const SUB_MISMATCH = new AuthFailure('sub_mismatch', "The new token's 'sub' differs from the session's: reconnect to change users");

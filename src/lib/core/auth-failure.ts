@@ -12,6 +12,8 @@ export const TOKEN_REASONS = [
   'claim_invalid',
   'claim_missing',
   'sub_invalid',
+  // docs/protocol.md §16: the header's typ is not the one required (requireTyp).
+  'token_type_invalid',
 ] as const;
 
 export const WS_REASONS = ['auth_required', 'auth_timeout', 'sub_mismatch', 'bad_message'] as const;

@@ -3,6 +3,10 @@ import fc from 'fast-check';
 import { AuthFailure } from './auth-failure.js';
 import {
   checkAlgorithm,
+  checkTokenType,
+  chooseIssuer,
+  normalizeTokenType,
+  UNKNOWN_ISSUER,
   checkIssuerAndAudience,
   checkRequiredClaims,
   checkSignature,
@@ -275,5 +279,41 @@ describe('extractSubject', () => {
   it('refuses a claims object that is missing or not an object', () => {
     expect(plain(extractSubject({ sub: 'a' }, ['ns']))).toEqual(SUB);
     expect(plain(extractSubject({ ns: [] }, ['ns']))).toEqual(SUB);
+  });
+});
+
+describe('several issuers, audience lists and the token type (docs/protocol.md §16)', () => {
+  it('chooseIssuer: the exact iss picks one; none or another is refused', () => {
+    const issuers = new Map([
+      ['https://a.example', 'A'],
+      ['https://b.example/', 'B'],
+    ]);
+    expect(chooseIssuer({ iss: 'https://a.example' }, issuers)).toBe('A');
+    expect(chooseIssuer({ iss: 'https://b.example/' }, issuers)).toBe('B');
+    for (const iss of ['https://b.example', 'https://A.example', 5, null, ['https://a.example']]) {
+      expect(chooseIssuer({ iss }, issuers)).toBe(UNKNOWN_ISSUER);
+    }
+    expect(chooseIssuer({}, issuers)).toEqual(new AuthFailure('claim_missing', 'Missing required "iss" claim'));
+    expect(UNKNOWN_ISSUER).toEqual(new AuthFailure('claim_invalid', 'Unknown issuer'));
+  });
+
+  it('checkIssuerAndAudience: with a list, the aud must hold at least one of them', () => {
+    const list = ['api', 'admin'];
+    expect(checkIssuerAndAudience({ aud: 'admin' }, undefined, list)).toBeNull();
+    expect(checkIssuerAndAudience({ aud: ['x', 'api'] }, undefined, list)).toBeNull();
+    expect(checkIssuerAndAudience({ aud: 'x' }, undefined, list)?.message).toBe('Invalid "aud" claim value: "x"');
+    expect(checkIssuerAndAudience({ aud: ['x', 5] }, undefined, list)?.reason).toBe('claim_invalid');
+    expect(checkIssuerAndAudience({ aud: [] }, undefined, list)?.reason).toBe('claim_invalid');
+  });
+
+  it('checkTokenType: equal without regard to case and an application/ prefix; absent is refused', () => {
+    const required = normalizeTokenType('application/at+jwt');
+    expect(required).toBe('at+jwt');
+    for (const typ of ['at+jwt', 'AT+JWT', 'application/at+JWT', 'Application/At+Jwt'])
+      expect(checkTokenType({ typ }, required)).toBeNull();
+    for (const typ of ['JWT', 'at+jwt ', 'application/jwt', 5, undefined]) {
+      expect(checkTokenType({ typ }, required)).toEqual(new AuthFailure('token_type_invalid', 'Invalid token type'));
+    }
+    expect(checkTokenType({}, undefined)).toBeNull();
   });
 });

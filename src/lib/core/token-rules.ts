@@ -25,6 +25,9 @@ export const KEY_NOT_FOUND = new AuthFailure('key_not_found', "No key found for 
 export const EXPIRED = new AuthFailure('token_expired', 'Expired token');
 export const NOT_YET_VALID = new AuthFailure('token_not_yet_valid', 'Token is not yet valid');
 export const SUB_INVALID = new AuthFailure('sub_invalid', "Missing or invalid 'sub' claim");
+export const TYPE_INVALID = new AuthFailure('token_type_invalid', 'Invalid token type');
+export const UNKNOWN_ISSUER = new AuthFailure('claim_invalid', 'Unknown issuer');
+export const ISSUER_MISSING = new AuthFailure('claim_missing', 'Missing required "iss" claim');
 
 // Unpadded, as JWS requires: a padded or re-encoded token is not the token that was signed.
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
@@ -138,6 +141,37 @@ export function checkAlgorithm(header: JsonObject, allowed: readonly Algorithm[]
   return allowed.includes(header.alg as Algorithm) ? null : ALG_MISMATCH;
 }
 
+/**
+ * A `typ` as compared (RFC 7515 4.1.9): without regard to case, and `application/`
+ * left out, so `at+jwt`, `AT+JWT` and `application/at+jwt` are one type.
+ */
+export function normalizeTokenType(typ: string): string {
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
+}
+
+/**
+ * Step 2, second half (only when a type is required, e.g. `at+jwt` for RFC 9068 access
+ * tokens): the header's `typ` must be that type. `required` is already normalized.
+ */
+export function checkTokenType(header: JsonObject, required: string | undefined): AuthFailure | null {
+  if (required === undefined) return null;
+  return typeof header.typ === 'string' && normalizeTokenType(header.typ) === required ? null : TYPE_INVALID;
+}
+
+/**
+ * Several issuers (docs/protocol.md §16), before step 2: the payload's `iss`, read
+ * before any signature is checked, names the issuer whose settings and keys check the
+ * token; nothing else does. An exact string match: a Map lookup, whatever the number
+ * of issuers.
+ */
+export function chooseIssuer<T>(payload: JsonObject, issuers: ReadonlyMap<string, T>): T | AuthFailure {
+  const iss = payload.iss;
+  if (iss === undefined) return ISSUER_MISSING;
+  const chosen = typeof iss === 'string' ? issuers.get(iss) : undefined;
+  return chosen === undefined ? UNKNOWN_ISSUER : chosen;
+}
+
 /** Step 3: one of the candidate keys must verify the signature. */
 export function checkSignature(token: DecodedToken, alg: Algorithm, keys: readonly KeyObject[]): AuthFailure | null {
   return signingKey(token, alg, keys) === undefined ? BAD_SIGNATURE : null;
@@ -190,17 +224,29 @@ export function checkTimes(payload: JsonObject, now: number, leeway: number): Au
   return null;
 }
 
-/** Step 5: iss and aud, when configured and present, must match. */
-export function checkIssuerAndAudience(payload: JsonObject, issuer: string | undefined, audience: string | undefined): AuthFailure | null {
+/**
+ * Step 5: iss and aud, when configured and present, must match. `audience` may be a
+ * list: the token's aud (a string or an array) must hold at least one of them.
+ */
+export function checkIssuerAndAudience(
+  payload: JsonObject,
+  issuer: string | undefined,
+  audience: string | readonly string[] | undefined,
+): AuthFailure | null {
   if (issuer !== undefined && payload.iss !== undefined && payload.iss !== issuer) {
     return invalidClaim('iss', payload.iss);
   }
   if (audience !== undefined && payload.aud !== undefined) {
     const aud = payload.aud;
-    const matches = aud === audience || (Array.isArray(aud) && aud.includes(audience));
-    if (!matches) return invalidClaim('aud', aud);
+    if (!audienceMatches(aud, audience)) return invalidClaim('aud', aud);
   }
   return null;
+}
+
+function audienceMatches(aud: unknown, audience: string | readonly string[]): boolean {
+  if (typeof audience === 'string') return aud === audience || (Array.isArray(aud) && aud.includes(audience));
+  if (typeof aud === 'string') return audience.includes(aud);
+  return Array.isArray(aud) && aud.some((value) => typeof value === 'string' && audience.includes(value));
 }
 
 /** Step 6: the claims secure mode requires, reported in the order exp, iat, iss, aud. */
@@ -213,7 +259,7 @@ export function checkRequiredClaims(payload: JsonObject, required: readonly stri
   return null;
 }
 
-export function requiredClaims(issuer: string | undefined, audience: string | undefined): string[] {
+export function requiredClaims(issuer: string | undefined, audience: string | readonly string[] | undefined): string[] {
   return ['exp', 'iat', ...(issuer !== undefined ? ['iss'] : []), ...(audience !== undefined ? ['aud'] : [])];
 }
 

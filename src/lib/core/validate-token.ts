@@ -9,6 +9,8 @@ import {
   KEY_NOT_FOUND,
   checkAlgorithm,
   checkIssuerAndAudience,
+  checkTokenType,
+  chooseIssuer,
   checkRequiredClaims,
   checkTimes,
   decodeToken,
@@ -37,7 +39,10 @@ export interface SecurePolicy extends CommonPolicy {
   /** The keys that may have signed a token with this header; undefined: no key for its kid. */
   readonly keysFor: (header: JsonObject) => readonly KeyObject[] | undefined;
   readonly issuer: string | undefined;
-  readonly audience: string | undefined;
+  /** One audience, or a list of which the token's aud must hold at least one. */
+  readonly audience: string | readonly string[] | undefined;
+  /** The `typ` the header must carry, normalized (normalizeTokenType); undefined: any or none. */
+  readonly tokenType?: string;
   /** exp, iat, then iss and aud when configured. */
   readonly requiredClaims: readonly string[];
 }
@@ -114,7 +119,8 @@ export function validateTokenWithPayload(
   if (policy.mode === 'secure') {
     const header = decoded.header!;
     // 2. Algorithm: the header's alg must be configured; this is how `none` is refused.
-    const algFailure = step(trace, 'algorithm', checkAlgorithm(header, policy.algorithms));
+    // Then the token type, when one is required: a header check too, so before any signature.
+    const algFailure = step(trace, 'algorithm', checkAlgorithm(header, policy.algorithms) ?? checkTokenType(header, policy.tokenType));
     if (algFailure) return algFailure;
     // 3. Signature, with the keys that may have signed it.
     const keys = policy.keysFor(header);
@@ -152,4 +158,17 @@ export function validateTokenWithPayload(
   };
   noteTokenIdentity(session, payload);
   return signedWith === undefined ? { session, payload } : { session, payload, signedWith };
+}
+
+/**
+ * Several issuers (docs/protocol.md §16): step 1 for the token, then the issuer its
+ * `iss` names, whose policy then runs every step. A pure lookup: the token's iss picks
+ * exactly one issuer's settings and keys, or none (claim_invalid "Unknown issuer").
+ */
+export function chooseTokenIssuer<T>(token: string, issuers: ReadonlyMap<string, T>, maxTokenBytes: number): T | AuthFailure {
+  const tooLarge = oversized(token, maxTokenBytes);
+  if (tooLarge) return tooLarge;
+  const decoded = decodeToken(token, true);
+  if (decoded instanceof AuthFailure) return decoded;
+  return chooseIssuer(decoded.payload, issuers);
 }

@@ -35,9 +35,11 @@ export class ProbesController {
     };
     // Tokens cannot be verified until the key set (AUTH_JWT_JWKS_URL) is loaded.
     const keys = () => {
-      const { ready, message, keySet } = this.keySource.status();
+      const { ready, message, keySet, issuers } = this.keySource.status();
       const indicator = this.indicators.check('keys');
-      return ready ? indicator.up() : indicator.down({ message, ...(keySet !== undefined ? { keySet } : {}) });
+      // Several issuers: ready while one can verify; each named by its host, with its state.
+      const perIssuer = issuers !== undefined ? { message, issuers } : undefined;
+      return ready ? indicator.up(perIssuer) : indicator.down({ message, ...(keySet !== undefined ? { keySet } : {}), ...perIssuer });
     };
     // Once loaded, still ready when Redis is away: every process would otherwise leave the
     // load balancer at once, for an outage they ride out with the revocations they hold.

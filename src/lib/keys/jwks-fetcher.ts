@@ -1,6 +1,6 @@
 import { FETCH_TIMEOUT_MS } from './refresh-timing.js';
 
-// One HTTP GET of a key set. Every way it can go wrong becomes a KeySetFetchError
+// One HTTP GET of a key set (or of an OpenID discovery document, with the same limits). Every way it can go wrong becomes a KeySetFetchError
 // whose message is a log line an operator can act on, and whose publicReason is a
 // fixed phrase that /health may show (never a URL or an error's internals).
 
@@ -38,19 +38,37 @@ const TOO_LARGE = () =>
     true,
   );
 
-export async function fetchJwks(url: string, signal?: AbortSignal, timeoutMs: number = FETCH_TIMEOUT_MS): Promise<FetchedKeySet> {
+export function fetchJwks(url: string, signal?: AbortSignal, timeoutMs: number = FETCH_TIMEOUT_MS): Promise<FetchedKeySet> {
+  return fetchJsonDocument(url, signal, {
+    timeoutMs,
+    accept: 'application/json, application/jwk-set+json',
+    redirectHint: "set AUTH_JWT_JWKS_URL to the key set's own address",
+  });
+}
+
+/** What differs between the JSON documents fetched from a provider (a key set, a discovery document). */
+export interface JsonDocumentKind {
+  readonly timeoutMs: number;
+  readonly accept: string;
+  /** Said, in the log, of a redirect: what the operator should configure instead. */
+  readonly redirectHint: string;
+}
+
+/** One GET of a provider's JSON document, with every limit of a key set fetch. */
+export async function fetchJsonDocument(url: string, signal: AbortSignal | undefined, kind: JsonDocumentKind): Promise<FetchedKeySet> {
+  const { timeoutMs } = kind;
   const timeout = AbortSignal.timeout(timeoutMs);
   let response: Response;
   let bytes: Uint8Array;
   try {
     response = await fetch(url, {
-      headers: { accept: 'application/json, application/jwk-set+json' },
+      headers: { accept: kind.accept },
       // A redirect could send the fetch anywhere (another host, an internal address):
-      // the configured URL must be the key set itself.
+      // the configured URL must be the document itself.
       redirect: 'manual',
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
-    refuseBeforeReading(response);
+    refuseBeforeReading(response, kind.redirectHint);
     bytes = await readAtMost(response.body, MAX_BODY_BYTES);
   } catch (error) {
     if (error instanceof KeySetFetchError) throw error;
@@ -70,11 +88,11 @@ export async function fetchJwks(url: string, signal?: AbortSignal, timeoutMs: nu
 }
 
 /** Throws, without reading the body, for an answer that cannot be a key set. */
-function refuseBeforeReading(response: Response): void {
+function refuseBeforeReading(response: Response, redirectHint: string): void {
   let failure: KeySetFetchError | undefined;
   if (response.status >= 300 && response.status < 400) {
     failure = new KeySetFetchError(
-      `answered HTTP ${response.status} (a redirect, which is not followed: set AUTH_JWT_JWKS_URL to the key set's own address)`,
+      `answered HTTP ${response.status} (a redirect, which is not followed: ${redirectHint})`,
       `fetch failed (HTTP ${response.status} redirect, not followed)`,
       true,
     );

@@ -17,6 +17,14 @@ export interface KeySourceStatus {
     readonly fetchedAt: string | null;
     readonly lastError?: string;
   };
+  /** Several issuers: each one's state, named by its host (never a URL). */
+  readonly issuers?: readonly IssuerKeyStatus[];
+}
+
+export interface IssuerKeyStatus {
+  readonly issuer: string;
+  readonly ready: boolean;
+  readonly message?: string;
 }
 
 /**
@@ -26,6 +34,11 @@ export interface KeySourceStatus {
  */
 export abstract class KeySource {
   abstract status(): KeySourceStatus;
+
+  /** Whether tokens can be verified now (status().ready, without building the status). */
+  get ready(): boolean {
+    return this.status().ready;
+  }
   /** The keys that may have signed a token with this header; undefined: none for its kid. */
   abstract keysFor(header: JsonObject): readonly KeyObject[] | undefined;
   /** Called after key_not_found; resolves true when new keys were loaded, worth a second try. */

@@ -80,6 +80,10 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
     };
   }
 
+  override get ready(): boolean {
+    return this.current !== undefined;
+  }
+
   keysFor(header: JsonObject): readonly KeyObject[] | undefined {
     return this.current?.keysFor(header);
   }

@@ -93,9 +93,46 @@ export interface SecureGatehouseOptions extends TokenOptions, GatehouseHostOptio
   readonly jwksUrl?: string;
   /** HS* only: `key` is base64 (standard or URL-safe). */
   readonly keyIsBase64?: boolean;
+  /** Tokens need an iss claim equal to it. */
   readonly issuer?: string;
-  readonly audience?: string;
+  /** Tokens need an aud claim holding it (or, for a list, at least one of them). */
+  readonly audience?: string | readonly string[];
+  /** The header's typ must be this, e.g. `at+jwt` (RFC 9068); compared without case or `application/`. */
+  readonly requireTyp?: string;
+  /**
+   * OpenID Connect discovery for one issuer: tokens need this iss, and the keys come from
+   * the `jwks_uri` of `<oidcIssuer>/.well-known/openid-configuration`. Instead of
+   * `issuer` and `key`/`keyFile`/`jwksUrl`.
+   */
+  readonly oidcIssuer?: string;
+  /**
+   * Several issuers (up to 100), each with its own keys and settings; a token's iss picks
+   * one. Instead of `algorithms`, `key`, `keyFile`, `jwksUrl`, `keyIsBase64`, `issuer`,
+   * `audience`, `requireTyp` and `oidcIssuer`; `namespace` and the claim options apply to every
+   * issuer that does not set its own.
+   */
+  readonly issuers?: readonly IssuerOptions[];
   readonly verifier?: undefined;
+}
+
+/** One entry of `issuers` (docs/protocol.md §16). */
+export interface IssuerOptions {
+  /** The iss of its tokens, exactly; with no key given, also where discovery starts. */
+  readonly issuer: string;
+  /** Its key set; with none of jwksUrl, key, keyFile the keys are found by OpenID Connect discovery. */
+  readonly jwksUrl?: string;
+  readonly key?: string;
+  readonly keyFile?: string;
+  readonly keyIsBase64?: boolean;
+  /** As the top-level `algorithms`: one with a key; a list (default every asymmetric one) with a key set. */
+  readonly algorithms?: Algorithm | readonly Algorithm[];
+  readonly audience?: string | readonly string[];
+  readonly requireTyp?: string;
+  /** Overrides the top-level option for this issuer's tokens. */
+  readonly namespace?: string;
+  readonly scopesClaim?: string;
+  readonly rolesClaim?: string;
+  readonly channelsClaim?: string;
 }
 
 /**

@@ -19,10 +19,25 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * that checking goes on and every problem is found.
  */
 export class OptionChecks {
-  readonly errors: string[] = [];
-  readonly warnings: string[] = [];
+  readonly errors: string[];
+  readonly warnings: string[];
 
-  constructor(private readonly naming: OptionNaming) {}
+  constructor(
+    private readonly naming: OptionNaming,
+    /** A nested check's parent: its lines join the parent's. */
+    parent?: OptionChecks,
+  ) {
+    this.errors = parent?.errors ?? [];
+    this.warnings = parent?.warnings ?? [];
+  }
+
+  /**
+   * Checks for an object inside the options (an entry of `issuers`): its lines name
+   * `<prefix>.<key>` and join this check's.
+   */
+  nested(prefix: string): OptionChecks {
+    return new OptionChecks({ name: (path) => `${prefix}.${path}` }, this);
+  }
 
   name(path: string): string {
     return this.naming.name(path);

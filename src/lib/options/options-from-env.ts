@@ -20,6 +20,7 @@ type Conversion =
   | 'integer'
   | 'flag' // true or false, in any case
   | 'list' // comma-separated
+  | 'json' // a JSON value (AUTH_JWT_ISSUERS)
   | 'proxies'; // false, true, a hop count, or comma-separated addresses
 
 export interface EnvVariable {
@@ -77,8 +78,28 @@ export const GATEHOUSE_ENV_VARIABLES = {
   AUTH_JWT_ISS: { option: 'issuer', conversion: 'word', description: 'secure mode: when set, tokens need an iss claim equal to it' },
   AUTH_JWT_AUD: {
     option: 'audience',
+    conversion: 'list',
+    description:
+      'secure mode: when set, tokens need an aud claim equal to it (or an array holding it); a comma-separated list: the aud must hold at least one of them',
+  },
+  // Several issuers and OpenID Connect discovery (docs/protocol.md §16).
+  AUTH_JWT_REQUIRE_TYP: {
+    option: 'requireTyp',
     conversion: 'word',
-    description: 'secure mode: when set, tokens need an aud claim equal to it (or an array holding it)',
+    description:
+      "secure mode: the token header's typ must be this (e.g. at+jwt, RFC 9068), compared without case or an application/ prefix",
+  },
+  AUTH_OIDC_ISSUER: {
+    option: 'oidcIssuer',
+    conversion: 'word',
+    description:
+      'secure mode, one issuer found by OpenID Connect discovery: tokens need this iss, keys from the jwks_uri of <issuer>/.well-known/openid-configuration; instead of AUTH_JWT_ISS and AUTH_JWT_KEY/AUTH_JWT_KEY_FILE/AUTH_JWT_JWKS_URL',
+  },
+  AUTH_JWT_ISSUERS: {
+    option: 'issuers',
+    conversion: 'json',
+    description:
+      'secure mode, several issuers: a JSON array (up to 100) of {"issuer", "jwksUrl" | "key" | "keyFile" (none: discovery), "algorithms", "audience", "requireTyp", "namespace", "scopesClaim", "rolesClaim", "channelsClaim"}; instead of AUTH_JWT_ALG, AUTH_JWT_KEY*, AUTH_JWT_JWKS_URL, AUTH_JWT_ISS, AUTH_JWT_AUD, AUTH_JWT_REQUIRE_TYP, AUTH_OIDC_ISSUER',
   },
   AUTH_JWT_CLOCK_TOLERANCE: {
     option: 'clockTolerance',
@@ -260,6 +281,12 @@ function convert(text: string, conversion: Conversion): unknown {
       return /^(true|false)$/i.test(text) ? text.toLowerCase() === 'true' : text;
     case 'list':
       return splitList(text);
+    case 'json':
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return text; // resolveOptions says where it stops being JSON
+      }
     case 'proxies':
       if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
       return /^\d+$/.test(text) ? Number(text) : splitList(text);

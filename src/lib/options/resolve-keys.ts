@@ -1,26 +1,41 @@
 import { readFileSync } from 'node:fs';
 import { ALGORITHMS, isAlgorithm, isSymmetric, type Algorithm } from '../core/algorithms.js';
 import { loadPublicKeys, loadSecretKey, type KeyMaterial } from '../keys/key-material.js';
+import { normalizeTokenType } from '../core/token-rules.js';
 import { isSet, type OptionChecks, type RawOptions } from './option-checks.js';
 import type { SecureAuthConfig, StaticKeysConfig } from './settings.js';
 
 // Secure mode's keys (docs/protocol.md §2 and §8): `key` or `keyFile` with one
 // algorithm, or `jwksUrl` with a list of asymmetric ones. Never both sources.
 
-type SecureKeys = Pick<SecureAuthConfig, 'algorithms' | 'keySource' | 'issuer' | 'audience'>;
+type SecureKeys = Pick<SecureAuthConfig, 'algorithms' | 'keySource' | 'issuer' | 'audience' | 'requireTyp'>;
 
 /** Every asymmetric algorithm: what a key set may serve (an HS* secret never comes from one). */
 export const KEY_SET_ALGORITHMS: readonly Algorithm[] = ALGORITHMS.filter((alg) => !isSymmetric(alg));
 
-export function resolveSecureKeys(options: RawOptions, check: OptionChecks): SecureKeys {
+/**
+ * `discoverFrom`: with none of `key`, `keyFile`, `jwksUrl`, the keys are found by OpenID
+ * Connect discovery from this issuer (docs/protocol.md §16) instead of being required.
+ */
+export function resolveSecureKeys(options: RawOptions, check: OptionChecks, discoverFrom?: string): SecureKeys {
   const issuer = check.text('issuer', options.issuer);
-  const audience = check.text('audience', options.audience);
+  const audience = resolveAudience(options.audience, check);
+  const requireTyp = resolveTokenType(options.requireTyp, check);
+  const claims = { issuer, audience, ...(requireTyp !== undefined ? { requireTyp } : {}) };
   const isBase64 = check.flag('keyIsBase64', options.keyIsBase64, false);
   const jwksUrl = check.text('jwksUrl', options.jwksUrl);
   if (jwksUrl !== undefined) {
-    return { issuer, audience, ...resolveKeySet(options, jwksUrl, isBase64, check) };
+    return { ...claims, ...resolveKeySet(options, jwksUrl, isBase64, check) };
   }
-  const none = { algorithms: [], keySource: { kind: 'static', keys: [] } as StaticKeysConfig, issuer, audience };
+  if (discoverFrom !== undefined && !isSet(options.key) && !isSet(options.keyFile)) {
+    if (isBase64) check.error(`${check.name('keyIsBase64')} applies only to an HS* ${check.name('key')}, not to keys found by discovery`);
+    return {
+      ...claims,
+      algorithms: keySetAlgorithms(options.algorithms, 'keys found by OpenID Connect discovery', check),
+      keySource: { kind: 'discovery', issuer: discoverFrom },
+    };
+  }
+  const none = { ...claims, algorithms: [], keySource: { kind: 'static', keys: [] } as StaticKeysConfig };
 
   const alg = oneAlgorithm(options.algorithms, check);
   const keyText = check.text('key', options.key);
@@ -61,7 +76,35 @@ export function resolveSecureKeys(options: RawOptions, check: OptionChecks): Sec
   const rename = (line: string) => line.replaceAll('AUTH_JWT_ALG', check.name('algorithms'));
   material.errors.map(rename).forEach((line) => check.error(line));
   check.warnings.push(...material.warnings.map(rename));
-  return { algorithms: [alg], keySource: { kind: 'static', keys: material.keys }, issuer, audience };
+  return { ...claims, algorithms: [alg], keySource: { kind: 'static', keys: material.keys } };
+}
+
+/** One audience, or a list (the token's aud must hold one of them); a list of one is that one. */
+function resolveAudience(value: unknown, check: OptionChecks): string | readonly string[] | undefined {
+  if (!isSet(value)) return undefined;
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.length > 0 && value.every((entry) => typeof entry === 'string' && entry.trim() !== '')) {
+    const list = [...new Set(value as string[])];
+    return list.length === 1 ? list[0] : list;
+  }
+  check.invalid(
+    'audience',
+    value,
+    check.textual ? 'Must be one audience or a comma-separated list' : 'Must be a string or a non-empty list of strings',
+  );
+  return undefined;
+}
+
+/** A media type such as `at+jwt` or `application/at+jwt`: visible ASCII, no spaces. */
+function resolveTokenType(value: unknown, check: OptionChecks): string | undefined {
+  const typ = check.text('requireTyp', value);
+  if (typ === undefined) return undefined;
+  const trimmed = typ.trim();
+  if (!/^[\x21-\x7e]+$/.test(trimmed) || normalizeTokenType(trimmed) === '') {
+    check.invalid('requireTyp', value, 'Must be a token type such as "at+jwt" (RFC 9068): visible characters, no spaces');
+    return undefined;
+  }
+  return trimmed;
 }
 
 /** One name or a list of them, as given; null when it is neither. */
@@ -121,11 +164,16 @@ function resolveKeySet(
   }
   if (!isHttpUrl(url)) check.invalid('jwksUrl', url, 'Must be an http:// or https:// URL');
 
-  const list = algorithmList(options.algorithms);
-  if (list === undefined) return { algorithms: KEY_SET_ALGORITHMS, keySource: { kind: 'jwks', url } };
+  return { algorithms: keySetAlgorithms(options.algorithms, check.name('jwksUrl'), check), keySource: { kind: 'jwks', url } };
+}
+
+/** The algorithms a key set may serve: a list of asymmetric ones (default: all of them). */
+function keySetAlgorithms(value: unknown, source: string, check: OptionChecks): readonly Algorithm[] {
+  const list = algorithmList(value);
+  if (list === undefined) return KEY_SET_ALGORITHMS;
   if (list === null || list.length === 0) {
-    check.invalid('algorithms', options.algorithms, `Must be one of [${quoted(KEY_SET_ALGORITHMS)}]`);
-    return { algorithms: [], keySource: { kind: 'jwks', url } };
+    check.invalid('algorithms', value, `Must be one of [${quoted(KEY_SET_ALGORITHMS)}]`);
+    return [];
   }
   const algorithms: Algorithm[] = [];
   const algName = check.name('algorithms');
@@ -134,13 +182,13 @@ function resolveKeySet(
       check.error(`${algName} has invalid value: ${check.literal(name)}. Must be one of [${quoted(KEY_SET_ALGORITHMS)}]`);
     } else if (isSymmetric(name)) {
       check.error(
-        `${algName} has invalid value: ${check.literal(name)}. HS* keys are never taken from ${check.name('jwksUrl')}; with a key set it must be among [${quoted(KEY_SET_ALGORITHMS)}]`,
+        `${algName} has invalid value: ${check.literal(name)}. HS* keys are never taken from ${source}; with a key set it must be among [${quoted(KEY_SET_ALGORITHMS)}]`,
       );
     } else if (!algorithms.includes(name)) {
       algorithms.push(name);
     }
   }
-  return { algorithms, keySource: { kind: 'jwks', url } };
+  return algorithms;
 }
 
 export function isHttpUrl(value: string): boolean {

@@ -6,6 +6,7 @@ import type { GatehouseOptions } from './gatehouse-options.js';
 import { isPlainObject, isSet, OptionChecks, type RawOptions } from './option-checks.js';
 import { OPTION_NAMING, showValue, type OptionNaming, type OptionPath } from './option-naming.js';
 import { resolveSecureKeys } from './resolve-keys.js';
+import { resolveIssuers, resolveOidcIssuer } from './resolve-issuers.js';
 import type {
   AuthConfig,
   CustomAuthConfig,
@@ -71,7 +72,18 @@ export function isProduction(nodeEnv: string | undefined): boolean {
 /** The options of the JWT strategies, refused with a custom verifier. */
 const TOKEN_OPTIONS = ['namespace', 'clockTolerance', 'maxTokenBytes'] as const;
 /** What only secure mode understands (insecure mode refuses them). */
-const SECURE_ONLY = ['algorithms', 'key', 'keyFile', 'jwksUrl', 'keyIsBase64', 'issuer', 'audience'] as const;
+const SECURE_ONLY = [
+  'algorithms',
+  'key',
+  'keyFile',
+  'jwksUrl',
+  'keyIsBase64',
+  'issuer',
+  'audience',
+  'requireTyp',
+  'oidcIssuer',
+  'issuers',
+] as const;
 const HOST_OPTIONS = [
   'globalGuard',
   'failureLimit',
@@ -124,7 +136,16 @@ function resolveAuth(options: RawOptions, check: OptionChecks, nodeEnv: string |
   }
   const common = resolveTokenOptions(options, check);
   if (mode === 'insecure') return resolveInsecure(options, common, check, nodeEnv);
-  if (mode === 'secure') return { mode, ...common, ...resolveSecureKeys(options, check) };
+  if (mode === 'secure') {
+    // Several issuers, or one found by discovery (docs/protocol.md §16); each issuer's
+    // claim options fall back to the top-level ones (reported, if bad, by resolveRights).
+    if (isSet(options.issuers)) {
+      const defaults = resolveRights(options, new OptionChecks(OPTION_NAMING));
+      return resolveIssuers(options, common, check, (entry, nested) => resolveRights(entry, nested, defaults));
+    }
+    if (isSet(options.oidcIssuer)) return resolveOidcIssuer(options, common, check);
+    return { mode, ...common, ...resolveSecureKeys(options, check) };
+  }
   // No known mode: the checks that depend on it would only add misleading lines
   // ("algorithms not set" for someone who meant insecure). Types are still checked.
   check.flag('allowInProduction', options.allowInProduction, false);
@@ -307,7 +328,7 @@ function resolveRedisUrl(value: unknown, check: OptionChecks): string | undefine
 // Authorization (docs/protocol.md §15): where rights are read, in every mode (a custom
 // verifier's sessions are read from their claims).
 
-function resolveRights(options: RawOptions, check: OptionChecks): RightsPaths {
+function resolveRights(options: RawOptions, check: OptionChecks, defaults: RightsPaths = DEFAULT_RIGHTS_PATHS): RightsPaths {
   const path = (option: 'scopesClaim' | 'rolesClaim' | 'channelsClaim', fallback: NamespacePath | undefined) => {
     const text = check.text(option, options[option]);
     if (text === undefined || text === '') return fallback;
@@ -319,8 +340,8 @@ function resolveRights(options: RawOptions, check: OptionChecks): RightsPaths {
     return parsed.length === 0 ? fallback : parsed;
   };
   return {
-    scopes: path('scopesClaim', DEFAULT_RIGHTS_PATHS.scopes),
-    roles: path('rolesClaim', DEFAULT_RIGHTS_PATHS.roles)!,
-    channels: path('channelsClaim', DEFAULT_RIGHTS_PATHS.channels)!,
+    scopes: path('scopesClaim', defaults.scopes),
+    roles: path('rolesClaim', defaults.roles)!,
+    channels: path('channelsClaim', defaults.channels)!,
   };
 }

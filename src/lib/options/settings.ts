@@ -35,15 +35,53 @@ export interface KeySetUrlConfig {
   readonly url: string;
 }
 
-export type KeySourceConfig = StaticKeysConfig | KeySetUrlConfig;
+/** No key given: the issuer's key set is found by OpenID Connect discovery (docs/protocol.md §16). */
+export interface DiscoveryConfig {
+  readonly kind: 'discovery';
+  /** The issuer, exactly as configured: `<issuer>/.well-known/openid-configuration` must name it. */
+  readonly issuer: string;
+}
 
+export type KeySourceConfig = StaticKeysConfig | KeySetUrlConfig | DiscoveryConfig;
+
+/** One issuer's check: the single-issuer options, or one entry of `issuers`. */
 export interface SecureAuthConfig extends CommonAuthConfig {
   readonly mode: 'secure';
   /** The header algs accepted: the one algorithm with static keys; a list with a key set. */
   readonly algorithms: readonly Algorithm[];
   readonly keySource: KeySourceConfig;
   readonly issuer: string | undefined;
-  readonly audience: string | undefined;
+  /** One audience, or a list of which the token's aud must hold at least one. */
+  readonly audience: string | readonly string[] | undefined;
+  /** The header's typ must be this (e.g. `at+jwt`), compared without case or `application/`; unset: any. */
+  readonly requireTyp?: string;
+}
+
+/** One entry of `issuers`: its own keys, claims and rights; tokens whose iss is exactly `issuer`. */
+export interface IssuerAuthConfig extends SecureAuthConfig {
+  readonly issuer: string;
+  /** Where this issuer's tokens hold scopes, roles and channels. */
+  readonly rights: RightsPaths;
+  /** How /health names it: the host of its URL, never the URL itself. */
+  readonly label: string;
+  /** How error lines name it: `issuers[1]`, `AUTH_JWT_ISSUERS[1]`. */
+  readonly place: string;
+}
+
+/**
+ * Secure mode with several issuers (`issuers`, AUTH_JWT_ISSUERS): a token's iss picks
+ * one entry, which checks it with its own keys and settings only.
+ */
+export interface IssuersAuthConfig extends CommonAuthConfig {
+  readonly mode: 'secure';
+  readonly issuers: readonly IssuerAuthConfig[];
+}
+
+/** At most this many entries in `issuers`. */
+export const MAX_ISSUERS = 100;
+
+export function hasSeveralIssuers(auth: AuthConfig): auth is IssuersAuthConfig {
+  return 'issuers' in auth;
 }
 
 /** A TokenVerifier of the host app's own decides; Gatehouse checks no JWT. */
@@ -53,7 +91,7 @@ export interface CustomAuthConfig {
 }
 
 export type JwtAuthConfig = InsecureAuthConfig | SecureAuthConfig;
-export type AuthConfig = JwtAuthConfig | CustomAuthConfig;
+export type AuthConfig = JwtAuthConfig | IssuersAuthConfig | CustomAuthConfig;
 
 export interface WsSettings {
   readonly path: string;

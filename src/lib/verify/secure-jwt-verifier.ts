@@ -11,6 +11,12 @@ import { JwtVerifier, type CheckResult } from './jwt-verifier.js';
 import type { RightsPaths } from '../core/rights.js';
 
 /**
+ * Tokens of an issuer whose keys are not loaded yet (its provider is down, or has not
+ * answered yet): 503 with Retry-After, not a 401 that a client would take as final.
+ */
+export const KEYS_UNAVAILABLE = new AuthFailure('auth_unavailable', 'Authentication is temporarily unavailable');
+
+/**
  * AUTH_MODE=secure, the default: the signature is verified with the configured
  * algorithm(s) and the key source's keys, iat and exp are required, iss/aud checked
  * when set.
@@ -20,17 +26,26 @@ export class SecureJwtVerifier extends JwtVerifier {
   protected readonly cache: VerifiedTokenCache;
   private readonly policy: ValidationPolicy;
 
+  /**
+   * Whether tokens get 503 auth_unavailable (rather than 401 key_not_found) until the keys
+   * are loaded: with discovery and with several issuers (docs/protocol.md §16). A single
+   * AUTH_JWT_JWKS_URL keeps its 401 (§8.3).
+   */
+  private readonly unavailableUntilLoaded: boolean;
+
   constructor(
     config: SecureAuthConfig,
     private readonly keySource: KeySource,
     rights?: RightsPaths,
+    unavailableUntilLoaded = config.keySource.kind === 'discovery',
   ) {
     super(rights);
     this.policy = policyFor(config, (header) => keySource.keysFor(header));
     this.cache = new VerifiedTokenCache(config.clockTolerance);
+    this.unavailableUntilLoaded = unavailableUntilLoaded;
   }
 
-  protected override keysVersion(): number {
+  override keysVersion(): number {
     return this.keySource.version;
   }
 
@@ -45,7 +60,9 @@ export class SecureJwtVerifier extends JwtVerifier {
   // refetch (rate-limited, shared with concurrent requests) and try once more.
   private async retryWithFreshKeys(token: string, failure: AuthFailure): Promise<CheckResult> {
     const refreshed = await this.keySource.refreshForUnknownKid();
-    return refreshed ? this.rememberSigner(validateTokenWithPayload(token, this.policy, nowInSeconds())) : failure;
+    if (refreshed) return this.rememberSigner(validateTokenWithPayload(token, this.policy, nowInSeconds()));
+    // No key at all yet is not an unknown kid: the provider has not answered.
+    return this.unavailableUntilLoaded && !this.keySource.ready ? KEYS_UNAVAILABLE : failure;
   }
 
   /**

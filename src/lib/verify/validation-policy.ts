@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { JwtAuthConfig } from '../options/settings.js';
-import { requiredClaims, type JsonObject } from '../core/token-rules.js';
+import { normalizeTokenType, requiredClaims, type JsonObject } from '../core/token-rules.js';
 import type { ValidationPolicy } from '../core/validate-token.js';
 
 /**
@@ -24,6 +24,7 @@ export function policyFor(
     keysFor,
     issuer: auth.issuer,
     audience: auth.audience,
+    ...(auth.requireTyp !== undefined ? { tokenType: normalizeTokenType(auth.requireTyp) } : {}),
     requiredClaims: requiredClaims(auth.issuer, auth.audience),
   };
 }

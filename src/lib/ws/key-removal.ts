@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { TokenVerifier } from '../core/token-verifier.js';
 import { KeySource } from '../keys/key-source.js';
 import { SecureJwtVerifier } from '../verify/secure-jwt-verifier.js';
+import { MultiIssuerVerifier } from '../verify/multi-issuer-verifier.js';
 import { WsSessions } from './ws-sessions.service.js';
 
 /**
@@ -23,7 +24,9 @@ export class KeyRemoval implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    if (this.verifier instanceof SecureJwtVerifier) this.stop = this.keys.onChange(() => this.sweep(this.verifier as SecureJwtVerifier));
+    const verifier = this.verifier;
+    if (verifier instanceof SecureJwtVerifier || verifier instanceof MultiIssuerVerifier)
+      this.stop = this.keys.onChange(() => this.sweep(verifier));
   }
 
   onModuleDestroy(): void {
@@ -31,7 +34,7 @@ export class KeyRemoval implements OnModuleInit, OnModuleDestroy {
   }
 
   /** One pass over the live sockets, closing in batches (measured in docs/limits.md). */
-  private sweep(verifier: SecureJwtVerifier): void {
+  private sweep(verifier: SecureJwtVerifier | MultiIssuerVerifier): void {
     const started = performance.now();
     this.sessions.revalidateInBatches(verifier.keysLeftCheck()).then(
       (closed) => {
