@@ -27,7 +27,8 @@ export type OptionPath =
   | `ws.${Extract<keyof WsOptions, string>}`
   | 'revocation'
   | `revocation.${Extract<keyof RevocationOptions, string>}`
-  | 'redisUrl';
+  | 'redisUrl'
+  | 'redisPrefix';
 
 export interface OptionNaming {
   /** What the user calls the option at `path` (for unknown keys, `path` is what they wrote). */

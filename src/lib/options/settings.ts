@@ -76,6 +76,8 @@ export interface RevocationSettings {
   readonly dataDir: string;
   /** null: a sub cut-off is kept until lifted. */
   readonly maxTokenLifetimeSeconds: number | null;
+  /** The most revocations held at once; one more is refused (507). */
+  readonly maxEntries: number;
 }
 
 export interface GatehouseSettings {
@@ -90,6 +92,8 @@ export interface GatehouseSettings {
   readonly revocation: RevocationSettings | false;
   /** Revocations and the failure limit in Redis (several processes); undefined: this process alone. */
   readonly redisUrl: string | undefined;
+  /** What starts every key and channel name of this deployment in Redis (default `gatehouse:`). */
+  readonly redisPrefix: string;
   /** Printed once at startup: things that work but deserve attention. */
   readonly warnings: readonly string[];
 }
