@@ -50,8 +50,18 @@ export async function runRevokeCommand(argv: readonly string[], env: Environment
     return { code: 1, stdout: '', stderr: `revoke: cannot reach ${request.url}: ${(error as Error).message}\n` };
   }
   const text = await res.text();
-  if (res.status === 201) return { code: 0, stdout: `${text}\n`, stderr: '' };
-  return { code: 1, stdout: '', stderr: `revoke: the server answered ${res.status}: ${explain(res.status, text)}\n` };
+  if (res.status === 201) return { code: 0, stdout: `${printable(text)}\n`, stderr: '' };
+  return { code: 1, stdout: '', stderr: `revoke: the server answered ${res.status}: ${printable(explain(res.status, text))}\n` };
+}
+
+/**
+ * Text a server sent, made safe for a terminal: control characters (C0, DEL, C1: escape
+ * sequences, carriage returns, line breaks), the Unicode line separators and the
+ * bidirectional overrides are dropped, so a hostile or broken server cannot move the
+ * cursor, rewrite what was printed before or fake a line of its own.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '');
 }
 
 function explain(status: number, text: string): string {
