@@ -120,7 +120,9 @@ describe('deployments sharing one Redis', { timeout: 60_000 }, () => {
       const full = await revoke(small.url, { sub: 'three' });
       expect(full.status).toBe(507);
       expect(full.body).toMatchObject({ statusCode: 507, error: 'Insufficient Storage' });
-      expect(full.body.message).toMatch(/^2 revocations are held, the most allowed \(REVOCATION_MAX_ENTRIES.*: nothing was stored\. Lift entries/);
+      expect(full.body.message).toMatch(
+        /^2 revocations are held, the most allowed \(REVOCATION_MAX_ENTRIES.*: nothing was stored\. Lift entries/,
+      );
       expect((await sessionStatus(small.url, tokenOf('three'))).status).toBe(200);
       expect((await revoke(small.url, { sub: 'two', before: now() + 60 })).status).toBe(201);
     } finally {

@@ -1,7 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
 
-
 /**
  * One process's two connections to the Redis that several Gatehouse processes share
  * (REDIS_URL): one for commands, one subscribed to announcements (a subscribed

@@ -349,7 +349,8 @@ export class RedisRevocationStore implements RevocationStore {
       cursor = next;
       for (let i = 0; i < fields.length; i += 2) {
         const entry = parseStoredValue(fields[i + 1]);
-        if (entry === undefined || entry.id !== fields[i]) this.logger.warn(`skipped ${this.hash} field ${fields[i]}: not a revocation entry`);
+        if (entry === undefined || entry.id !== fields[i])
+          this.logger.warn(`skipped ${this.hash} field ${fields[i]}: not a revocation entry`);
         else entries.push(entry);
       }
     } while (cursor !== '0');
