@@ -61,7 +61,20 @@ export async function runRevokeCommand(argv: readonly string[], env: Environment
  * cursor, rewrite what was printed before or fake a line of its own.
  */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '');
+  let out = '';
+  for (const char of text) if (!unprintable(char.codePointAt(0)!)) out += char;
+  return out;
+}
+
+function unprintable(code: number): boolean {
+  return (
+    code <= 0x1f ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
 }
 
 function explain(status: number, text: string): string {

@@ -1,5 +1,5 @@
 import { constants, unlinkSync } from 'node:fs';
-import { link, lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError } from '../options/configuration-error.js';
