@@ -47,8 +47,9 @@ describe('resolveOptions: defaults', () => {
         maxBufferedBytes: 1048576,
         maxPendingFrames: 32,
       },
-      revocation: { dataDir: './data', maxTokenLifetimeSeconds: null },
+      revocation: { dataDir: './data', maxTokenLifetimeSeconds: null, maxEntries: 1_000_000 },
       redisUrl: undefined,
+      redisPrefix: 'gatehouse:',
       warnings: [expect.stringMatching(/^mode=insecure: token signatures are NOT verified.*Never use this in production\.$/)],
     });
   });
