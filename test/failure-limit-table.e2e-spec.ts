@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { ADMIN_KEY } from './support/admin.js';
 import { startApp, type RunningApp } from './support/app.js';
-import { tempDir } from './support/server-process.js';
+import { startServer, stopServer, tempDir } from './support/server-process.js';
 import { signedToken, validFor } from './support/tokens.js';
 
 // The failure limit's table (AUTH_FAIL_MAX_ADDRESSES) and how it counts addresses,
@@ -91,5 +91,35 @@ describe('failed admin keys', () => {
     expect((await list(guesser, ADMIN_KEY)).status).toBe(200);
     // Another address is not affected.
     expect((await list('198.51.100.100', 'wrong')).status).toBe(401);
+  });
+});
+
+describe('failed admin keys in the log', { timeout: 30_000 }, () => {
+  it('are logged with the address and the route, never with the key that was sent', async () => {
+    const server = await startServer({ AUTH_MODE: 'insecure', ADMIN_API_KEY: ADMIN_KEY, LOG_FORMAT: 'json', TRUST_PROXY: 'true' });
+    try {
+      const guess = `a-guessed-key-${'q'.repeat(30)}`;
+      const res = await fetch(`${server.url}/admin/revocations?sub=alice`, {
+        headers: { authorization: `Bearer ${guess}`, 'x-forwarded-for': '203.0.113.9' },
+      });
+      expect(res.status).toBe(401);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const line = server
+        .output()
+        .split('\n')
+        .find((text) => text.includes('admin_key_refused'));
+      expect(JSON.parse(line!)).toMatchObject({
+        level: 40,
+        event: 'admin_key_refused',
+        msg: 'admin API refused: wrong admin key',
+        address: '203.0.113.9',
+        method: 'GET',
+        path: '/admin/revocations',
+      });
+      expect(server.output()).not.toContain(guess);
+      expect(server.output()).not.toContain('qqqqqqqqqq');
+    } finally {
+      await stopServer(server);
+    }
   });
 });

@@ -65,7 +65,9 @@ export class AdminGate implements NestMiddleware, CanActivate, OnModuleInit {
   /** Counts the failure and logs it: 401, or 429 once the address is over the limit. */
   private async refusalFor(request: IncomingMessage, why: string): Promise<HttpRefusal> {
     const address = this.authenticator.addressOf(request);
-    const where = { address: escapeLineBreaks(address), method: request.method, path: escapeLineBreaks((request.url ?? '').split('?')[0]) };
+    // A middleware sees the URL below its mount point; both platforms keep the whole one in originalUrl.
+    const url = (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '';
+    const where = { address: escapeLineBreaks(address), method: request.method, path: escapeLineBreaks(url.split('?')[0]) };
     if (!this.limiter.enabled) {
       this.logger.warn({ msg: `admin API refused: ${why}`, event: 'admin_key_refused', ...where });
       return ADMIN_REFUSAL;
