@@ -89,7 +89,7 @@ describe('deployments sharing one Redis', { timeout: 60_000 }, () => {
     // Redis loses database 1's data; the processes reconnect, find it empty and write
     // back what they hold: what they read from Redis, never what a message said.
     await db1.flushdb();
-    await publisher.client('KILL', 'TYPE', 'pubsub');
+    await publisher.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     expect(await within(5000, async () => (await db1.hexists('gatehouse:revocations', revocationId('sub', 'carol'))) === 1)).toBeLessThan(
       5000,
     );
