@@ -133,14 +133,24 @@ describe('FileRevocationStore: one writer, its own files', () => {
     await first.close();
   });
 
-  it('a second store on the same directory is refused, naming the directory and the lock; free again once closed', async () => {
+  it('two stores of one process on one directory share one file and one lock; each sees what the other writes', async () => {
     const dir = fresh();
-    const first = await started(dir);
-    await expect(started(dir)).rejects.toThrow(`the data directory ${dir} (GATEHOUSE_DATA_DIR) is in use`);
-    await expect(started(dir)).rejects.toThrow(`lock file ${join(dir, LOCK_FILE)}`);
-    await first.close();
+    const [listA, listB] = [new RevocationList(retention), new RevocationList(retention)];
+    const a = store(dir);
+    const b = store(dir);
+    await a.start(sinkOf(listA), 0);
+    await b.start(sinkOf(listB), 0);
+    const alice = await a.add(request({ sub: 'alice' }));
+    expect(listB.find({ sub: 'alice' })).toEqual([alice]);
+    await b.remove(alice.id);
+    expect(listA.size).toBe(0);
+    await a.close();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(true); // b still uses it
+    await b.add(request({ sub: 'bob' }));
+    await b.close();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
-    await (await started(dir)).close();
+    expect(lines(join(dir, 'revocations.jsonl'))).toHaveLength(3);
+    await expect(b.add(request({ sub: 'carol' }))).rejects.toBeInstanceOf(StoreUnavailable);
   });
 
   it("a lock left by a process that is gone is taken over; a running process's lock is not", async () => {

@@ -15,6 +15,9 @@ const NO_FOLLOW = constants.O_NOFOLLOW;
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW;
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW;
 
+/** The data file of each directory in use in this process, shared by the apps that use it. */
+const SHARED = new Map<string, DataFile>();
+
 export interface FileStoreOptions {
   /** The most entries held; one more is refused (RevocationsFull). */
   readonly maxEntries: number;
@@ -38,11 +41,9 @@ export interface FileStoreOptions {
  * them than live entries and at least `compactAfter`. The live entries are written to
  * a new file that then replaces the old one (rename), so a crash leaves one whole file.
  */
-export class FileRevocationStore implements RevocationStore {
+class DataFile {
   readonly dir: string;
   readonly path: string;
-  readonly description: string;
-  readonly staleness = undefined;
   loaded = false;
   private readonly logger = new Logger('Revocation');
   private readonly maxEntries: number;
@@ -51,7 +52,9 @@ export class FileRevocationStore implements RevocationStore {
   private readonly live = new Map<string, Revocation>();
   private lock: DataDirLock | undefined;
   private handle: FileHandle | undefined;
-  private sink: RevocationSink | undefined;
+  /** The lists of the apps of this process that use this directory (usually one). */
+  private readonly sinks = new Set<RevocationSink>();
+  private starting: Promise<void> | undefined;
   /** Records in the file, live or not. */
   private records = 0;
   /** The file does not end with a newline (a torn last line): the next record starts on a line of its own. */
@@ -66,17 +69,38 @@ export class FileRevocationStore implements RevocationStore {
   ) {
     this.dir = resolve(dataDir);
     this.path = join(this.dir, DATA_FILE);
-    this.description = `file ${this.path}`;
     this.maxEntries = options.maxEntries;
     this.compactAfter = options.compactAfter ?? 1000;
   }
 
-  async start(sink: RevocationSink, _waitMs = 0): Promise<void> {
-    this.lock = await DataDirLock.acquire(this.dir);
+  /** Loads the file (once, for every app of this process on this directory) and keeps `sink` informed. */
+  async attach(sink: RevocationSink): Promise<void> {
+    this.starting ??= this.start();
+    await this.starting;
+    this.sinks.add(sink);
+    sink.replaceAll([...this.live.values()]);
+  }
+
+  /** The last app gone: the file is closed and the directory's lock released. */
+  async detach(sink: RevocationSink | undefined): Promise<void> {
+    if (sink !== undefined) this.sinks.delete(sink);
+    if (this.sinks.size > 0) return;
+    SHARED.delete(this.dir);
+    await this.close();
+  }
+
+  private async start(): Promise<void> {
+    try {
+      this.lock = await DataDirLock.acquire(this.dir);
+    } catch (error) {
+      SHARED.delete(this.dir);
+      throw error;
+    }
     let replay: LogReplay;
     try {
       replay = await this.load();
     } catch (error) {
+      SHARED.delete(this.dir);
       await this.lock.release();
       throw error;
     }
@@ -87,8 +111,6 @@ export class FileRevocationStore implements RevocationStore {
     if (skippedCount > skipped.length) this.logger.warn(`skipped ${skippedCount - skipped.length} more line(s) of ${this.path}`);
     for (const [id, entry] of entries) this.live.set(id, entry);
     this.records = records;
-    this.sink = sink;
-    sink.replaceAll([...entries.values()]);
     this.loaded = true;
     if (records > 0) this.logger.log(`${entries.size} revocation(s) loaded from ${this.path}`);
     await this.tidy(Math.floor(Date.now() / 1000));
@@ -156,7 +178,7 @@ export class FileRevocationStore implements RevocationStore {
       const stored = mergeRevocations(current, entry);
       if (stored !== current) await this.append(putRecord(stored));
       this.live.set(stored.id, stored);
-      this.sink?.put(stored);
+      for (const sink of this.sinks) sink.put(stored);
       return stored;
     });
   }
@@ -166,7 +188,7 @@ export class FileRevocationStore implements RevocationStore {
       if (!this.live.has(id)) return false;
       await this.append(liftRecord(id));
       this.live.delete(id);
-      this.sink?.remove(id);
+      for (const sink of this.sinks) sink.remove(id);
       return true;
     });
   }
@@ -187,7 +209,7 @@ export class FileRevocationStore implements RevocationStore {
     });
   }
 
-  async close(): Promise<void> {
+  private async close(): Promise<void> {
     await this.queue;
     await this.handle?.close();
     this.handle = undefined;
@@ -248,5 +270,69 @@ export class FileRevocationStore implements RevocationStore {
     this.logger.log(`compacted ${this.path}: ${this.records} record(s) down to ${entries.length}`);
     this.records = entries.length;
     this.unterminated = false;
+  }
+}
+
+/**
+ * One app's handle on the data file of its directory (GATEHOUSE_DATA_DIR). Several
+ * apps of one process on the same directory (a test suite building an app per test)
+ * share one DataFile, hence one writer and one lock, and each sees the others'
+ * revocations; the first one's retention and bound apply. Another process is refused.
+ */
+export class FileRevocationStore implements RevocationStore {
+  readonly dir: string;
+  readonly path: string;
+  readonly description: string;
+  readonly staleness = undefined;
+  private file: DataFile | undefined;
+  private sink: RevocationSink | undefined;
+
+  constructor(
+    dataDir: string,
+    private readonly retention: Retention,
+    private readonly options: FileStoreOptions,
+  ) {
+    this.dir = resolve(dataDir);
+    this.path = join(this.dir, DATA_FILE);
+    this.description = `file ${this.path}`;
+  }
+
+  get loaded(): boolean {
+    return this.file?.loaded ?? false;
+  }
+
+  async start(sink: RevocationSink, _waitMs = 0): Promise<void> {
+    let file = SHARED.get(this.dir);
+    if (file === undefined) {
+      file = new DataFile(this.dir, this.retention, this.options);
+      SHARED.set(this.dir, file);
+    }
+    await file.attach(sink);
+    this.file = file;
+    this.sink = sink;
+  }
+
+  async add(entry: Revocation): Promise<Revocation> {
+    return this.started().add(entry);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return this.started().remove(id);
+  }
+
+  async tidy(now: number): Promise<void> {
+    await this.file?.tidy(now);
+  }
+
+  async close(): Promise<void> {
+    const { file, sink } = this;
+    this.file = undefined;
+    this.sink = undefined;
+    await file?.detach(sink);
+  }
+
+  private started(): DataFile {
+    if (this.file === undefined) throw new StoreUnavailable('the revocations file is not open (the app has not started, or has stopped)');
+    return this.file;
   }
 }
