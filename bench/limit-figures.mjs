@@ -132,7 +132,7 @@ const heap = () => (gc(), gc(), process.memoryUsage().heapUsed);
 {
   const limiter = new FailureLimiter({ limit: 30, windowMs: 60_000, maxAddresses: 10_000 });
   const before = heap();
-  for (let i = 0; i < 10_000; i++) limiter.recordFailure(`2001:db8::${i.toString(16)}:${i.toString(16)}`);
+  for (let i = 0; i < 10_000; i++) limiter.recordFailure(`2001:db8:${i.toString(16)}::${i.toString(16)}`);
   log(`| failure table, full (10,000 addresses) | ${mib(heap() - before)} |`);
 }
 /** A full verified-token cache (TOKEN_CACHE_CAPACITY, 10,000) of tokens with a claim of `claimBytes`. */

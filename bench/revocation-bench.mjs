@@ -273,9 +273,9 @@ async function memory() {
     const after = await used();
     lines.push(`| jti entries in Redis (used_memory) | ${Math.round((after - before) / n)} |`);
     // What a process does at start and after each reconnect: load the whole set.
-    const connection = await RedisConnection.open(redis.url);
+    const connection = await RedisConnection.open(redis.url, 'gatehouse:');
     const list = new RevocationList({ leeway: 2, maxTokenLifetimeSeconds: null });
-    const store = new RedisRevocationStore(connection, { leeway: 2, maxTokenLifetimeSeconds: null });
+    const store = new RedisRevocationStore(connection, { leeway: 2, maxTokenLifetimeSeconds: null }, 1_000_000);
     const sink = { replaceAll: (e) => list.replaceAll(e), put: (e) => list.put(e), remove: (id) => list.remove(id), held: () => list.entries() };
     const started = performance.now();
     await store.start(sink, 30_000);

@@ -68,7 +68,7 @@ export type { RevocationOptions } from './lib/options/gatehouse-options.js';
 export type { RevocationSettings } from './lib/options/settings.js';
 export { Revocations, InvalidRevocation, TOKEN_REVOKED, type RevocationRequest } from './lib/revocation/revocations.service.js';
 export type { Revocation, JtiRevocation, SubRevocation } from './lib/revocation/revocation.js';
-export { StoreUnavailable } from './lib/revocation/revocation-store.js';
+export { RevocationsFull, StoreUnavailable } from './lib/revocation/revocation-store.js';
 export { GatehouseAdminModule, type GatehouseAdminOptions } from './lib/admin/gatehouse-admin.module.js';
 export { MIN_ADMIN_KEY_LENGTH } from './lib/admin/admin-key.js';
 

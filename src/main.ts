@@ -44,8 +44,16 @@ async function bootstrap(): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 
-  app = await createApp({ env });
-  await app.listen(server.port, server.host);
+  try {
+    app = await createApp({ env });
+    await app.listen(server.port, server.host);
+  } catch (error) {
+    // What startup itself refuses (a data directory in use, a data file that cannot be
+    // loaded): one line saying why, as for a bad variable.
+    if (!(error instanceof ConfigurationError)) throw error;
+    process.stderr.write(`${error.lines.join('\n')}\n`);
+    process.exit(1);
+  }
   new Logger('Gatehouse').log(`listening on ${await app.getUrl()} (REST, and WebSocket at /ws)`);
 }
 

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ENV_VARIABLES } from '../src/server/config/server-settings.js';
@@ -60,5 +62,27 @@ describe('npm run -s token -- revoke', { timeout: 60_000 }, () => {
       stderr: "revoke: the server answered 401: the admin key was refused (is ADMIN_API_KEY the server's?)\n",
     });
     expect(unreachable).toMatchObject({ code: 1, stderr: expect.stringMatching(/^revoke: cannot reach http:\/\/127\.0\.0\.1:\d+/) });
+  });
+
+  it("prints a server's text without its control characters (a hostile or broken server cannot drive the terminal)", async () => {
+    const hostile = createServer((request, response) => {
+      const created = request.url === '/ok/admin/revocations';
+      response.writeHead(created ? 201 : 400, { 'content-type': 'application/json' });
+      response.end(
+        created
+          ? '{"sub":"alice\u001b[2J\u001b]0;owned\u0007\r\nrevoke: done"}'
+          : JSON.stringify({ message: 'no\u001b[1A\u001b[2K\u009b31m' }),
+      );
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    const { port } = hostile.address() as AddressInfo;
+    try {
+      const ok = await revoke(['--sub', 'alice', '--url', `http://127.0.0.1:${port}/ok`]);
+      expect(ok).toMatchObject({ code: 0, stdout: '{"sub":"alice[2J]0;ownedrevoke: done"}\n' });
+      const refused = await revoke(['--sub', 'alice', '--url', `http://127.0.0.1:${port}/no`]);
+      expect(refused).toMatchObject({ code: 1, stderr: 'revoke: the server answered 400: no[1A[2K31m\n' });
+    } finally {
+      hostile.close();
+    }
   });
 });

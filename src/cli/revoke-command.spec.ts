@@ -50,3 +50,22 @@ describe('revoke command: usage', () => {
     expect(await usage(['--help'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: npm run -s token -- revoke --sub/) });
   });
 });
+
+describe('text from the server', () => {
+  const answering = (status: number, body: string) => (async () => new Response(body, { status })) as unknown as typeof fetch;
+  const env = { ADMIN_API_KEY: 'k'.repeat(40) };
+
+  it('is printed without control characters, line separators or bidirectional overrides', async () => {
+    const hostile = '{"id":"sub_x","sub":"alice\u001b[2J\u001b]0;pwned\u0007\r\nfake line\u2028\u202e"}';
+    const ok = await runRevokeCommand(['--sub', 'alice'], env, answering(201, hostile));
+    expect(ok.stdout).toBe('{"id":"sub_x","sub":"alice[2J]0;pwnedfake line"}\n');
+    const refused = await runRevokeCommand(
+      ['--sub', 'alice'],
+      env,
+      answering(400, JSON.stringify({ message: 'bad\u001b[31m red\u0085\nnext' })),
+    );
+    expect(refused.stderr).toBe('revoke: the server answered 400: bad[31m rednext\n');
+    const notJson = await runRevokeCommand(['--sub', 'alice'], env, answering(500, 'oops\r\u001b[1A\u001b[2Kdone'));
+    expect(notJson.stderr).toBe('revoke: the server answered 500: oops[1A[2Kdone\n');
+  });
+});

@@ -50,8 +50,31 @@ export async function runRevokeCommand(argv: readonly string[], env: Environment
     return { code: 1, stdout: '', stderr: `revoke: cannot reach ${request.url}: ${(error as Error).message}\n` };
   }
   const text = await res.text();
-  if (res.status === 201) return { code: 0, stdout: `${text}\n`, stderr: '' };
-  return { code: 1, stdout: '', stderr: `revoke: the server answered ${res.status}: ${explain(res.status, text)}\n` };
+  if (res.status === 201) return { code: 0, stdout: `${printable(text)}\n`, stderr: '' };
+  return { code: 1, stdout: '', stderr: `revoke: the server answered ${res.status}: ${printable(explain(res.status, text))}\n` };
+}
+
+/**
+ * Text a server sent, made safe for a terminal: control characters (C0, DEL, C1: escape
+ * sequences, carriage returns, line breaks), the Unicode line separators and the
+ * bidirectional overrides are dropped, so a hostile or broken server cannot move the
+ * cursor, rewrite what was printed before or fake a line of its own.
+ */
+export function printable(text: string): string {
+  let out = '';
+  for (const char of text) if (!unprintable(char.codePointAt(0)!)) out += char;
+  return out;
+}
+
+function unprintable(code: number): boolean {
+  return (
+    code <= 0x1f ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
 }
 
 function explain(status: number, text: string): string {

@@ -70,7 +70,8 @@ const providers: Provider[] = [
   {
     provide: RedisConnection,
     inject: [GATEHOUSE_SETTINGS],
-    useFactory: ({ redisUrl }: GatehouseSettings): Promise<RedisConnection> | null => (redisUrl ? RedisConnection.open(redisUrl) : null),
+    useFactory: ({ redisUrl, redisPrefix }: GatehouseSettings): Promise<RedisConnection> | null =>
+      redisUrl ? RedisConnection.open(redisUrl, redisPrefix) : null,
   },
   {
     // The failure limit is counted in Redis when several processes share one, in memory otherwise.

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { ConfigurationError } from '../options/configuration-error.js';
 import { ADMIN_KEY_DIGEST, AdminGate } from './admin-gate.js';
 import { MIN_ADMIN_KEY_LENGTH, digestOf } from './admin-key.js';
@@ -15,7 +15,12 @@ export interface GatehouseAdminOptions {
  * server does when ADMIN_API_KEY is set). Needs GatehouseModule.
  */
 @Module({})
-export class GatehouseAdminModule {
+export class GatehouseAdminModule implements NestModule {
+  /** The key is checked before anything else on the admin routes, whichever HTTP platform serves them. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(AdminGate).forRoutes(RevocationsController);
+  }
+
   static forRoot(options: GatehouseAdminOptions): DynamicModule {
     const key = options?.apiKey;
     if (typeof key !== 'string' || key.length < MIN_ADMIN_KEY_LENGTH) {

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpException, HttpStatus, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { Public } from '../auth/public.decorator.js';
 import { InvalidRevocation, Revocations, type RevocationRequest } from '../revocation/revocations.service.js';
-import { StoreUnavailable } from '../revocation/revocation-store.js';
+import { RevocationsFull, StoreUnavailable } from '../revocation/revocation-store.js';
 import type { Revocation } from '../revocation/revocation.js';
-import { ADMIN_ROUTE, AdminGate } from './admin-gate.js';
+import { AdminGate } from './admin-gate.js';
 
 /**
  * The admin API of docs/protocol.md §11, under the admin key (AdminGate checks it
@@ -18,7 +18,6 @@ export class RevocationsController {
 
   /** `{"jti", "exp"}` or `{"sub", "before"?}`: 201 with the stored entry. */
   @Post()
-  @ADMIN_ROUTE()
   async revoke(@Body() body: unknown): Promise<Revocation> {
     try {
       // Checked by revoke(), which words every problem.
@@ -30,7 +29,6 @@ export class RevocationsController {
 
   /** `?sub=` or `?jti=`: that entry; neither: every entry. */
   @Get()
-  @ADMIN_ROUTE()
   list(@Query() query: Record<string, unknown>): { entries: Revocation[] } {
     const problems = Object.entries(query).flatMap(([name, value]) => {
       if (name !== 'sub' && name !== 'jti') return [`unknown query parameter "${name.slice(0, 100)}": use sub or jti`];
@@ -42,7 +40,6 @@ export class RevocationsController {
 
   /** Lifts one entry: 204, or 404 for an id that is not held. */
   @Delete(':id')
-  @ADMIN_ROUTE()
   @HttpCode(HttpStatus.NO_CONTENT)
   async lift(@Param('id') id: string): Promise<void> {
     let lifted: boolean;
@@ -64,9 +61,12 @@ function badRequest(problems: readonly string[]): HttpException {
   return new HttpException({ statusCode: 400, error: 'Bad Request', message: problems.join('; '), problems }, HttpStatus.BAD_REQUEST);
 }
 
-/** 400 for a request that cannot be stored as it is; 503 when it cannot be stored now. */
+/** 400 for a request that cannot be stored as it is; 503 when it cannot be stored now; 507 when as many are held as allowed. */
 function answerFor(error: unknown): unknown {
   if (error instanceof InvalidRevocation) return badRequest(error.problems);
+  if (error instanceof RevocationsFull) {
+    return new HttpException({ statusCode: 507, error: 'Insufficient Storage', message: error.message }, HttpStatus.INSUFFICIENT_STORAGE);
+  }
   if (error instanceof StoreUnavailable) {
     return new HttpException(
       { statusCode: 503, error: 'Service Unavailable', message: `Nothing was changed: ${error.message}; try again later` },

@@ -1,3 +1,4 @@
+import { failureKeyOf } from './failure-limit.js';
 import { FailureLimiter } from './failure-limiter.js';
 
 function limiter(limit: number, windowMs = 60_000, maxAddresses = 100) {
@@ -54,8 +55,36 @@ describe('FailureLimiter', () => {
     expect(instance.trackedAddresses).toBe(100);
     expect(instance.retryAfterSeconds('10.0.0.0')).toBeGreaterThan(0); // the first: kept
     expect(instance.retryAfterSeconds('10.0.0.99')).toBeGreaterThan(0); // the 100th: kept
-    expect(instance.retryAfterSeconds('10.0.0.100')).toBe(0); // the 101st: never tracked
-    expect(instance.recordFailure('10.0.0.100')).toBe(false);
+  });
+
+  it('a full table does not fail open: the addresses it cannot track share one allowance', () => {
+    const { instance, advance } = limiter(3, 60_000, 100);
+    for (let i = 0; i < 100; i++) instance.recordFailure(`filler-${i}`);
+    expect(instance.trackedAddresses).toBe(100);
+    // Three failures from three new addresses use up the shared allowance...
+    expect(instance.countFailure('new-1')).toEqual({ retryAfterSeconds: 0, blocked: false });
+    expect(instance.countFailure('new-2')).toEqual({ retryAfterSeconds: 0, blocked: false });
+    expect(instance.countFailure('new-3')).toEqual({ retryAfterSeconds: 0, blocked: true });
+    // ...and every other untracked address is refused until that window ends.
+    expect(instance.countFailure('new-4')).toEqual({ retryAfterSeconds: 60, blocked: false });
+    expect(instance.trackedAddresses).toBe(100);
+    // A tracked address keeps its own count meanwhile.
+    expect(instance.countFailure('filler-7').retryAfterSeconds).toBe(0);
+    advance(60_000);
+    // Every window has ended: room again, each address on its own.
+    expect(instance.countFailure('new-4')).toEqual({ retryAfterSeconds: 0, blocked: false });
+    expect(instance.trackedAddresses).toBe(1);
+  });
+
+  it('a blocked address whose window ends while the table is full gets no fresh allowance of its own', () => {
+    const { instance, advance } = limiter(3, 60_000, 100);
+    for (let i = 0; i < 3; i++) instance.recordFailure('attacker');
+    advance(30_000);
+    // The attacker keeps the table full from other addresses it holds.
+    for (let i = 0; i < 99; i++) instance.recordFailure(`sock-puppet-${i}`);
+    advance(30_000); // the attacker's window ends; the puppets' windows are live
+    for (let i = 0; i < 3; i++) expect(instance.countFailure('attacker').retryAfterSeconds).toBe(0);
+    expect(instance.countFailure('attacker').retryAfterSeconds).toBe(60);
   });
 
   it('keeps a blocked address blocked until its window ends, however many others fail', () => {
@@ -103,5 +132,28 @@ describe('FailureLimiter', () => {
     expect(refused).toBe(0);
     // Generous bound for a shared CI machine; measured ~20-40 ns on a laptop.
     expect(nsPerCall).toBeLessThan(1_000);
+  });
+});
+
+describe('failureKeyOf', () => {
+  it('counts an IPv6 client by its /64 network, IPv4 (also IPv4-mapped) by its address', () => {
+    expect(failureKeyOf('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(failureKeyOf('2001:0DB8:0001:0002::1')).toBe('2001:db8:1:2::/64');
+    expect(failureKeyOf('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(failureKeyOf('::1')).toBe('0:0:0:0::/64');
+    expect(failureKeyOf('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(failureKeyOf('2001:db8:1:2::ffff:192.0.2.1')).toBe('2001:db8:1:2::/64');
+    expect(failureKeyOf('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(failureKeyOf('::ffff:c000:201')).toBe('192.0.2.1');
+    expect(failureKeyOf('192.0.2.1')).toBe('192.0.2.1');
+    expect(failureKeyOf('')).toBe('');
+    expect(failureKeyOf(failureKeyOf('2001:db8:1:2::1'))).toBe('2001:db8:1:2::/64');
+  });
+
+  it('one IPv6 /64 shares one allowance; the next /64 has its own', () => {
+    const { instance } = limiter(3);
+    for (let i = 1; i <= 3; i++) instance.recordFailure(`2001:db8:0:1::${i.toString(16)}`);
+    expect(instance.retryAfterSeconds('2001:db8:0:1:ffff:ffff:ffff:ffff')).toBe(60);
+    expect(instance.retryAfterSeconds('2001:db8:0:2::1')).toBe(0);
   });
 });

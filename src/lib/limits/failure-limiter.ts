@@ -8,22 +8,26 @@
 //
 // A full table (maxAddresses live windows) tracks no new address, and never forgets a
 // live one: otherwise failures from many other addresses would push a blocked address
-// out and clear its block. Only windows that have ended are dropped.
+// out and clear its block. Only windows that have ended are dropped. The addresses it
+// cannot track are not let through unlimited either: they share one window of their
+// own (the overflow), so that filling the table (easy with IPv6 networks to spare)
+// buys an attacker no more than `limit` further guesses per window, wherever they
+// come from. Only failing attempts ever meet it: a valid token is never refused.
 
-import { COUNTED, COUNTED_AND_BLOCKED, FailureLimit, type FailureCount } from './failure-limit.js';
+import { COUNTED, COUNTED_AND_BLOCKED, failureKeyOf, FailureLimit, type FailureCount } from './failure-limit.js';
 
 export interface FailureLimiterOptions {
   /** Failures allowed per address per window; 0 disables the limiter. */
   readonly limit: number;
   readonly windowMs: number;
-  /** The most addresses tracked at once; when full, new addresses are not tracked. */
+  /** The most addresses tracked at once; when full, new addresses share one overflow window. */
   readonly maxAddresses: number;
   /** Milliseconds from a monotonic clock (tests pass their own). */
   readonly now?: () => number;
 }
 
 interface Window {
-  readonly startedAt: number;
+  startedAt: number;
   failures: number;
 }
 
@@ -33,8 +37,10 @@ export class FailureLimiter extends FailureLimit {
   readonly maxAddresses: number;
   private readonly now: () => number;
   // Insertion order is window start order (a new window deletes and re-inserts), so
-  // expired entries are always at the head of the map.
+  // expired entries are always at the head of the map. Keyed by failureKeyOf (IPv6: /64).
   private readonly windows = new Map<string, Window>();
+  /** Every address the full table could not track, counted together. */
+  private readonly overflow: Window = { startedAt: Number.NEGATIVE_INFINITY, failures: 0 };
 
   constructor(options: FailureLimiterOptions) {
     super();
@@ -58,13 +64,15 @@ export class FailureLimiter extends FailureLimit {
   /**
    * 0 when `address` may try to authenticate, otherwise the whole seconds until it
    * may again (Retry-After). The path every request takes: one map lookup, no
-   * allocation, for an address without recent failures.
+   * allocation, for an address without recent failures while the table has room.
    */
   retryAfterSeconds(address: string): number {
     if (this.limit === 0) return 0;
-    const window = this.windows.get(address);
+    const now = this.now();
+    let window = this.windows.get(failureKeyOf(address));
+    if (window === undefined && this.windows.size >= this.maxAddresses) window = this.overflowIfFull(now);
     if (window === undefined || window.failures < this.limit) return 0;
-    const left = window.startedAt + this.windowMs - this.now();
+    const left = window.startedAt + this.windowMs - now;
     return left > 0 ? Math.ceil(left / 1000) : 0;
   }
 
@@ -75,23 +83,42 @@ export class FailureLimiter extends FailureLimit {
   recordFailure(address: string): boolean {
     if (this.limit === 0) return false;
     const now = this.now();
-    let window = this.windows.get(address);
-    if (window === undefined || now - window.startedAt >= this.windowMs) {
-      if (window !== undefined) this.windows.delete(address);
+    const key = failureKeyOf(address);
+    let window = this.windows.get(key);
+    if (window === undefined || this.ended(window, now)) {
+      if (window !== undefined) this.windows.delete(key);
       this.dropEnded(now);
       // Full of live windows: this address goes untracked rather than evicting one.
-      if (this.windows.size >= this.maxAddresses) return false;
-      window = { startedAt: now, failures: 0 };
-      this.windows.set(address, window);
+      window = this.overflowIfFull(now);
+      if (window === undefined) {
+        window = { startedAt: now, failures: 0 };
+        this.windows.set(key, window);
+      }
     }
     window.failures += 1;
     return window.failures === this.limit;
   }
 
+  /** The shared window of untracked addresses when the table is full (started afresh once ended); undefined while there is room. */
+  private overflowIfFull(now: number): Window | undefined {
+    if (this.windows.size < this.maxAddresses) return undefined;
+    this.dropEnded(now);
+    if (this.windows.size < this.maxAddresses) return undefined;
+    if (this.ended(this.overflow, now)) {
+      this.overflow.startedAt = now;
+      this.overflow.failures = 0;
+    }
+    return this.overflow;
+  }
+
+  private ended(window: Window, now: number): boolean {
+    return now - window.startedAt >= this.windowMs;
+  }
+
   /** Drops the windows that have ended; they are at the head of the map. */
   private dropEnded(now: number): void {
     for (const [address, window] of this.windows) {
-      if (now - window.startedAt < this.windowMs) break;
+      if (!this.ended(window, now)) break;
       this.windows.delete(address);
     }
   }

@@ -1,9 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { REDIS_PREFIX, type RedisConnection } from '../redis/redis-connection.js';
-import { COUNTED, COUNTED_AND_BLOCKED, FailureLimit, type FailureCount } from './failure-limit.js';
+import type { RedisConnection } from '../redis/redis-connection.js';
+import { COUNTED, COUNTED_AND_BLOCKED, failureKeyOf, FailureLimit, type FailureCount } from './failure-limit.js';
 import type { FailureLimiter } from './failure-limiter.js';
-
-const KEY_PREFIX = `${REDIS_PREFIX}failures:`;
 
 // The same fixed window as FailureLimiter, shared by every process: a key per address
 // that expires with its window. Over the limit: not counted, answered with the time
@@ -34,7 +32,8 @@ interface Scripts {
  * counts in its own memory (`local`), and answers from there while Redis is
  * unreachable: the limit still holds, per process, with the failures it has seen.
  *
- * No table bound is needed here: each key expires with its window.
+ * No table bound is needed here: each key expires with its window. IPv6 clients are
+ * counted by their /64 network, as in memory (failureKeyOf).
  */
 export class RedisFailureLimiter extends FailureLimit {
   readonly limit: number;
@@ -45,6 +44,8 @@ export class RedisFailureLimiter extends FailureLimit {
   }
   private readonly scripts: Scripts;
   private readonly logger = new Logger('Redis');
+  /** `<REDIS_PREFIX>failures:`, then the address (keys are per database already). */
+  private readonly keyPrefix: string;
 
   constructor(
     private readonly redis: RedisConnection,
@@ -53,6 +54,7 @@ export class RedisFailureLimiter extends FailureLimit {
     super();
     this.limit = local.limit;
     this.windowMs = local.windowMs;
+    this.keyPrefix = redis.key('failures:');
     redis.commands.defineCommand('gatehouseCountFailure', { numberOfKeys: 1, lua: COUNT });
     this.scripts = redis.commands as unknown as Scripts;
   }
@@ -60,7 +62,7 @@ export class RedisFailureLimiter extends FailureLimit {
   countFailure(address: string): FailureCount | Promise<FailureCount> {
     if (this.limit === 0) return COUNTED;
     if (this.redis.commands.status !== 'ready') return this.local.countFailure(address);
-    return this.scripts.gatehouseCountFailure(KEY_PREFIX + address, String(this.limit), String(this.windowMs)).then(
+    return this.scripts.gatehouseCountFailure(this.keyPrefix + failureKeyOf(address), String(this.limit), String(this.windowMs)).then(
       ([counted, failures, leftMs]) => {
         if (counted === 0) return { retryAfterSeconds: Math.max(1, Math.ceil(leftMs / 1000)), blocked: false };
         // Counted here too, so that a Redis outage does not wipe the slate clean.

@@ -41,6 +41,8 @@ export interface RevocationOptions {
    * cut-off is dropped that long after its `before`; unset, it is kept until lifted.
    */
   readonly maxTokenLifetimeSeconds?: number;
+  /** The most revocations held at once (default 1000000); one more is refused with 507. */
+  readonly maxEntries?: number;
 }
 
 /** What every mode shares: how the module behaves in the host app. */
@@ -63,6 +65,11 @@ export interface GatehouseHostOptions {
   readonly rolesClaim?: string;
   /** Where a token's channel patterns are, an array of strings (default `/channels`). */
   readonly channelsClaim?: string;
+  /**
+   * What starts every key and channel name in Redis (default `gatehouse:`): deployments
+   * sharing one Redis database keep apart by giving each its own.
+   */
+  readonly redisPrefix?: string;
 }
 
 interface TokenOptions {

@@ -33,7 +33,8 @@ export type OptionPath =
   | 'redisUrl'
   | 'scopesClaim'
   | 'rolesClaim'
-  | 'channelsClaim';
+  | 'channelsClaim'
+  | 'redisPrefix';
 
 export interface OptionNaming {
   /** What the user calls the option at `path` (for unknown keys, `path` is what they wrote). */

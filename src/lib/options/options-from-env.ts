@@ -1,7 +1,7 @@
 import { ALGORITHMS } from '../core/algorithms.js';
 import type { GatehouseOptions } from './gatehouse-options.js';
 import type { OptionNaming, OptionPath } from './option-naming.js';
-import { DEFAULTS, RANGES, resolveOptions } from './resolve-options.js';
+import { DEFAULT_REDIS_PREFIX, DEFAULTS, RANGES, resolveOptions, REVOCATION_DEFAULTS } from './resolve-options.js';
 import type { GatehouseSettings } from './settings.js';
 
 // The variables of docs/protocol.md §2, §8 and §10 as GatehouseModule options. The
@@ -210,6 +210,12 @@ export const GATEHOUSE_ENV_VARIABLES = {
     conversion: 'integer',
     description: `the longest lifetime (exp - iat) of the tokens you accept; a sub cut-off is dropped that long after its "before" (${number('revocation.maxTokenLifetimeSeconds')}); unset: kept until lifted`,
   },
+  REVOCATION_MAX_ENTRIES: {
+    option: 'revocation.maxEntries',
+    conversion: 'integer',
+    default: String(REVOCATION_DEFAULTS.maxEntries),
+    description: `the most revocations held at once (${number('revocation.maxEntries')}); one more is refused with 507`,
+  },
   REDIS_URL: {
     option: 'redisUrl',
     conversion: 'word',
@@ -234,6 +240,13 @@ export const GATEHOUSE_ENV_VARIABLES = {
     conversion: 'text',
     default: '/channels',
     description: "where the token's channel patterns are, an array of strings (a name, or a prefix ending with *)",
+  },
+  REDIS_PREFIX: {
+    option: 'redisPrefix',
+    conversion: 'word',
+    default: DEFAULT_REDIS_PREFIX,
+    description:
+      'what starts every Gatehouse key and channel name in Redis; deployments sharing one Redis database each need their own (their database number also keeps them apart)',
   },
 } as const satisfies Record<string, GatehouseEnvVariable>;
 

@@ -49,9 +49,10 @@ describe('resolveOptions: defaults', () => {
         maxFramesPerSecond: 50,
         maxPendingPerAddress: 100,
       },
-      revocation: { dataDir: './data', maxTokenLifetimeSeconds: null },
+      revocation: { dataDir: './data', maxTokenLifetimeSeconds: null, maxEntries: 1_000_000 },
       redisUrl: undefined,
       rights: { scopes: undefined, roles: ['roles'], channels: ['channels'] },
+      redisPrefix: 'gatehouse:',
       warnings: [expect.stringMatching(/^mode=insecure: token signatures are NOT verified.*Never use this in production\.$/)],
     });
   });

@@ -61,6 +61,7 @@ export const RANGES = {
   'ws.maxFramesPerSecond': [1, 100_000],
   'ws.maxPendingPerAddress': [1, 1_000_000],
   'revocation.maxTokenLifetimeSeconds': [60, 10 * 365 * 86_400],
+  'revocation.maxEntries': [1, 100_000_000],
 } as const satisfies Partial<Record<OptionPath, readonly [number, number]>>;
 
 /** NODE_ENV says production: `production` or `prod`, in any case, spaces around ignored. */
@@ -94,6 +95,7 @@ const HOST_OPTIONS = [
   'scopesClaim',
   'rolesClaim',
   'channelsClaim',
+  'redisPrefix',
 ] as const;
 const ALL_OPTIONS: readonly string[] = ['mode', 'verifier', 'allowInProduction', ...TOKEN_OPTIONS, ...SECURE_ONLY, ...HOST_OPTIONS];
 
@@ -119,6 +121,7 @@ export function resolveOptions(
     revocation: resolveRevocation(given.revocation, check),
     redisUrl: resolveRedisUrl(given.redisUrl, check),
     rights: resolveRights(given, check),
+    redisPrefix: resolveRedisPrefix(given.redisPrefix, check),
     warnings: check.warnings,
   };
   check.unknownKeys(given, ALL_OPTIONS);
@@ -287,22 +290,24 @@ function resolveTrustProxy(value: unknown, check: OptionChecks): boolean | numbe
 
 // Revocation (docs/protocol.md §11).
 
-export const REVOCATION_DEFAULTS: RevocationSettings = { dataDir: './data', maxTokenLifetimeSeconds: null };
+export const REVOCATION_DEFAULTS: RevocationSettings = { dataDir: './data', maxTokenLifetimeSeconds: null, maxEntries: 1_000_000 };
+export const DEFAULT_REDIS_PREFIX = 'gatehouse:';
 
 function resolveRevocation(value: unknown, check: OptionChecks): RevocationSettings | false {
   if (value === false) return false;
   if (value === undefined) return REVOCATION_DEFAULTS;
   if (!isPlainObject(value)) {
-    check.invalid('revocation', value, 'Must be an object { dataDir, maxTokenLifetimeSeconds }, or false');
+    check.invalid('revocation', value, 'Must be an object { dataDir, maxTokenLifetimeSeconds, maxEntries }, or false');
     return REVOCATION_DEFAULTS;
   }
-  check.unknownKeys(value, ['dataDir', 'maxTokenLifetimeSeconds'], 'revocation.');
+  check.unknownKeys(value, ['dataDir', 'maxTokenLifetimeSeconds', 'maxEntries'], 'revocation.');
   const path = 'revocation.maxTokenLifetimeSeconds';
   // 0: unset, or a bad value (reported).
   const lifetime = check.integer(path, value.maxTokenLifetimeSeconds, RANGES[path], 0);
   return {
     dataDir: check.text('revocation.dataDir', value.dataDir) ?? REVOCATION_DEFAULTS.dataDir,
     maxTokenLifetimeSeconds: lifetime === 0 ? null : lifetime,
+    maxEntries: check.integer('revocation.maxEntries', value.maxEntries, RANGES['revocation.maxEntries'], REVOCATION_DEFAULTS.maxEntries),
   };
 }
 
@@ -344,4 +349,18 @@ function resolveRights(options: RawOptions, check: OptionChecks, defaults: Right
     roles: path('rolesClaim', defaults.roles)!,
     channels: path('channelsClaim', defaults.channels)!,
   };
+}
+
+/**
+ * What starts every Gatehouse key and channel name in Redis: deployments sharing one Redis
+ * (database) keep apart by it. Printable, no spaces: it shows in key names and logs.
+ */
+function resolveRedisPrefix(value: unknown, check: OptionChecks): string {
+  const text = check.text('redisPrefix', value);
+  if (text === undefined) return DEFAULT_REDIS_PREFIX;
+  if (!/^[\x21-\x7e]{1,100}$/.test(text)) {
+    check.invalid('redisPrefix', text, 'Must be 1 to 100 printable ASCII characters without spaces, such as "shop:"');
+    return DEFAULT_REDIS_PREFIX;
+  }
+  return text;
 }

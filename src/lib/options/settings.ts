@@ -117,6 +117,8 @@ export interface RevocationSettings {
   readonly dataDir: string;
   /** null: a sub cut-off is kept until lifted. */
   readonly maxTokenLifetimeSeconds: number | null;
+  /** The most revocations held at once; one more is refused (507). */
+  readonly maxEntries: number;
 }
 
 export interface GatehouseSettings {
@@ -133,6 +135,8 @@ export interface GatehouseSettings {
   readonly redisUrl: string | undefined;
   /** Where scopes, roles and channel patterns are read (docs/protocol.md §15). */
   readonly rights: RightsPaths;
+  /** What starts every key and channel name of this deployment in Redis (default `gatehouse:`). */
+  readonly redisPrefix: string;
   /** Printed once at startup: things that work but deserve attention. */
   readonly warnings: readonly string[];
 }

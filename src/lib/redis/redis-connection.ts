@@ -1,9 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
 
-/** Keys and channels of Gatehouse in the shared Redis; give each deployment its own database (redis://host/2). */
-export const REDIS_PREFIX = 'gatehouse:';
-
 /**
  * One process's two connections to the Redis that several Gatehouse processes share
  * (REDIS_URL): one for commands, one subscribed to announcements (a subscribed
@@ -19,16 +16,23 @@ export class RedisConnection implements OnApplicationShutdown {
   readonly subscriber: Redis;
   /** host:port/db, for logs: never the password. */
   readonly description: string;
+  /**
+   * What starts every key and channel name of this deployment (REDIS_PREFIX). Keys are
+   * per database already; channels are not (pub/sub ignores the database), so a
+   * channel name also carries the database number: see channel().
+   */
+  readonly prefix: string;
   private readonly logger = new Logger('Redis');
   private reachable: boolean | undefined;
 
   /** Connects (in the background: ioredis retries until Redis answers). ioredis is loaded only by apps that use Redis. */
-  static async open(url: string): Promise<RedisConnection> {
+  static async open(url: string, prefix: string): Promise<RedisConnection> {
     const { Redis } = await import('ioredis');
-    return new RedisConnection(url, Redis);
+    return new RedisConnection(url, prefix, Redis);
   }
 
-  private constructor(url: string, RedisClient: typeof Redis) {
+  private constructor(url: string, prefix: string, RedisClient: typeof Redis) {
+    this.prefix = prefix;
     const parsed = new URL(url);
     this.description = `${parsed.hostname}:${parsed.port || '6379'}${parsed.pathname.length > 1 ? parsed.pathname : ''}`;
     const options: RedisOptions = {
@@ -49,6 +53,26 @@ export class RedisConnection implements OnApplicationShutdown {
         if (this.ready) this.changed(true, undefined);
       });
     }
+  }
+
+  /** The database number this deployment uses (the URL's /db, default 0), as ioredis read it. */
+  get db(): number {
+    return this.commands.options.db ?? 0;
+  }
+
+  /** The name of a key of this deployment. */
+  key(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+
+  /**
+   * The name of a channel of this deployment: Redis delivers a message to every
+   * subscriber of its name whatever database they use, so the name carries the
+   * database number as well as the prefix. The number comes last, after a fixed word:
+   * no other prefix and number make the same name.
+   */
+  channel(name: string): string {
+    return `${this.prefix}${name}:db${this.db}`;
   }
 
   /** Both connections are up: commands can run and announcements arrive. */

@@ -1,34 +1,60 @@
-import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
+import { ConfigurationError } from '../options/configuration-error.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { dropTimeOf, mergeRevocations, type Retention, type Revocation } from './revocation.js';
-import { liftRecord, putRecord, replayLog } from './revocation-log.js';
-import { StoreUnavailable, type RevocationSink, type RevocationStore } from './revocation-store.js';
+import { liftRecord, LogReplay, putRecord, readLines } from './revocation-log.js';
+import { RevocationsFull, StoreUnavailable, type RevocationSink, type RevocationStore } from './revocation-store.js';
 
 export const DATA_FILE = 'revocations.jsonl';
+
+/** Never through a symbolic link: a planted link must not make Gatehouse read or write another file. */
+const NO_FOLLOW = constants.O_NOFOLLOW;
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW;
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW;
+
+/** The data file of each directory in use in this process, shared by the apps that use it. */
+const SHARED = new Map<string, DataFile>();
+
+export interface FileStoreOptions {
+  /** The most entries held; one more is refused (RevocationsFull). */
+  readonly maxEntries: number;
+  /** Compaction waits for at least this many dead lines. */
+  readonly compactAfter?: number;
+}
 
 /**
  * One process (no REDIS_URL): revocations in memory and in an append-only file under
  * the data directory, so a restart loses none. Each write is on disk (fdatasync)
  * before the admin API answers.
  *
+ * One writer per directory: start() takes the directory's lock (DataDirLock) and a
+ * second process is refused. The directory is created 0700 and the files 0600; the
+ * data file and the compaction file are never opened through a symbolic link
+ * (O_NOFOLLOW; the compaction file is created anew, O_EXCL). The file is read line
+ * by line, so its size never matters, only its live entries, at most maxEntries.
+ *
  * Compaction: lines that no longer count (lifted entries, entries past their drop
  * time) are removed at start and at each tidy (every minute), once there are more of
  * them than live entries and at least `compactAfter`. The live entries are written to
  * a new file that then replaces the old one (rename), so a crash leaves one whole file.
- *
- * One process per directory: two processes appending to one file would not see each
- * other's writes (use Redis for that).
  */
-export class FileRevocationStore implements RevocationStore {
+class DataFile {
+  readonly dir: string;
   readonly path: string;
-  readonly description: string;
-  readonly staleness = undefined;
   loaded = false;
   private readonly logger = new Logger('Revocation');
+  private readonly maxEntries: number;
+  private readonly compactAfter: number;
   /** The file's content, replayed: what compaction writes. */
   private readonly live = new Map<string, Revocation>();
+  private lock: DataDirLock | undefined;
   private handle: FileHandle | undefined;
+  /** The lists of the apps of this process that use this directory (usually one). */
+  private readonly sinks = new Set<RevocationSink>();
+  private starting: Promise<void> | undefined;
   /** Records in the file, live or not. */
   private records = 0;
   /** The file does not end with a newline (a torn last line): the next record starts on a line of its own. */
@@ -39,46 +65,120 @@ export class FileRevocationStore implements RevocationStore {
   constructor(
     dataDir: string,
     private readonly retention: Retention,
-    private readonly compactAfter = 1000,
+    options: FileStoreOptions,
   ) {
-    this.path = resolve(join(dataDir, DATA_FILE));
-    this.description = `file ${this.path}`;
+    this.dir = resolve(dataDir);
+    this.path = join(this.dir, DATA_FILE);
+    this.maxEntries = options.maxEntries;
+    this.compactAfter = options.compactAfter ?? 1000;
   }
 
-  async start(sink: RevocationSink, _waitMs = 0): Promise<void> {
-    let text: string;
+  /** Loads the file (once, for every app of this process on this directory) and keeps `sink` informed. */
+  async attach(sink: RevocationSink): Promise<void> {
+    this.starting ??= this.start();
+    await this.starting;
+    this.sinks.add(sink);
+    sink.replaceAll([...this.live.values()]);
+  }
+
+  /** The last app gone: the file is closed and the directory's lock released. */
+  async detach(sink: RevocationSink | undefined): Promise<void> {
+    if (sink !== undefined) this.sinks.delete(sink);
+    if (this.sinks.size > 0) return;
+    SHARED.delete(this.dir);
+    await this.close();
+  }
+
+  private async start(): Promise<void> {
     try {
-      text = await readFile(this.path, 'utf8');
+      this.lock = await DataDirLock.acquire(this.dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        // Starting without the revocations would accept revoked tokens: refuse to start.
-        throw new Error(`cannot read the revocations file ${this.path}: ${(error as Error).message}`);
-      }
-      text = '';
+      SHARED.delete(this.dir);
+      throw error;
     }
-    const { entries, records, skipped } = replayLog(text);
+    let replay: LogReplay;
+    try {
+      replay = await this.load();
+    } catch (error) {
+      SHARED.delete(this.dir);
+      await this.lock.release();
+      throw error;
+    }
+    const { entries, records, skipped, skippedCount } = replay;
     for (const { line, why } of skipped) {
       this.logger.warn({ msg: `skipped line ${line} of ${this.path}: ${why}`, event: 'revocation_line_skipped', file: this.path, line });
     }
+    if (skippedCount > skipped.length) this.logger.warn(`skipped ${skippedCount - skipped.length} more line(s) of ${this.path}`);
     for (const [id, entry] of entries) this.live.set(id, entry);
     this.records = records;
-    this.unterminated = text !== '' && !text.endsWith('\n');
-    this.sink = sink;
-    sink.replaceAll([...entries.values()]);
     this.loaded = true;
     if (records > 0) this.logger.log(`${entries.size} revocation(s) loaded from ${this.path}`);
     await this.tidy(Math.floor(Date.now() / 1000));
   }
 
-  private sink: RevocationSink | undefined;
+  /**
+   * Replays the data file, or refuses to start (ConfigurationError: one line saying
+   * why): starting without the revocations would accept revoked tokens.
+   */
+  private async load(): Promise<LogReplay> {
+    const replay = new LogReplay();
+    let handle: FileHandle;
+    try {
+      handle = await open(this.path, constants.O_RDONLY | NO_FOLLOW);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return replay;
+      throw this.cannotLoad(
+        code === 'ELOOP' ? 'it is a symbolic link (never followed: put the file itself there)' : (error as Error).message,
+      );
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw this.cannotLoad('it is not a regular file');
+      if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
+        throw this.cannotLoad(`it belongs to another user (uid ${info.uid}, this process runs as ${process.getuid()})`);
+      }
+      if ((info.mode & 0o077) !== 0) await handle.chmod(0o600); // readable by others: made ours alone
+      const lines = readLines(handle);
+      for (let next = await lines.next(); ; next = await lines.next()) {
+        if (next.done) {
+          this.unterminated = !next.value.terminated;
+          break;
+        }
+        replay.line(next.value.number, next.value.text, next.value.tooLong);
+        // Memory stays bounded while reading; entries that have expired are dropped before the final count.
+        if (replay.entries.size > 2 * this.maxEntries) throw this.tooMany();
+      }
+      const now = Math.floor(Date.now() / 1000);
+      for (const [id, entry] of replay.entries) if (now >= dropTimeOf(entry, this.retention)) replay.entries.delete(id);
+      if (replay.entries.size > this.maxEntries) throw this.tooMany();
+    } catch (error) {
+      if (error instanceof ConfigurationError) throw error;
+      throw this.cannotLoad((error as Error).message);
+    } finally {
+      await handle.close();
+    }
+    return replay;
+  }
+
+  private tooMany(): ConfigurationError {
+    return this.cannotLoad(
+      `it holds more than ${this.maxEntries} live revocations (REVOCATION_MAX_ENTRIES): raise the bound, or lift entries with a server started on a copy of the directory with a higher one`,
+    );
+  }
+
+  private cannotLoad(why: string): ConfigurationError {
+    return new ConfigurationError([`cannot load the revocations file ${this.path}: ${why}`]);
+  }
 
   add(entry: Revocation): Promise<Revocation> {
     return this.serially(async () => {
       const current = this.live.get(entry.id);
+      if (current === undefined && this.live.size >= this.maxEntries) throw new RevocationsFull(this.maxEntries);
       const stored = mergeRevocations(current, entry);
       if (stored !== current) await this.append(putRecord(stored));
       this.live.set(stored.id, stored);
-      this.sink?.put(stored);
+      for (const sink of this.sinks) sink.put(stored);
       return stored;
     });
   }
@@ -88,7 +188,7 @@ export class FileRevocationStore implements RevocationStore {
       if (!this.live.has(id)) return false;
       await this.append(liftRecord(id));
       this.live.delete(id);
-      this.sink?.remove(id);
+      for (const sink of this.sinks) sink.remove(id);
       return true;
     });
   }
@@ -109,10 +209,11 @@ export class FileRevocationStore implements RevocationStore {
     });
   }
 
-  async close(): Promise<void> {
+  private async close(): Promise<void> {
     await this.queue;
     await this.handle?.close();
     this.handle = undefined;
+    await this.lock?.release();
   }
 
   private serially<T>(task: () => Promise<T>): Promise<T> {
@@ -140,9 +241,13 @@ export class FileRevocationStore implements RevocationStore {
 
   private async openForAppend(): Promise<FileHandle> {
     if (this.handle === undefined) {
-      // Created on the first revocation: a server that never revokes leaves no file behind.
-      await mkdir(dirname(this.path), { recursive: true });
-      this.handle = await open(this.path, 'a');
+      // Created on the first revocation: a server that never revokes leaves no data file behind.
+      const handle = await open(this.path, APPEND, 0o600);
+      if (!(await handle.stat()).isFile()) {
+        await handle.close();
+        throw new Error('it is not a regular file');
+      }
+      this.handle = handle;
     }
     return this.handle;
   }
@@ -150,7 +255,9 @@ export class FileRevocationStore implements RevocationStore {
   private async compact(): Promise<void> {
     const next = `${this.path}.compacting`;
     const entries = [...this.live.values()];
-    const file = await open(next, 'w');
+    // A leftover of a crash, or something planted there: removed (unlink never follows a link), then created anew.
+    await unlink(next).catch(() => undefined);
+    const file = await open(next, CREATE_NEW, 0o600);
     try {
       await file.writeFile(entries.map(putRecord).join(''));
       await file.datasync();
@@ -163,5 +270,69 @@ export class FileRevocationStore implements RevocationStore {
     this.logger.log(`compacted ${this.path}: ${this.records} record(s) down to ${entries.length}`);
     this.records = entries.length;
     this.unterminated = false;
+  }
+}
+
+/**
+ * One app's handle on the data file of its directory (GATEHOUSE_DATA_DIR). Several
+ * apps of one process on the same directory (a test suite building an app per test)
+ * share one DataFile, hence one writer and one lock, and each sees the others'
+ * revocations; the first one's retention and bound apply. Another process is refused.
+ */
+export class FileRevocationStore implements RevocationStore {
+  readonly dir: string;
+  readonly path: string;
+  readonly description: string;
+  readonly staleness = undefined;
+  private file: DataFile | undefined;
+  private sink: RevocationSink | undefined;
+
+  constructor(
+    dataDir: string,
+    private readonly retention: Retention,
+    private readonly options: FileStoreOptions,
+  ) {
+    this.dir = resolve(dataDir);
+    this.path = join(this.dir, DATA_FILE);
+    this.description = `file ${this.path}`;
+  }
+
+  get loaded(): boolean {
+    return this.file?.loaded ?? false;
+  }
+
+  async start(sink: RevocationSink, _waitMs = 0): Promise<void> {
+    let file = SHARED.get(this.dir);
+    if (file === undefined) {
+      file = new DataFile(this.dir, this.retention, this.options);
+      SHARED.set(this.dir, file);
+    }
+    await file.attach(sink);
+    this.file = file;
+    this.sink = sink;
+  }
+
+  async add(entry: Revocation): Promise<Revocation> {
+    return this.started().add(entry);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return this.started().remove(id);
+  }
+
+  async tidy(now: number): Promise<void> {
+    await this.file?.tidy(now);
+  }
+
+  async close(): Promise<void> {
+    const { file, sink } = this;
+    this.file = undefined;
+    this.sink = undefined;
+    await file?.detach(sink);
+  }
+
+  private started(): DataFile {
+    if (this.file === undefined) throw new StoreUnavailable('the revocations file is not open (the app has not started, or has stopped)');
+    return this.file;
   }
 }

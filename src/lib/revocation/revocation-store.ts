@@ -36,3 +36,14 @@ export interface RevocationStore {
 
 /** The store cannot take a write now (Redis unreachable, disk full): the admin API answers 503. */
 export class StoreUnavailable extends Error {}
+
+/** The bound on revocations held (REVOCATION_MAX_ENTRIES) is reached: the admin API answers 507. */
+export class RevocationsFull extends Error {
+  constructor(readonly maxEntries: number) {
+    super(
+      `${maxEntries} revocations are held, the most allowed (REVOCATION_MAX_ENTRIES, revocation.maxEntries): nothing was stored. ` +
+        'Lift entries that are no longer needed, set REVOCATION_MAX_TOKEN_LIFETIME_SECONDS so that sub cut-offs are dropped, revoke a whole sub instead of many of its jtis, or raise the bound',
+    );
+    this.name = 'RevocationsFull';
+  }
+}

@@ -39,7 +39,7 @@ const SWEEP_EVERY_MS = 60_000;
  * `revocations.revoke({ sub: 'alice' })`.
  */
 @Injectable()
-export class Revocations implements RevocationSink, OnModuleInit, OnApplicationShutdown {
+export class Revocations implements OnModuleInit, OnApplicationShutdown {
   /** false with `revocation: false`: nothing is ever revoked. */
   readonly enabled: boolean;
   private readonly list: RevocationList;
@@ -61,7 +61,10 @@ export class Revocations implements RevocationSink, OnModuleInit, OnApplicationS
     this.list = new RevocationList(retention);
     this.enabled = revocation !== false;
     if (revocation !== false) {
-      this.store = redis ? new RedisRevocationStore(redis, retention) : new FileRevocationStore(revocation.dataDir, retention);
+      const { maxEntries } = revocation;
+      this.store = redis
+        ? new RedisRevocationStore(redis, retention, maxEntries)
+        : new FileRevocationStore(revocation.dataDir, retention, { maxEntries });
     }
     this.registerMetrics(metrics);
   }
@@ -79,7 +82,7 @@ export class Revocations implements RevocationSink, OnModuleInit, OnApplicationS
 
   async onModuleInit(): Promise<void> {
     if (this.store === undefined) return;
-    await this.store.start(this, STARTUP_WAIT_MS);
+    await this.store.start(this.sink, STARTUP_WAIT_MS);
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
     this.sweepTimer.unref();
   }
@@ -99,7 +102,8 @@ export class Revocations implements RevocationSink, OnModuleInit, OnApplicationS
   /**
    * Stores a revocation and answers the stored entry (a jti or sub already revoked
    * keeps the later exp or cut-off). Rejects with InvalidRevocation for a bad request,
-   * StoreUnavailable when it cannot be stored now (nothing is then revoked). The request
+   * StoreUnavailable when it cannot be stored now, RevocationsFull when as many are
+   * held as revocation.maxEntries allows (nothing is then revoked). The request
    * is checked whatever its type says: it may come straight from a request body.
    */
   async revoke(request: RevocationRequest): Promise<Revocation> {
@@ -153,25 +157,22 @@ export class Revocations implements RevocationSink, OnModuleInit, OnApplicationS
     return () => this.listeners.delete(listener);
   }
 
-  // RevocationSink: what the store reports.
-
-  replaceAll(entries: readonly Revocation[]): void {
-    this.list.replaceAll(entries);
-    this.revoked();
-  }
-
-  put(entry: Revocation): void {
-    this.list.put(entry);
-    this.revoked();
-  }
-
-  remove(id: string): void {
-    this.list.remove(id);
-  }
-
-  held(): Iterable<Revocation> {
-    return this.list.entries();
-  }
+  /**
+   * What the store reports, and only the store: the list held here is what the store
+   * loaded or wrote, nothing else (the Redis store writes it back to a Redis that lost its data).
+   */
+  private readonly sink: RevocationSink = {
+    replaceAll: (entries) => {
+      this.list.replaceAll(entries);
+      this.revoked();
+    },
+    put: (entry) => {
+      this.list.put(entry);
+      this.revoked();
+    },
+    remove: (id) => void this.list.remove(id),
+    held: () => this.list.entries(),
+  };
 
   private revoked(): void {
     for (const listener of this.listeners) listener();
