@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
+import { loadOptionalPeer } from '../optional-peer.js';
 
 /** Keys and channels of Gatehouse in the shared Redis; give each deployment its own database (redis://host/2). */
 export const REDIS_PREFIX = 'gatehouse:';
@@ -22,10 +23,14 @@ export class RedisConnection implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   private reachable: boolean | undefined;
 
-  /** Connects (in the background: ioredis retries until Redis answers). ioredis is loaded only by apps that use Redis. */
-  static async open(url: string): Promise<RedisConnection> {
-    const { Redis } = await import('ioredis');
-    return new RedisConnection(url, Redis);
+  /**
+   * Connects (in the background: ioredis retries until Redis answers). ioredis is an
+   * optional peer, loaded only by apps that use Redis; `whatNeedsIt` names the option
+   * (REDIS_URL, `redis`) in the line that says to install it when it is missing.
+   */
+  static open(url: string, whatNeedsIt = 'REDIS_URL'): Promise<RedisConnection> {
+    const { Redis } = loadOptionalPeer<typeof import('ioredis')>('ioredis', whatNeedsIt);
+    return Promise.resolve(new RedisConnection(url, Redis));
   }
 
   private constructor(url: string, RedisClient: typeof Redis) {
