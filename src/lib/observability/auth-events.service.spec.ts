@@ -34,7 +34,9 @@ describe('AuthEventsService logs', () => {
       service.expiryClosed({ sub: 'alice' });
     });
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toMatch(/ VERBOSE \[Auth\] authentication accepted: event=auth_accepted transport=http address=10\.0\.0\.1 sub=alice$/);
+    expect(lines[0]).toMatch(
+      / VERBOSE \[Auth\] authentication accepted: event=auth_accepted transport=http address=10\.0\.0\.1 sub=alice$/,
+    );
     expect(lines[1]).toMatch(
       / LOG \[Auth\] authentication rejected: event=auth_rejected transport=ws reason=token_expired message="Expired token" sub=bob address=10\.0\.0\.2$/,
     );
@@ -53,7 +55,8 @@ describe('AuthEventsService logs', () => {
     try {
       const service = events();
       service.accepted('http', '10.0.0.1', 'alice');
-      for (const reason of ['token_missing', 'signature_invalid', 'token_expired'] as const) service.rejected('http', new AuthFailure(reason, 'x'));
+      for (const reason of ['token_missing', 'signature_invalid', 'token_expired'] as const)
+        service.rejected('http', new AuthFailure(reason, 'x'));
       service.rateLimited('http', { address: '10.0.0.3', retryAfterSeconds: 30 });
       service.addressBlocked('http', { address: '10.0.0.3', failures: 20, windowSeconds: 60 });
     } finally {
@@ -74,7 +77,14 @@ describe('AuthEventsService logs', () => {
       Logger.overrideLogger(new ConsoleLogger());
     }
     expect(received).toEqual([
-      { msg: 'authentication rejected', event: 'auth_rejected', transport: 'http', reason: 'sub_invalid', message: "Missing or invalid 'sub' claim", address: '::1' },
+      {
+        msg: 'authentication rejected',
+        event: 'auth_rejected',
+        transport: 'http',
+        reason: 'sub_invalid',
+        message: "Missing or invalid 'sub' claim",
+        address: '::1',
+      },
     ]);
   });
 });

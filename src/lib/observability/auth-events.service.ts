@@ -73,7 +73,12 @@ export class AuthEventsService {
    */
   rateLimited(transport: Transport, details: AuthEventDetails & { retryAfterSeconds: number }): void {
     this.metrics.authTotal.labels(transport, 'rate_limited', 'rate_limited').inc();
-    this.write('debug', { msg: 'authentication refused: too many failures', event: 'auth_rate_limited', transport, ...logDetails(details) });
+    this.write('debug', {
+      msg: 'authentication refused: too many failures',
+      event: 'auth_rate_limited',
+      transport,
+      ...logDetails(details),
+    });
   }
 
   addressBlocked(transport: Transport, details: AuthEventDetails & { failures: number; windowSeconds: number }): void {
@@ -111,7 +116,12 @@ export class AuthEventsService {
 
   expiryClosed(details: AuthEventDetails = {}): void {
     this.metrics.expiryCloses.inc();
-    this.write('log', { msg: 'session expired: socket closed with 4001', event: 'session_expired', transport: 'ws', ...logDetails(details) });
+    this.write('log', {
+      msg: 'session expired: socket closed with 4001',
+      event: 'session_expired',
+      transport: 'ws',
+      ...logDetails(details),
+    });
   }
 
   /**

@@ -14,6 +14,9 @@ export interface LogEvent {
 export function eventLine({ msg, ...fields }: LogEvent): string {
   const pairs = Object.entries(fields)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${typeof value === 'string' && (value === '' || /[\s"=]/.test(value)) ? JSON.stringify(value) : String(value)}`);
+    .map(
+      ([key, value]) =>
+        `${key}=${typeof value === 'string' && (value === '' || /[\s"=]/.test(value)) ? JSON.stringify(value) : String(value)}`,
+    );
   return `${msg}: ${pairs.join(' ')}`;
 }
