@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { GatehouseIoAdapter, GatehouseWsAdapter } from '../index.js';
-import { proxyTrust } from '../lib/limits/client-address.js';
+import { proxyTrust } from '../internal.js';
 import { AppModule } from './app.module.js';
 import { readEnvironment, type Environment } from './config/load-environment.js';
 import { parseServerEnvironment } from './config/server-settings.js';

@@ -1,5 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
-import { loadOptionalPeer } from '../optional-peer.js';
+import { loadOptionalPeer } from '../options/optional-peer.js';
 
 type Terminus = typeof import('@nestjs/terminus');
 

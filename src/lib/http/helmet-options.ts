@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HelmetOptions } from 'helmet';
-import { loadOptionalPeer } from '../optional-peer.js';
+import { loadOptionalPeer } from '../options/optional-peer.js';
 
 /**
  * Helmet's defaults, with a Content Security Policy the Swagger UI at /api/docs can

@@ -11,7 +11,7 @@ import { IoConnection, NO_HANDLERS, type GatehouseIoSocket } from './io-connecti
 import { runHandlers } from './io-handlers.js';
 import type { IoError, IoNamespace, IoServer, IoServerOptions } from './io-types.js';
 import { limitWriteBuffers } from './write-buffer-limit.js';
-import { lazyBase, loadOptionalPeer } from '../optional-peer.js';
+import { lazyBase, loadOptionalPeer } from '../options/optional-peer.js';
 
 /** A refused handshake: the client's `connect_error` gets `err.message` and `err.data`. */
 function refusalError(failure: AuthFailure): IoError {

@@ -1,5 +1,5 @@
 import type { Metric, Registry } from 'prom-client';
-import { loadOptionalPeer } from '../optional-peer.js';
+import { loadOptionalPeer } from '../options/optional-peer.js';
 import type { CountMetric, LabelledCounter, ScrapedGauge } from './counts.js';
 import type { DurationHistogram } from './duration-histogram.js';
 

@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
-import { loadOptionalPeer } from '../optional-peer.js';
+import { loadOptionalPeer } from '../options/optional-peer.js';
 
 /** Keys and channels of Gatehouse in the shared Redis; give each deployment its own database (redis://host/2). */
 export const REDIS_PREFIX = 'gatehouse:';
@@ -28,7 +28,7 @@ export class RedisConnection implements OnApplicationShutdown {
    * optional peer, loaded only by apps that use Redis; `whatNeedsIt` names the option
    * (REDIS_URL, `redis`) in the line that says to install it when it is missing.
    */
-  static open(url: string, whatNeedsIt = 'REDIS_URL'): Promise<RedisConnection> {
+  static open(url: string, whatNeedsIt = 'REDIS_URL (redisUrl)'): Promise<RedisConnection> {
     const { Redis } = loadOptionalPeer<typeof import('ioredis')>('ioredis', whatNeedsIt);
     return Promise.resolve(new RedisConnection(url, Redis));
   }

@@ -1,13 +1,13 @@
 import { ConfigurationError, type GatehouseOptions } from '../../index.js';
-import { MIN_ADMIN_KEY_LENGTH } from '../../lib/admin/admin-key.js';
 import {
   GATEHOUSE_ENV_VARIABLES,
   gatehouseSettingsFromEnv,
+  isProduction,
+  MIN_ADMIN_KEY_LENGTH,
   type EnvVariable,
   type Environment,
-} from '../../lib/options/options-from-env.js';
-import { isProduction } from '../../lib/options/resolve-options.js';
-import type { GatehouseSettings } from '../../lib/options/settings.js';
+  type GatehouseSettings,
+} from '../../internal.js';
 
 // The server's own variables (listening, logs, metrics, API docs, CORS): what the
 // Gatehouse server adds around the library, which knows nothing of them.

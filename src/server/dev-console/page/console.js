@@ -21,7 +21,12 @@ function clock() {
 function log(kind, what, detail = '') {
   const row = document.createElement('tr');
   row.className = `row-${kind}`;
-  for (const [name, text] of [['time', clock()], ['kind', kind], ['what', what], ['detail', detail]]) {
+  for (const [name, text] of [
+    ['time', clock()],
+    ['kind', kind],
+    ['what', what],
+    ['detail', detail],
+  ]) {
     const cell = document.createElement('td');
     cell.className = name;
     cell.textContent = text;
@@ -72,8 +77,7 @@ function readClaims() {
 }
 
 /** Own, plain properties: a namespace key such as __proto__ stays a claim. */
-const define = (object, key, value) =>
-  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+const define = (object, key, value) => Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
 
 /** Puts the claims where AUTH_JWT_NAMESPACE says the server reads them. */
 function placeClaims(payload, claims) {
@@ -165,26 +169,44 @@ function guarded(action) {
   };
 }
 
-$('mint').addEventListener('click', guarded(() => void mint()));
-$('connect').addEventListener('click', guarded(() => client.connect()));
-$('close').addEventListener('click', guarded(() => client.close()));
-$('refresh').addEventListener('click', guarded(async () => {
-  if (client.state !== 'authenticated') throw new Error('not authenticated: connect first');
-  manualRefresh = true;
-  try {
-    await client.refresh();
-  } finally {
-    manualRefresh = false;
-  }
-}));
-$('send').addEventListener('click', guarded(() => {
-  const text = $('data').value.trim();
-  client.send($('event').value, text === '' ? undefined : JSON.parse(text));
-}));
-$('call-session').addEventListener('click', guarded(async () => {
-  const response = await client.fetch('/api/session');
-  log('http', `GET /api/session → ${response.status}`, await response.text());
-}));
+$('mint').addEventListener(
+  'click',
+  guarded(() => void mint()),
+);
+$('connect').addEventListener(
+  'click',
+  guarded(() => client.connect()),
+);
+$('close').addEventListener(
+  'click',
+  guarded(() => client.close()),
+);
+$('refresh').addEventListener(
+  'click',
+  guarded(async () => {
+    if (client.state !== 'authenticated') throw new Error('not authenticated: connect first');
+    manualRefresh = true;
+    try {
+      await client.refresh();
+    } finally {
+      manualRefresh = false;
+    }
+  }),
+);
+$('send').addEventListener(
+  'click',
+  guarded(() => {
+    const text = $('data').value.trim();
+    client.send($('event').value, text === '' ? undefined : JSON.parse(text));
+  }),
+);
+$('call-session').addEventListener(
+  'click',
+  guarded(async () => {
+    const response = await client.fetch('/api/session');
+    log('http', `GET /api/session → ${response.status}`, await response.text());
+  }),
+);
 $('clear').addEventListener('click', () => $('log').tBodies[0].replaceChildren());
 
 const namespace = settings.namespaceSetting ? `claims under AUTH_JWT_NAMESPACE ${settings.namespaceSetting}` : 'claims at the top level';

@@ -1,4 +1,4 @@
-import { ConfigurationError } from './options/configuration-error.js';
+import { ConfigurationError } from './configuration-error.js';
 import { lazyBase, loadOptionalPeer } from './optional-peer.js';
 
 describe('loadOptionalPeer', () => {

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { ConfigurationError } from './options/configuration-error.js';
+import { ConfigurationError } from './configuration-error.js';
 
 // Socket.IO, Redis, Prometheus, terminus and helmet are optional peer dependencies: an
 // app that does not use them neither installs nor loads them. Each is loaded here, on
