@@ -1,9 +1,10 @@
-// The package's one public entry: everything a user of `gatehouse` imports comes from
-// here (docs/library.md). Nothing else in src/lib is supported as an import path.
+// The package's one public entry: everything a user of `nestjs-gatehouse` imports comes
+// from here (docs/library.md). Nothing else in src/lib is supported as an import path;
+// what only the server needs (settings, environment tables, log escaping) it imports by
+// relative path. Importing this file loads no optional peer (Socket.IO, Redis,
+// Prometheus, terminus, helmet): each is loaded when the part that needs it is used.
 
 export { GatehouseModule } from './lib/gatehouse.module.js';
-export { GATEHOUSE_OPTIONS } from './lib/gatehouse.module-definition.js';
-export { GATEHOUSE_SETTINGS } from './lib/options/settings.js';
 export type {
   CustomGatehouseOptions,
   FailureLimitOptions,
@@ -12,16 +13,9 @@ export type {
   InsecureGatehouseOptions,
   SecureGatehouseOptions,
   WsOptions,
+  RevocationOptions,
 } from './lib/options/gatehouse-options.js';
-export type { GatehouseSettings, WsSettings, FailureLimitSettings } from './lib/options/settings.js';
-export {
-  gatehouseOptionsFromEnv,
-  gatehouseSettingsFromEnv,
-  GATEHOUSE_ENV_VARIABLES,
-  type Environment,
-  type EnvVariable,
-} from './lib/options/options-from-env.js';
-export { resolveOptions, isProduction } from './lib/options/resolve-options.js';
+export { gatehouseOptionsFromEnv, type Environment } from './lib/options/options-from-env.js';
 export { ConfigurationError } from './lib/options/configuration-error.js';
 
 export { Public } from './lib/auth/public.decorator.js';
@@ -29,8 +23,6 @@ export { CurrentSession } from './lib/auth/current-session.decorator.js';
 export { sessionOf } from './lib/auth/session-holder.js';
 export { GatehouseGuard } from './lib/guards/gatehouse.guard.js';
 export { GATEHOUSE_STRATEGY } from './lib/auth/gatehouse.strategy.js';
-export { Authenticator, type Outcome } from './lib/auth/authenticator.js';
-export { GatehouseRefusal, httpRefusal, type HttpRefusal } from './lib/auth/refusal-replies.js';
 export type { Session, SessionClaims, ClaimsOf } from './lib/core/session.js';
 export {
   AuthFailure,
@@ -55,22 +47,18 @@ export type { OnGatewayAuthenticated } from './lib/ws/gateways.js';
 
 export { GatehouseIoAdapter } from './lib/io/gatehouse-io.adapter.js';
 
+// The optional modules: health, metrics, security headers, the admin API.
 export { GatehouseHealthModule } from './lib/health/health.module.js';
 export { ReadinessChecks } from './lib/health/readiness-checks.js';
 export { GatehouseMetricsModule, type GatehouseMetricsOptions } from './lib/metrics/gatehouse-metrics.module.js';
-export { clientAddressOf, proxyTrust, type TrustProxy } from './lib/limits/client-address.js';
 export { GatehouseMetrics } from './lib/observability/gatehouse-metrics.js';
-export { escapeLineBreaks, escapeUnicodeLineBreaks, redactUrl } from './lib/observability/log-safety.js';
 export { GatehouseHttpModule, type GatehouseHttpOptions } from './lib/http/gatehouse-http.module.js';
+export { GatehouseAdminModule, type GatehouseAdminOptions } from './lib/admin/gatehouse-admin.module.js';
 
-// Revocation, the admin API and several processes (docs/protocol.md §11).
-export type { RevocationOptions } from './lib/options/gatehouse-options.js';
-export type { RevocationSettings } from './lib/options/settings.js';
+// Revocation and several processes (docs/protocol.md §11).
 export { Revocations, InvalidRevocation, TOKEN_REVOKED, type RevocationRequest } from './lib/revocation/revocations.service.js';
 export type { Revocation, JtiRevocation, SubRevocation } from './lib/revocation/revocation.js';
 export { RevocationsFull, StoreUnavailable } from './lib/revocation/revocation-store.js';
-export { GatehouseAdminModule, type GatehouseAdminOptions } from './lib/admin/gatehouse-admin.module.js';
-export { MIN_ADMIN_KEY_LENGTH } from './lib/admin/admin-key.js';
 
 // Authorization: scopes, roles, policies and channels (docs/authorization.md).
 export { RequireScopes, RequireRoles, Authorize, AuthorizeChannel } from './lib/auth/authorization.decorators.js';

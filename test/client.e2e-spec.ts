@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import { GatehouseClient, backoffDelay, type GatehouseError, type StateChange } from 'gatehouse/client';
+import { GatehouseClient, backoffDelay, type GatehouseError, type StateChange } from 'nestjs-gatehouse/client';
 import { ClientRecorder, countingWebSocket, sleep, tokenFor, tokenSource, until } from './support/client-recorder.js';
 import { freePort, startServer, stopServer, type Started } from './support/server-process.js';
 import { unsignedToken, now } from './support/tokens.js';
@@ -46,10 +46,10 @@ function client(options: Partial<ConstructorParameters<typeof GatehouseClient>[0
 
 describe('the built module', () => {
   it('is one file that imports nothing and uses nothing of Node', () => {
-    const source = readFileSync(resolve(import.meta.dirname, '../dist/client/gatehouse-client.js'), 'utf8');
+    const source = readFileSync(resolve(import.meta.dirname, '../packages/nestjs-gatehouse/dist/client/gatehouse-client.js'), 'utf8');
     expect(source).not.toMatch(/^\s*import\s|\bimport\s*\(|\brequire\s*\(/m);
     expect(source).not.toMatch(/\b(process|Buffer|node:|__dirname)\b/);
-    const exports = JSON.parse(readFileSync(resolve(import.meta.dirname, '../package.json'), 'utf8')).exports;
+    const exports = JSON.parse(readFileSync(resolve(import.meta.dirname, '../packages/nestjs-gatehouse/package.json'), 'utf8')).exports;
     expect(exports['./client']).toEqual({
       types: './dist/client/gatehouse-client.d.ts',
       default: './dist/client/gatehouse-client.js',
@@ -59,8 +59,15 @@ describe('the built module', () => {
   it('refuses bad options with a clear error', () => {
     expect(() => new GatehouseClient({ url: 'ftp://x', getToken: () => 't', WebSocket })).toThrow(/ws:\/\/, wss:\/\//);
     expect(() => new GatehouseClient({ url: 'ws://x/ws', getToken: undefined as never, WebSocket })).toThrow(/getToken/);
-    // Node 20 has no global WebSocket: the message says what to pass.
-    expect(() => new GatehouseClient({ url: 'ws://x/ws', getToken: () => 't' })).toThrow(/'ws' package/);
+    // Where there is no global WebSocket (Node before 22), the message says what to pass.
+    const global = globalThis as { WebSocket?: unknown };
+    const own = global.WebSocket;
+    delete global.WebSocket;
+    try {
+      expect(() => new GatehouseClient({ url: 'ws://x/ws', getToken: () => 't' })).toThrow(/'ws' package/);
+    } finally {
+      global.WebSocket = own;
+    }
   });
 
   it('stops with a fatal socket_refused error when the environment refuses to open the socket', async () => {

@@ -44,7 +44,7 @@ describe('log hygiene (JSON logs on stdout)', () => {
       AUTH_MODE: 'insecure',
       LOG_FORMAT: 'json',
       LOG_REQUESTS: 'true',
-      LOG_LEVEL: 'debug',
+      LOG_LEVEL: 'trace',
       AUTH_FAIL_LIMIT: '0',
     });
   });

@@ -32,7 +32,7 @@ describe('logs', () => {
     app = await createApp({
       env: {
         AUTH_MODE: 'insecure',
-        LOG_LEVEL: 'debug',
+        LOG_LEVEL: 'trace',
         LOG_FORMAT: 'json',
         LOG_REQUESTS: 'true',
         AUTH_FAIL_LIMIT: '3',
@@ -69,10 +69,10 @@ describe('logs', () => {
     expect(completed?.req.id).toBe(rejected[0].req.id);
   });
 
-  it('logs an accepted authentication (at debug) with its sub', async () => {
+  it('logs an accepted authentication (at verbose: pino trace) with its sub', async () => {
     lines.length = 0;
     await request(url).get('/api/session').set('Authorization', `Bearer ${valid}`).expect(200);
-    expect(records().find((r) => r.event === 'auth_accepted')).toMatchObject({ level: 20, transport: 'http', sub: 'alice' });
+    expect(records().find((r) => r.event === 'auth_accepted')).toMatchObject({ level: 10, transport: 'http', sub: 'alice' });
   });
 
   it('never writes a token: not from the header, a query string, or the body of a log line', async () => {

@@ -8,15 +8,22 @@ import { cleanEnv, freePort } from './support/server-process.js';
 import { signedToken, validFor } from './support/tokens.js';
 import { connect, type WsClient } from './support/ws-client.js';
 
-// Proof from outside (docs/protocol.md §9): the project is packed with `npm pack` and the
-// tarball installed, with the Nest packages from the npm registry, into a blank NestJS 12
-// app (test/fixtures/package-app) that imports only from `gatehouse`. The app type-checks
-// with its own tsc, and its two entry points run as processes driven over HTTP and ws.
+// Proof from outside (docs/protocol.md §9, §14): the package (packages/nestjs-gatehouse,
+// assembled by `npm run build`) is packed with `npm pack` and the tarball installed, with
+// the Nest packages from the npm registry, into NestJS 12 apps that import only from
+// `nestjs-gatehouse`: test/fixtures/package-app (Fastify; its entry points run as processes
+// driven over HTTP and ws) and test/fixtures/express-app (a blank `nest new` app on Express
+// that follows the docs; its own supertest e2e test runs). Each type-checks with its own tsc.
 
 const ROOT = resolve(import.meta.dirname, '..');
+const PACKAGE = join(ROOT, 'packages/nestjs-gatehouse');
 const FIXTURE = join(ROOT, 'test/fixtures/package-app');
+const EXPRESS_FIXTURE = join(ROOT, 'test/fixtures/express-app');
 
-// What a user installs next to gatehouse, at the versions this repo's lock has, so
+/** The optional peers: none is installed with the package, and only app B adds one (prom-client). */
+const OPTIONAL_PEERS = ['socket.io', '@nestjs/platform-socket.io', 'ioredis', '@nestjs/terminus', 'helmet'];
+
+// What a user installs next to nestjs-gatehouse, at the versions this repo's lock has, so
 // npm's cache serves them. (The test itself drives the apps with this repo's supertest.)
 const USER_PACKAGES = [
   '@nestjs/common',
@@ -31,6 +38,28 @@ const USER_PACKAGES = [
   '@types/node',
   'ws',
   '@types/ws',
+  'prom-client',
+];
+
+// What `nest new` installs (Express, @nestjs/testing, supertest), the WebSocket packages
+// the docs add for a gateway, and the package's required peers.
+const EXPRESS_PACKAGES = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/platform-express',
+  '@nestjs/websockets',
+  '@nestjs/passport',
+  'passport',
+  '@nestjs/testing',
+  'reflect-metadata',
+  'rxjs',
+  'typescript',
+  '@types/node',
+  '@types/express',
+  'supertest',
+  '@types/supertest',
+  'ws',
+  '@types/ws',
 ];
 
 const JWT_SECRET = 'package-test-secret-with-at-least-32-bytes!';
@@ -43,9 +72,9 @@ interface Run {
 }
 
 /** Runs a command to its end; never throws for a non-zero exit (the caller asserts). */
-function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<Run> {
+function run(command: string, args: string[], cwd: string, timeoutMs: number, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolveRun) => {
-    execFile(command, args, { cwd, env: childEnv({}), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd, env: childEnv(env), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
       resolveRun({ code, output: `${stdout}${stderr}`.trim() });
     });
@@ -81,14 +110,15 @@ function locked(names: readonly string[]): string[] {
 }
 
 function assertBuilt(): void {
-  for (const file of ['dist/index.js', 'dist/index.d.ts']) {
-    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run "npx nest build" first (npm test does)`);
+  for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/token.js']) {
+    if (!existsSync(join(PACKAGE, file)))
+      throw new Error(`packages/nestjs-gatehouse/${file} is missing: run "npm run build" first (npm test does)`);
   }
 }
 
-/** `npm pack` of the project into `dir`: the tarball's path and the files it holds. */
+/** `npm pack` of the package into `dir`: the tarball's path and the files it holds. */
 async function pack(dir: string): Promise<{ tarball: string; files: string[] }> {
-  const { output } = await mustRun('npm pack', 'npm', ['pack', '--pack-destination', dir, '--json', '--silent'], ROOT, 120_000);
+  const { output } = await mustRun('npm pack', 'npm', ['pack', '--pack-destination', dir, '--json', '--silent'], PACKAGE, 120_000);
   const [{ filename, files }] = JSON.parse(output.slice(output.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   return { tarball: join(dir, filename), files: files.map((file) => file.path) };
 }
@@ -188,23 +218,66 @@ describe('the packed library in a fresh NestJS app', () => {
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   }, 30_000);
 
-  it('ships the library and the client, not the server, its CLI or their dependencies', () => {
-    expect(packed).toContain('dist/index.js');
-    expect(packed).toContain('dist/client/gatehouse-client.js');
-    expect(packed.filter((path) => /^dist\/(server|cli)\/|^dist\/main\./.test(path) || path.includes('.spec.'))).toEqual([]);
-    const installed = JSON.parse(readFileSync(join(appDir, 'node_modules/gatehouse/package.json'), 'utf8')) as { dependencies: object };
-    for (const serverOnly of ['nestjs-pino', 'pino', 'pino-http', '@nestjs/swagger', '@fastify/static', 'dotenv', '@nestjs/config']) {
+  it('ships the library, the client, the test helpers and the CLI, not the server or its dependencies', () => {
+    for (const file of ['dist/index.js', 'dist/client/gatehouse-client.js', 'dist/testing/index.js', 'dist/cli/token.js', 'LICENSE']) {
+      expect(packed).toContain(file);
+    }
+    expect(packed.filter((path) => /^dist\/(server\/|main\.|internal\.)/.test(path) || /\.spec\.|\.map$/.test(path))).toEqual([]);
+    const installed = JSON.parse(readFileSync(join(appDir, 'node_modules/nestjs-gatehouse/package.json'), 'utf8')) as {
+      dependencies: object;
+      private?: boolean;
+      license: string;
+    };
+    expect(installed).toMatchObject({ license: 'MIT' });
+    expect(installed.private).toBeUndefined();
+    for (const serverOnly of [
+      'nestjs-pino',
+      'pino',
+      'pino-http',
+      '@nestjs/swagger',
+      '@fastify/static',
+      '@nestjs/config',
+      ...OPTIONAL_PEERS,
+    ]) {
       expect(Object.keys(installed.dependencies)).not.toContain(serverOnly);
     }
+    expect(Object.keys(installed.dependencies).filter((name) => name.startsWith('@types/'))).toEqual([]);
   });
 
-  it('type-checks with the app\'s own tsc, importing only from "gatehouse"', () => {
+  it('installs none of the optional peers the app does not ask for', () => {
+    expect(OPTIONAL_PEERS.filter((name) => existsSync(join(appDir, 'node_modules', name)))).toEqual([]);
+  });
+
+  it('passes npm publish --dry-run', async () => {
+    const result = await run('npm', ['publish', '--dry-run'], PACKAGE, 120_000);
+    expect(result.output).toContain('+ nestjs-gatehouse@');
+    expect(result.code).toBe(0);
+  });
+
+  it('has a gatehouse bin that mints a token from the installed package (no tsx, no TypeScript)', async () => {
+    const result = await run(join(appDir, 'node_modules/.bin/gatehouse'), ['token', '--sub', 'alice'], appDir, 30_000, {
+      AUTH_MODE: 'insecure',
+    });
+    expect(result.code).toBe(0);
+    const [, payload] = result.output.split('.');
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toMatchObject({ sub: 'alice' });
+  });
+
+  it('stops an app that uses a module whose optional peer is missing, naming the package to install', async () => {
+    const result = await run(process.execPath, ['dist/app-c/main.js'], appDir, 30_000);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('GatehouseHealthModule needs the package "@nestjs/terminus": npm install @nestjs/terminus');
+  });
+
+  it('type-checks with the app\'s own tsc, importing only from "nestjs-gatehouse"', () => {
     expect(typeCheck.output).toBe('');
     expect(typeCheck.code).toBe(0);
   });
 
-  it('ships .d.ts files that type-check in the app (skipLibCheck off)', () => {
-    const ours = libCheck.output.split('\n').filter((line) => line.includes('node_modules/gatehouse/'));
+  it('ships .d.ts files that type-check in the app (skipLibCheck off), but for the optional peers it did not install', () => {
+    // An app that turns skipLibCheck off (nest new sets it) installs the peers whose types it wants checked.
+    const missingPeer = new RegExp(`Cannot find module '(${OPTIONAL_PEERS.join('|')})'`);
+    const ours = libCheck.output.split('\n').filter((line) => line.includes('node_modules/nestjs-gatehouse/') && !missingPeer.test(line));
     expect(ours).toEqual([]);
   });
 
@@ -308,5 +381,46 @@ describe('the packed library in a fresh NestJS app', () => {
       expect(auth({ transport: 'http', outcome: 'accepted' })).toBe(2);
       expect(auth({ transport: 'ws', outcome: 'accepted' })).toBe(1);
     });
+  });
+});
+
+describe('a blank `nest new` app (Express) that follows the docs', () => {
+  let workspace: string;
+  let appDir: string;
+  let typeCheck: Run;
+  let e2e: Run;
+
+  beforeAll(async () => {
+    assertBuilt();
+    workspace = mkdtempSync(join(tmpdir(), 'gatehouse-express-'));
+    const { tarball } = await pack(workspace);
+    appDir = join(workspace, 'app');
+    cpSync(EXPRESS_FIXTURE, appDir, { recursive: true });
+    await mustRun(
+      'npm install',
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball, ...locked(EXPRESS_PACKAGES)],
+      appDir,
+      400_000,
+    );
+    const tsc = join(appDir, 'node_modules/typescript/bin/tsc');
+    typeCheck = await run(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json'], appDir, 120_000);
+    await run(process.execPath, [tsc, '-p', 'tsconfig.json'], appDir, 120_000);
+    e2e = await run(process.execPath, ['--test', 'dist/test/*.e2e-spec.js'], appDir, 120_000);
+  }, 900_000);
+
+  afterAll(() => {
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('type-checks with its own tsc', () => {
+    expect(typeCheck.output).toBe('');
+    expect(typeCheck.code).toBe(0);
+  });
+
+  it('passes its own supertest e2e test: a guarded route and a guarded gateway', () => {
+    expect(e2e.output).toMatch(/# fail 0/);
+    expect(e2e.output).toMatch(/# pass 5/);
+    expect(e2e.code).toBe(0);
   });
 });

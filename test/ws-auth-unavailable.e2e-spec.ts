@@ -3,7 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import { WebSocketGateway } from '@nestjs/websockets';
 import { WebSocket } from 'ws';
-import { GatehouseClient, type StateChange } from 'gatehouse/client';
+import { GatehouseClient, type StateChange } from 'nestjs-gatehouse/client';
 import {
   AuthFailure,
   CurrentSession,

@@ -20,8 +20,9 @@ import type { CommandResult } from './token-command.js';
 // current configuration and prints each step of contract section 3 as it happened,
 // with what a developer needs to see why a token is refused. Never the signature.
 
-export const EXPLAIN_USAGE = `Usage: npm run -s token -- explain <token>
-       npm run -s token -- explain - < token.txt     (read the token from stdin)
+export const EXPLAIN_USAGE = `Usage: gatehouse explain <token>
+       gatehouse explain - < token.txt               (read the token from stdin)
+       npm run -s token -- explain <token>           (in the Gatehouse repository)
 
 Checks the token as this server, configured by the environment and .env, would, and
 prints each step of the validation with its outcome. Exit status: 0 accepted, 1 refused,

@@ -106,6 +106,9 @@ describe('npm run -s token', () => {
   });
 
   it('--help prints the usage on stdout', () => {
-    expect(runTokenCommand(['--help'], {}, NOW)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: npm run -s token/) });
+    expect(runTokenCommand(['--help'], {}, NOW)).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^Usage: gatehouse token --sub .*\n\s+npm run -s token -- --sub/),
+    });
   });
 });

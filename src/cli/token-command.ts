@@ -23,7 +23,8 @@ export interface CommandResult {
   readonly stderr: string;
 }
 
-export const TOKEN_USAGE = `Usage: npm run -s token -- --sub <user id> [options]
+export const TOKEN_USAGE = `Usage: gatehouse token --sub <user id> [options]
+       npm run -s token -- --sub <user id> [options]     (in the Gatehouse repository)
 
 Prints one token that this server, as configured by the environment and .env, accepts.
 

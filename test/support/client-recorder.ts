@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import type { GatehouseClient, StateChange, TokenReason, WebSocketConstructor } from 'gatehouse/client';
+import type { GatehouseClient, StateChange, TokenReason, WebSocketConstructor } from 'nestjs-gatehouse/client';
 import { now, unsignedToken } from './tokens.js';
 
 // What a test of gatehouse/client watches: every event with its time, every socket the

@@ -1,13 +1,13 @@
-import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
+import { Module, forwardRef } from '@nestjs/common';
 import { HealthController } from './health.controller.js';
 import { ProbesController } from './probes.controller.js';
 import { ReadinessChecks } from './readiness-checks.js';
+import { terminusModule } from './terminus.js';
 
 /** GET /health, /health/live and /health/ready, public. Needs GatehouseModule. */
 @Module({
-  // Terminus logs a failed check itself; ours are expected states (starting, stopping).
-  imports: [TerminusModule.forRoot({ logger: false })],
+  // forwardRef: Nest resolves it when it scans the app, so terminus is loaded only then.
+  imports: [forwardRef(terminusModule)],
   controllers: [HealthController, ProbesController],
   providers: [ReadinessChecks],
   exports: [ReadinessChecks],

@@ -1,9 +1,14 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Controller, Get, Header, Inject, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { KeySource } from '../keys/key-source.js';
 import { Public } from '../auth/public.decorator.js';
 import { Revocations } from '../revocation/revocations.service.js';
 import { ReadinessChecks } from './readiness-checks.js';
+import { terminus } from './terminus.js';
+
+// What terminus's @HealthCheck() sets (it needs terminus loaded where the class is defined).
+const NO_CACHE = 'no-cache, no-store, must-revalidate';
 
 /**
  * Kubernetes-style probes next to the contract's GET /health: live says the process
@@ -11,23 +16,32 @@ import { ReadinessChecks } from './readiness-checks.js';
  */
 @Public()
 @Controller('health')
-export class ProbesController {
+export class ProbesController implements OnModuleInit {
+  // Terminus's services, found once the app is built (terminus is an optional peer).
+  private health!: HealthCheckService;
+  private indicators!: HealthIndicatorService;
+
   constructor(
-    private readonly health: HealthCheckService,
-    private readonly indicators: HealthIndicatorService,
-    private readonly readiness: ReadinessChecks,
+    @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
+    @Inject(ReadinessChecks) private readonly readiness: ReadinessChecks,
     @Inject(KeySource) private readonly keySource: KeySource,
     @Inject(Revocations) private readonly revocations: Revocations,
   ) {}
 
+  onModuleInit(): void {
+    const { HealthCheckService, HealthIndicatorService } = terminus();
+    this.health = this.moduleRef.get(HealthCheckService, { strict: false });
+    this.indicators = this.moduleRef.get(HealthIndicatorService, { strict: false });
+  }
+
   @Get('live')
-  @HealthCheck()
+  @Header('Cache-Control', NO_CACHE)
   live() {
     return this.health.check([]);
   }
 
   @Get('ready')
-  @HealthCheck()
+  @Header('Cache-Control', NO_CACHE)
   ready() {
     const shutdown = () => {
       const session = this.indicators.check('shutdown');

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import helmet, { type HelmetOptions } from 'helmet';
+import type { HelmetOptions } from 'helmet';
+import { loadOptionalPeer } from '../options/optional-peer.js';
 
 /**
  * Helmet's defaults, with a Content Security Policy the Swagger UI at /api/docs can
@@ -29,6 +30,8 @@ export const HELMET_OPTIONS: Readonly<HelmetOptions> = {
  * string on every request: over 100 µs each, more than the whole authentication.
  */
 export function securityHeaders(options: Readonly<HelmetOptions> = HELMET_OPTIONS): Readonly<Record<string, string>> {
+  // helmet is an optional peer: loaded by the apps that ask for these headers only.
+  const helmet = loadOptionalPeer<typeof import('helmet')>('helmet', 'GatehouseHttpModule').default;
   const headers: Record<string, string> = {};
   const response = {
     setHeader: (name: string, value: unknown) => (headers[name.toLowerCase()] = String(value)),

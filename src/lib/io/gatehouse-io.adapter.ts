@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import { Logger, type INestApplicationContext, type WsMessageHandler } from '@nestjs/common';
-import { IoAdapter } from '@nestjs/platform-socket.io';
 import { Authenticator, type Outcome } from '../auth/authenticator.js';
 import { AUTH_UNAVAILABLE, AuthFailure } from '../core/auth-failure.js';
 import { CONNECTION } from '../auth/session-holder.js';
@@ -14,6 +13,7 @@ import { IoConnection, NO_HANDLERS, type GatehouseIoSocket } from './io-connecti
 import { runHandlers } from './io-handlers.js';
 import type { IoError, IoNamespace, IoServer, IoServerOptions } from './io-types.js';
 import { limitWriteBuffers } from './write-buffer-limit.js';
+import { lazyBase, loadOptionalPeer } from '../options/optional-peer.js';
 
 /** A refused handshake: the client's `connect_error` gets `err.message` and `err.data`. */
 function refusalError(failure: AuthFailure): IoError {
@@ -50,7 +50,12 @@ function servesNamespace(option: unknown, namespace: IoNamespace): boolean {
  * `defaults` are Socket.IO server options for every gateway (a gateway's own win),
  * such as `cors`. Unless set, the payload limit and ping interval follow the `ws` options.
  */
-export class GatehouseIoAdapter extends IoAdapter {
+// An optional peer: loaded when the first GatehouseIoAdapter is made, not when the package is imported.
+const IoAdapterBase = lazyBase(
+  () => loadOptionalPeer<typeof import('@nestjs/platform-socket.io')>('@nestjs/platform-socket.io', 'GatehouseIoAdapter').IoAdapter,
+);
+
+export class GatehouseIoAdapter extends IoAdapterBase {
   private readonly sessions: WsSessions;
   private readonly addressOf: (request: IncomingMessage) => string;
   private readonly log = new Logger('WebSocket');

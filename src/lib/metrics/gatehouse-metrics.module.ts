@@ -29,10 +29,11 @@ export class MetricsInstaller implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    // Builds the registry now (it loads prom-client, an optional peer): a missing package stops the app at startup.
+    const registry = this.metrics.registry;
     const platform = httpPlatform(this.host.httpAdapter);
     if (platform !== undefined) installHttpMetrics(platform, this.metrics);
     if (this.options.port === undefined) return;
-    const registry = this.metrics.registry;
     const listener = createServer((request, response) => {
       if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found\n');

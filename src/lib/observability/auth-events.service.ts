@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConsoleLogger, Inject, Injectable, Logger, type LogLevel } from '@nestjs/common';
 import type { AuthFailure } from '../core/auth-failure.js';
 import { GatehouseMetrics, type Transport } from './gatehouse-metrics.js';
+import { eventLine, type LogEvent } from './event-line.js';
 import { escapeLineBreaks } from './log-safety.js';
 
 export interface AuthEventDetails {
@@ -26,8 +27,12 @@ function logDetails<T extends AuthEventDetails>(details: T): T {
 
 /**
  * What happened to authentication, for REST and the WebSocket gateway alike: one log
- * line per rejection and the matching metrics. Callers pass only what they know; no
- * token ever reaches this class, so none can reach a log.
+ * line per event and the matching metrics. Callers pass only what they know; no token
+ * ever reaches this class, so none can reach a log.
+ *
+ * Levels: accepted authentications (and refreshes) at `verbose`, refusals at `log` or
+ * lower (an address reaching the failure limit at `warn`): a client's bad token is not
+ * the server's error.
  */
 @Injectable()
 export class AuthEventsService {
@@ -39,12 +44,11 @@ export class AuthEventsService {
   constructor(@Inject(GatehouseMetrics) private readonly metrics: GatehouseMetrics) {}
 
   // The success path runs on every request: a plain count (see countAccepted), and a
-  // debug line built only when the app's logger has debug on.
+  // line built only when the app's logger has verbose on.
   accepted(transport: Transport, address: string, sub: string): void {
     this.metrics.countAccepted(transport);
-    // Debug: the success path is every request; info would double the request log.
-    if (Logger.isLevelEnabled('debug')) {
-      this.logger.debug({ msg: 'authentication accepted', event: 'auth_accepted', transport, ...logDetails({ address, sub }) });
+    if (Logger.isLevelEnabled('verbose')) {
+      this.write('verbose', { msg: 'authentication accepted', event: 'auth_accepted', transport, ...logDetails({ address, sub }) });
     }
   }
 
@@ -54,7 +58,7 @@ export class AuthEventsService {
 
   rejected(transport: Transport, failure: AuthFailure, details: AuthEventDetails = {}): void {
     this.metrics.authTotal.labels(transport, 'rejected', failure.reason).inc();
-    this.logger.log({
+    this.write('log', {
       msg: 'authentication rejected',
       event: 'auth_rejected',
       transport,
@@ -86,11 +90,16 @@ export class AuthEventsService {
    */
   rateLimited(transport: Transport, details: AuthEventDetails & { retryAfterSeconds: number }): void {
     this.metrics.authTotal.labels(transport, 'rate_limited', 'rate_limited').inc();
-    this.logger.debug({ msg: 'authentication refused: too many failures', event: 'auth_rate_limited', transport, ...logDetails(details) });
+    this.write('debug', {
+      msg: 'authentication refused: too many failures',
+      event: 'auth_rate_limited',
+      transport,
+      ...logDetails(details),
+    });
   }
 
   addressBlocked(transport: Transport, details: AuthEventDetails & { failures: number; windowSeconds: number }): void {
-    this.logger.warn({
+    this.write('warn', {
       msg: 'client address reached the failed-authentication limit',
       event: 'auth_address_blocked',
       transport,
@@ -117,11 +126,29 @@ export class AuthEventsService {
 
   refreshed(details: AuthEventDetails = {}): void {
     this.metrics.refreshes.inc();
-    this.logger.debug({ msg: 'session refreshed', event: 'session_refreshed', transport: 'ws', ...logDetails(details) });
+    if (Logger.isLevelEnabled('verbose')) {
+      this.write('verbose', { msg: 'session refreshed', event: 'session_refreshed', transport: 'ws', ...logDetails(details) });
+    }
   }
 
   expiryClosed(details: AuthEventDetails = {}): void {
     this.metrics.expiryCloses.inc();
-    this.logger.log({ msg: 'session expired: socket closed with 4001', event: 'session_expired', transport: 'ws', ...logDetails(details) });
+    this.write('log', {
+      msg: 'session expired: socket closed with 4001',
+      event: 'session_expired',
+      transport: 'ws',
+      ...logDetails(details),
+    });
+  }
+
+  /**
+   * Every event goes out here, and only here: as an object for structured loggers
+   * (nestjs-pino makes its fields JSON fields), as one line of text for Nest's default
+   * ConsoleLogger, which would print an object over several lines.
+   */
+  private write(level: Extract<LogLevel, 'error' | 'warn' | 'log' | 'debug' | 'verbose'>, event: LogEvent): void {
+    const target = this.logger.localInstance;
+    const oneLine = target instanceof ConsoleLogger && (target as unknown as { options?: { json?: boolean } }).options?.json !== true;
+    this.logger[level](oneLine ? eventLine(event) : event);
   }
 }

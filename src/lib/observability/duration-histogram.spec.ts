@@ -1,4 +1,4 @@
-import { Histogram, Registry } from 'prom-client';
+import { Histogram, Registry, type Metric } from 'prom-client';
 import { DurationHistogram } from './duration-histogram.js';
 
 const NAME = 'gatehouse_http_request_duration_seconds';
@@ -33,7 +33,8 @@ function both(contentType?: typeof Registry.OPENMETRICS_CONTENT_TYPE) {
     buckets: BUCKETS,
     registers: [reference],
   });
-  const duration = new DurationHistogram(NAME, HELP, BUCKETS, ours);
+  const duration = new DurationHistogram(NAME, HELP, BUCKETS);
+  ours.registerMetric(duration as unknown as Metric);
   for (const [method, route, status, seconds] of OBSERVATIONS) {
     histogram.labels(method, route, String(status)).observe(seconds);
     duration.seriesFor(method, route, status).observe(seconds);

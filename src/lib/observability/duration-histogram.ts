@@ -1,5 +1,3 @@
-import type { Metric, Registry } from 'prom-client';
-
 /** The labels of gatehouse_http_request_duration_seconds, in the order they are written. */
 export interface DurationLabels {
   readonly method: string;
@@ -45,7 +43,8 @@ interface Sample {
  * here a series is found by route, method and status (interned strings and a number,
  * no key built) and counted in place. prom-client's registry still writes it out:
  * get() hands it the samples a prom-client Histogram would, so /metrics shows the same
- * lines in the same order.
+ * lines in the same order. prom-client reads it through get() and reset() only
+ * (getForPromString, when present, for the text format): see prometheus-registry.ts.
  */
 export class DurationHistogram {
   readonly type = 'histogram';
@@ -58,12 +57,7 @@ export class DurationHistogram {
     readonly name: string,
     readonly help: string,
     readonly bounds: readonly number[],
-    registry: Registry,
-  ) {
-    // The registry reads metrics through get() and reset() only (getForPromString, when
-    // present, for the text format); the cast is for its type, a union of its own classes.
-    registry.registerMetric(this as unknown as Metric);
-  }
+  ) {}
 
   /** The series for these labels, created on first use. */
   seriesFor(method: string, route: string, statusCode: number): DurationSeries {

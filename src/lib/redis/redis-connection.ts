@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
+import { loadOptionalPeer } from '../options/optional-peer.js';
 
 /**
  * One process's two connections to the Redis that several Gatehouse processes share
@@ -25,10 +26,14 @@ export class RedisConnection implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   private reachable: boolean | undefined;
 
-  /** Connects (in the background: ioredis retries until Redis answers). ioredis is loaded only by apps that use Redis. */
-  static async open(url: string, prefix: string): Promise<RedisConnection> {
-    const { Redis } = await import('ioredis');
-    return new RedisConnection(url, prefix, Redis);
+  /**
+   * Connects (in the background: ioredis retries until Redis answers). ioredis is an
+   * optional peer, loaded only by apps that use Redis; `whatNeedsIt` names the option
+   * (REDIS_URL, `redis`) in the line that says to install it when it is missing.
+   */
+  static open(url: string, prefix: string, whatNeedsIt = 'REDIS_URL (redisUrl)'): Promise<RedisConnection> {
+    const { Redis } = loadOptionalPeer<typeof import('ioredis')>('ioredis', whatNeedsIt);
+    return Promise.resolve(new RedisConnection(url, prefix, Redis));
   }
 
   private constructor(url: string, prefix: string, RedisClient: typeof Redis) {

@@ -1,14 +1,13 @@
+import { ConfigurationError, type GatehouseOptions } from '../../index.js';
 import {
-  ConfigurationError,
   GATEHOUSE_ENV_VARIABLES,
   gatehouseSettingsFromEnv,
   isProduction,
   MIN_ADMIN_KEY_LENGTH,
   type EnvVariable,
   type Environment,
-  type GatehouseOptions,
   type GatehouseSettings,
-} from '../../index.js';
+} from '../../internal.js';
 
 // The server's own variables (listening, logs, metrics, API docs, CORS): what the
 // Gatehouse server adds around the library, which knows nothing of them.

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Controller, Get, Header, Inject, NotFoundException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { GATEHOUSE_SETTINGS, Public, type GatehouseSettings } from '../../index.js';
+import { Public } from '../../index.js';
+import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../../internal.js';
 
 // The development console of docs/protocol.md §13.2: a static page and its script, the
 // built gatehouse/client, and the few settings the page needs to mint tokens the server

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { parseServerEnvironment } from '../config/server-settings.js';
 import { REDACTED_PATHS, loggerParams, resolveLogFormat } from './logger-params.js';
-import { redactUrl } from '../../index.js';
+import { redactUrl } from '../../internal.js';
 
 describe('log redaction', () => {
   const capture = () => {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { LogLevel } from '@nestjs/common';
-import { escapeLineBreaks, escapeUnicodeLineBreaks, redactUrl } from '../../index.js';
+import { escapeLineBreaks, escapeUnicodeLineBreaks, redactUrl } from '../../internal.js';
 import type { ServerSettings } from '../config/server-settings.js';
 
 /**
