@@ -19,6 +19,8 @@ export default defineConfig({
     globals: true,
     root: './',
     include: ['src/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
+    // The fixtures are apps of their own, tested by test/package.e2e-spec.ts in their own installs.
+    exclude: ['test/fixtures/**', '**/node_modules/**'],
     setupFiles: ['test/support/isolate-env.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     pool: 'forks',

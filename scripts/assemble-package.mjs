@@ -6,7 +6,7 @@
 // never the server. Then checks that every import of the shipped files resolves inside the
 // package or to a package its manifest names.
 import { builtinModules } from 'node:module';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -27,6 +27,14 @@ if (!existsSync(join(DIST, 'index.js'))) throw new Error('dist/index.js is missi
 for (const generated of ['dist', 'docs', 'LICENSE']) rmSync(join(PACKAGE, generated), { recursive: true, force: true });
 for (const entry of SHIPPED) {
   cpSync(join(DIST, entry), join(PACKAGE, 'dist', entry), { recursive: true, filter: (source) => !LEFT_OUT.test(source) });
+}
+// The maps stay behind, so the comments that point at them go too (a tool that follows
+// one would report a missing file).
+for (const file of filesUnder(join(PACKAGE, 'dist'))) {
+  if (!file.endsWith('.js')) continue;
+  const text = readFileSync(file, 'utf8');
+  const stripped = text.replace(/\n\/\/# sourceMappingURL=[^\n]*\n?$/, '\n');
+  if (stripped !== text) writeFileSync(file, stripped);
 }
 chmodSync(join(PACKAGE, 'dist/cli/token.js'), 0o755);
 mkdirSync(join(PACKAGE, 'docs'));
@@ -65,4 +73,11 @@ for (const file of files(join(PACKAGE, 'dist')).filter((path) => path.endsWith('
 if (problems.length > 0) {
   process.stderr.write(`packages/nestjs-gatehouse is not self-contained:\n${problems.join('\n')}\n`);
   process.exit(1);
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
 }
