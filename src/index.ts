@@ -68,3 +68,4 @@ export { AuthorizationGuard } from './lib/auth/authorization.guard.js';
 
 // Several issuers and OpenID Connect discovery (docs/protocol.md §16).
 export type { IssuerOptions } from './lib/options/gatehouse-options.js';
+export { describeAuthorization, type DescribeAuthorizationOptions } from './lib/authz/openapi.js';
