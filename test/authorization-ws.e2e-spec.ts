@@ -10,6 +10,9 @@ import {
   GatehouseWsAdapter,
   RequireRoles,
   RequireScopes,
+  channelAllowed,
+  rightsOf,
+  type OnGatewayAuthenticated,
   type Session,
 } from '../src/index.js';
 import { startHostApp, type HostApp } from './support/host-app.js';
@@ -68,8 +71,17 @@ class ChatHandlers {
   }
 }
 
+/** A raw gateway keeps its own subscriptions and checks them on every new session. */
 @WebSocketGateway()
-class RawChatGateway extends ChatHandlers {}
+class RawChatGateway extends ChatHandlers implements OnGatewayAuthenticated {
+  readonly channelsSeen: (readonly string[])[] = [];
+
+  handleAuthenticated(_client: unknown, session: Session): void {
+    const { channels } = rightsOf(session);
+    this.channelsSeen.push(channels);
+    if (!channelAllowed(channels, 'room:lobby')) this.channelsSeen.push(['left room:lobby']);
+  }
+}
 
 @WebSocketGateway()
 class IoChatGateway extends ChatHandlers {
@@ -153,6 +165,16 @@ describe('gateway authorization on GatehouseWsAdapter', () => {
     client.send({ event: 'read' });
     expect(await client.next()).toEqual({ event: 'read', data: 'ok' });
     expect(ran).toEqual(['read']);
+    await client.close();
+  });
+
+  it('raw gateways read the rights of each new session in handleAuthenticated (rightsOf, channelAllowed)', async () => {
+    const gateway = host.app.get(RawChatGateway);
+    gateway.channelsSeen.length = 0;
+    const client = await authenticated({ scope: 'chat', channels: ['room:lobby', 'team:*'] });
+    client.auth(token({ scope: 'chat', channels: ['team:*'] }, 60));
+    expect(await client.next()).toMatchObject({ event: 'session' });
+    expect(gateway.channelsSeen).toEqual([['room:lobby', 'team:*'], ['team:*'], ['left room:lobby']]);
     await client.close();
   });
 
