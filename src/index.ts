@@ -63,8 +63,9 @@ export { RevocationsFull, StoreUnavailable } from './lib/revocation/revocation-s
 // Authorization: scopes, roles, policies and channels (docs/authorization.md).
 export { RequireScopes, RequireRoles, Authorize, AuthorizeChannel } from './lib/auth/authorization.decorators.js';
 export type { Policy, ChannelSelector } from './lib/authz/requirements.js';
-export { channelAllowed, type Rights } from './lib/core/rights.js';
+export { channelAllowed, rightsOfSession as rightsOf, type Rights } from './lib/core/rights.js';
 export { AuthorizationGuard } from './lib/auth/authorization.guard.js';
 
 // Several issuers and OpenID Connect discovery (docs/protocol.md §16).
 export type { IssuerOptions } from './lib/options/gatehouse-options.js';
+export { describeAuthorization, type DescribeAuthorizationOptions } from './lib/authz/openapi.js';

@@ -26,10 +26,18 @@ export function sameBodyLimit(app: INestApplication, platform: Platform): void {
   if (platform === 'express') (app as NestExpressApplication).useBodyParser('json', { limit: 1024 * 1024 });
 }
 
-/** A host app from a compiled testing module, on `platform`, listening on a free loopback port. */
-export async function startHostApp(moduleRef: TestingModule, platform: Platform): Promise<HostApp> {
+/**
+ * A host app from a compiled testing module, on `platform`, listening on a free loopback
+ * port. `prepare` runs before it listens, as an app's main.ts would (a WebSocket adapter).
+ */
+export async function startHostApp(
+  moduleRef: TestingModule,
+  platform: Platform,
+  prepare?: (app: INestApplication) => void,
+): Promise<HostApp> {
   const app = moduleRef.createNestApplication(adapterFor(platform), { logger: false });
   sameBodyLimit(app, platform);
+  prepare?.(app);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${address.port}`, port: address.port };

@@ -50,7 +50,7 @@ function setup({
   } as unknown as FailureLimit;
   const verifier: TokenVerifier = { verify: () => (typeof verify === 'function' ? verify() : verify) };
   const revocations = { check: revoked } as unknown as Revocations;
-  const settings = { trustProxy: false } as unknown as GatehouseSettings;
+  const settings = { trustProxy: false, auth: { mode: 'insecure' } } as unknown as GatehouseSettings;
   const authenticator = new Authenticator(verifier, limiter, revocations, events, settings);
   return { authenticator, calls, counted };
 }

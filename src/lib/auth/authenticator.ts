@@ -1,3 +1,4 @@
+import { rightsOf } from '../core/rights.js';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_UNAVAILABLE, AuthFailure, MISSING_TOKEN, RateLimitedFailure, type Reason } from '../core/auth-failure.js';
@@ -71,7 +72,12 @@ export class Authenticator {
     @Inject(GATEHOUSE_SETTINGS) settings: GatehouseSettings,
   ) {
     this.addressOf = clientAddressOf(settings.trustProxy);
+    // A custom verifier's sessions: their rights read from the claims when accepted, once
+    // per session object, so that rightsOf(session) knows them (JWT verifiers note theirs).
+    this.noteRights = settings.auth.mode === 'custom' ? (session) => void rightsOf(session, settings.rights) : undefined;
   }
+
+  private readonly noteRights: ((session: Session) => void) | undefined;
 
   /**
    * `token` undefined: none was sent. `expectedSub`: a refresh of a live session,
@@ -102,6 +108,7 @@ export class Authenticator {
       (revoked): MaybePromise<Outcome> => {
         if (revoked !== undefined) return this.refuse(transport, address, revoked, result.sub);
         this.events.accepted(transport, address, result.sub);
+        this.noteRights?.(result);
         return result;
       },
       (error) => this.unavailable(transport, address, 'revocations', error, result.sub),

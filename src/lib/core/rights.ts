@@ -93,6 +93,14 @@ export function noteRights(session: Session, payload: unknown, paths: RightsPath
   noted.set(session, readRights(payload, paths));
 }
 
+/**
+ * The rights Gatehouse read for an authenticated session (docs/authorization.md): for a
+ * raw gateway's own checks in handleAuthenticated. Nothing for a session it never saw.
+ */
+export function rightsOfSession(session: Session): Rights {
+  return noted.get(session) ?? NOTHING;
+}
+
 export function rightsOf(session: Session, paths: RightsPaths): Rights {
   let rights = noted.get(session);
   if (rights === undefined) noted.set(session, (rights = readRights(session.claims, paths)));

@@ -1,5 +1,7 @@
 import type { WsMessageHandler } from '@nestjs/common';
+import type { AuthFailure } from '../core/auth-failure.js';
 import type { Session } from '../core/session.js';
+import type { Frame } from '../ws/ws-frames.js';
 import { CONNECTION } from '../auth/session-holder.js';
 import { Connection, type ConnectionHolder } from '../ws/connection.js';
 import type { IoSocket } from './io-types.js';
@@ -28,6 +30,22 @@ export class IoConnection extends Connection {
 
   get client(): GatehouseIoSocket {
     return this.socket;
+  }
+
+  override get namespace(): string {
+    return this.socket.nsp.name;
+  }
+
+  override leaveChannel(channel: string): boolean {
+    if (!this.socket.rooms.has(channel)) return false;
+    void this.socket.leave(channel);
+    return true;
+  }
+
+  /** A client that asked for an acknowledgement gets the refusal there (docs/protocol.md §15), else the `error` event. */
+  override refuseMessage(failure: AuthFailure, frame: Frame): void {
+    if (frame.ack === undefined) return super.refuseMessage(failure, frame);
+    frame.ack({ error: failure.toJSON() });
   }
 
   sendEvent(event: string, data: unknown): void {

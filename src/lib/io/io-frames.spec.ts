@@ -4,7 +4,10 @@ describe('frameOfPacket', () => {
   it('the event and its first argument; an ack callback is not data', () => {
     expect(frameOfPacket(['auth', { token: 't' }])).toEqual({ event: 'auth', data: { token: 't' } });
     expect(frameOfPacket(['whoami'])).toEqual({ event: 'whoami', data: undefined });
-    expect(frameOfPacket(['whoami', () => undefined])).toEqual({ event: 'whoami', data: undefined });
+    const ack = () => undefined;
+    // the acknowledgement travels beside the data: a refused message is answered there
+    expect(frameOfPacket(['whoami', ack])).toEqual({ event: 'whoami', data: undefined, ack });
+    expect(frameOfPacket(['join', { room: 'a' }, ack])).toEqual({ event: 'join', data: { room: 'a' }, ack });
     expect(frameOfPacket(['note', 'a', 'b'])).toEqual({ event: 'note', data: 'a' });
   });
 

@@ -10,5 +10,7 @@ export function frameOfPacket(packet: readonly unknown[]): Frame | undefined {
   const event = packet[0];
   if (typeof event !== 'string' || event === '') return undefined;
   const data = packet[1];
-  return { event, data: typeof data === 'function' ? undefined : data };
+  const last = packet.length > 1 ? packet[packet.length - 1] : undefined;
+  const frame = { event, data: typeof data === 'function' ? undefined : data };
+  return typeof last === 'function' ? { ...frame, ack: last as (response: unknown) => void } : frame;
 }

@@ -3,6 +3,7 @@ import type { AuthFailure } from '../core/auth-failure.js';
 import type { Session } from '../core/session.js';
 import type { Deadline } from './deadline-queue.js';
 import type { OnGatewayAuthenticated } from './gateways.js';
+import type { Frame } from './ws-frames.js';
 import { closeCodeOf } from './ws-protocol.js';
 
 const NO_HOOKS: readonly OnGatewayAuthenticated[] = Object.freeze([]);
@@ -39,6 +40,11 @@ export abstract class Connection {
   /** The frame-rate token bucket (maxFramesPerSecond): frames it may still send, as of `frameClock` (ms). */
   frameAllowance = -1;
   frameClock = 0;
+  /**
+   * Channels an @AuthorizeChannel handler let this socket use (docs/protocol.md §15):
+   * checked again when the session changes. Undefined until the first one.
+   */
+  channels: Set<string> | undefined;
   /** The gateways told of each new session (OnGatewayAuthenticated): one array shared by the sockets of a path or namespace. */
   hooks: readonly OnGatewayAuthenticated[] = NO_HOOKS;
 
@@ -51,6 +57,24 @@ export abstract class Connection {
 
   /** The socket as gateways receive it (raw `ws`, or Socket.IO's). */
   abstract readonly client: object;
+
+  /** The Socket.IO namespace whose gateways handle this socket's events; undefined for raw WebSocket (one path, every gateway). */
+  get namespace(): string | undefined {
+    return undefined;
+  }
+
+  /** Leaves a channel's room, if the transport has rooms and the socket is in it: true when it left. */
+  leaveChannel(_channel: string): boolean {
+    return false;
+  }
+
+  /**
+   * A message its handler may not run for (docs/protocol.md §15): the socket stays open
+   * and the client gets an `error` event naming the refused event.
+   */
+  refuseMessage(failure: AuthFailure, frame: Frame): void {
+    this.sendEvent('error', { ...failure.toJSON(), refused: frame.event });
+  }
 
   /** Sends one event to the client, if it is still open. */
   abstract sendEvent(event: string, data: unknown): void;

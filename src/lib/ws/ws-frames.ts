@@ -4,6 +4,8 @@ import { isJsonObject } from '../core/token-rules.js';
 export interface Frame {
   readonly event: string;
   readonly data: unknown;
+  /** Socket.IO: the client asked for an acknowledgement (the packet's last argument). */
+  readonly ack?: (response: unknown) => void;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { GatewayAuthorization } from '../authz/gateway-authorization.js';
 import { Logger } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
 import type { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
@@ -60,6 +61,8 @@ function setup(
     revocations,
     modules,
     http,
+    // No gateway handler has requirements here (test/authorization-ws.e2e-spec.ts covers them).
+    { requirementsFor: () => undefined } as unknown as GatewayAuthorization,
   );
   const open = (connection = new FakeConnection(), initial?: Session, address = '10.0.0.1') => {
     sessions.opened(connection, initial, address);

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
+import { GatewayAuthorization } from '../authz/gateway-authorization.js';
+import { PolicyFailed } from '../authz/authorize.js';
 import { Authenticator, type Outcome } from '../auth/authenticator.js';
 import { AuthFailure } from '../core/auth-failure.js';
 import type { Session } from '../core/session.js';
@@ -65,6 +67,7 @@ export class WsSessions implements OnApplicationBootstrap {
     @Inject(Revocations) revocations: Revocations,
     @Inject(ModulesContainer) private readonly modules: ModulesContainer,
     @Inject(HttpAdapterHost) private readonly http: HttpAdapterHost,
+    @Inject(GatewayAuthorization) private readonly authorization: GatewayAuthorization,
   ) {
     // A revocation made on any process closes the sockets it covers, here (docs/protocol.md §11).
     revocations.onRevoked(() => this.revalidateSoon((session) => revocations.check(session)));
@@ -279,7 +282,53 @@ export class WsSessions implements OnApplicationBootstrap {
     if (connection.session === undefined) return connection.refuse(AUTH_REQUIRED);
     // whoami is the protocol's (§5), answered here whatever gateways the app has.
     if (frame.event === 'whoami') return this.whoami(connection, connection.session);
-    dispatch(frame);
+    return this.authorize(connection, connection.session, frame, dispatch);
+  }
+
+  /**
+   * A gateway handler's requirements (docs/protocol.md §15), judged by the session's
+   * token before the handler runs: the same authorize() as REST. Refused: an `error`
+   * event naming the event (or the Socket.IO acknowledgement), the socket stays open.
+   * A policy that waits makes later frames wait too, so they keep their order.
+   */
+  private authorize(connection: Connection, session: Session, frame: Frame, dispatch: (frame: Frame) => void): Promise<void> | void {
+    const requirements = this.authorization.requirementsFor(connection.namespace, frame.event);
+    if (requirements === undefined) {
+      dispatch(frame);
+      return;
+    }
+    const decided = settle(
+      () => this.authorization.authorize(requirements, session, frame.data),
+      (verdict): void => {
+        if (connection.closing) return;
+        if (verdict !== undefined) {
+          if (verdict instanceof PolicyFailed) this.events.unavailable('ws', 'authorization policy', verdict.cause, { sub: session.sub });
+          return connection.refuseMessage(verdict, frame);
+        }
+        if (requirements.channels.length > 0) {
+          connection.channels ??= new Set();
+          for (const channel of this.authorization.channelsOf(requirements, frame.data)) connection.channels.add(channel);
+        }
+        dispatch(frame);
+      },
+      (error): void => this.logger.error(error),
+    );
+    return decided instanceof Promise ? decided : undefined;
+  }
+
+  /**
+   * After a refresh: the channels an @AuthorizeChannel handler allowed under the old
+   * token, checked against the new one. A room the new token no longer allows is left,
+   * with `channel_revoked` (Socket.IO); raw gateways check their own in handleAuthenticated.
+   */
+  private recheckChannels(connection: Connection, session: Session): void {
+    const channels = connection.channels;
+    if (channels === undefined) return;
+    for (const channel of channels) {
+      if (this.authorization.channelStillAllowed(session, channel)) continue;
+      channels.delete(channel);
+      if (connection.leaveChannel(channel)) connection.sendEvent('channel_revoked', { channel });
+    }
   }
 
   private whoami(connection: Connection, session: Session): void {
@@ -321,11 +370,13 @@ export class WsSessions implements OnApplicationBootstrap {
       this.unhold(connection);
     }
     connection.clearAuthTimer();
+    const refreshed = connection.session !== undefined;
     connection.session = session;
     // Live until the token would fail §3's exp check (the same rule, in ms).
     connection.deadline = session.expiresAt === null ? Number.POSITIVE_INFINITY : validUntil(session.expiresAt, this.leeway) * 1000;
     connection.noticeSent = false;
     connection.sendEvent('session', session);
+    if (refreshed) this.recheckChannels(connection, session);
     this.armTimers(connection);
     for (const gateway of connection.hooks) this.announce(gateway, connection, session);
   }

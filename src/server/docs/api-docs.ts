@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { describeAuthorization } from '../../index.js';
 
 export const DOCS_PATH = 'api/docs';
 export const BEARER = 'bearer';
@@ -18,7 +19,8 @@ export function setUpApiDocs(app: NestFastifyApplication): void {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER)
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  // Each route's scopes, roles and policies (docs/authorization.md), from its decorators.
+  const document = describeAuthorization(app, SwaggerModule.createDocument(app, config), { securityName: BEARER });
   // Operational endpoints, not the API: scrapers need no description.
   delete document.paths['/metrics'];
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}/json`, raw: ['json'] });
