@@ -76,8 +76,6 @@ describe(`${SOCKETS} sockets in rooms, re-checked on refresh`, () => {
       expect(session.event).toBe('session');
       expect(revoked).toEqual({ event: 'channel_revoked', data: { channel: 'team:1' } });
     }
-    const sockets = (await host.app.get(RoomsGateway)) && (host.app.getHttpServer() as unknown);
-    expect(sockets).toBeDefined();
     const maxMs = delay.max / 1e6;
     console.log(
       `event loop delay during ${SOCKETS} refreshes: max ${maxMs.toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms`,

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ENV_VARIABLES } from '../../src/server/config/server-settings.js';
+import { staleBuild } from './fresh-build.js';
 
 // Tests decide every setting themselves: blank (= unset) all of Gatehouse's variables
 // so that neither the shell nor a developer's .env file (which never overrides a
@@ -27,3 +28,11 @@ for (const name of readdirSync(cache)) {
 const dir = mkdtempSync(join(cache, 'gatehouse-test-'));
 process.chdir(dir);
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+// An end-to-end file never runs a build older than the source (fresh-build.ts); unit
+// specs import the source itself and need no build.
+beforeAll(() => {
+  const file = expect.getState().testPath ?? '';
+  const stale = file.endsWith('.e2e-spec.ts') ? staleBuild(root) : undefined;
+  if (stale !== undefined) throw new Error(stale);
+});
