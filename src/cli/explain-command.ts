@@ -17,7 +17,7 @@ import { readRights, type RightsPaths } from '../lib/core/rights.js';
 import type { CommandResult } from './token-command.js';
 
 // `npm run -s token -- explain <token>`: runs the server's own validateToken under the
-// current configuration and prints each step of contract section 3 as it happened,
+// current configuration and prints each step of docs/protocol.md §3 as it happened,
 // with what a developer needs to see why a token is refused. Never the signature.
 
 export const EXPLAIN_USAGE = `Usage: gatehouse explain <token>

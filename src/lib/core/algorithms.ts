@@ -1,4 +1,4 @@
-// The JWS algorithms Gatehouse verifies (contract section 2) and what each needs.
+// The JWS algorithms Gatehouse verifies (docs/protocol.md §2) and what each needs.
 
 export const ALGORITHMS = [
   'HS256',

@@ -1,4 +1,4 @@
-// Every way authentication can fail (contract section 7), each with a stable code that
+// Every way authentication can fail (docs/protocol.md §7), each with a stable code that
 // REST and WebSocket report alike, and a human message.
 
 export const TOKEN_REASONS = [

@@ -1,4 +1,4 @@
-// What a valid token yields (contract section 3), over REST and WebSocket alike.
+// What a valid token yields (docs/protocol.md §3), over REST and WebSocket alike.
 
 /** The default type of a session's claims: an object of values not known in advance. */
 export type SessionClaims = Readonly<Record<string, unknown>>;

@@ -4,7 +4,7 @@ import { AuthFailure, showValue } from './auth-failure.js';
 import { resolvePath, type NamespacePath } from './namespace.js';
 import { verifySignature } from './signature.js';
 
-// The rules of contract section 3, one small pure function each. validate-token.ts
+// The rules of docs/protocol.md §3, one small pure function each. validate-token.ts
 // calls them in the contract's order; each returns an AuthFailure or null (passes).
 
 export type JsonObject = Record<string, unknown>;

@@ -1,4 +1,4 @@
-// When to fetch a key set next (contract section 8). Pure, so the service's timers
+// When to fetch a key set next (docs/protocol.md §8). Pure, so the service's timers
 // are easy to test.
 
 export const MIN_REFRESH_MS = 60_000;

@@ -23,7 +23,7 @@ interface Entry {
 }
 
 /**
- * Sessions of tokens that passed every check of contract section 3, keyed by the
+ * Sessions of tokens that passed every check of docs/protocol.md §3, keyed by the
  * token string, so a token seen again (REST calls, reconnects) skips the parsing and
  * the signature. A hit must answer what a fresh check would:
  *
