@@ -134,7 +134,19 @@ if (rest) {
   );
   console.log(
     table(
-      ['REST row', 'against', 'req/s', 'against', 'ratio', 'µs CPU/req', 'against', 'CPU ratio', 'server busy', 'target', 'met (CPU / rate)'],
+      [
+        'REST row',
+        'against',
+        'req/s',
+        'against',
+        'ratio',
+        'µs CPU/req',
+        'against',
+        'CPU ratio',
+        'server busy',
+        'target',
+        'met (CPU / rate)',
+      ],
       [
         row('GET /health, public, defaults', 'health', 'nest', 'bare Nest, Fastify', 0.95),
         row('GET /api/session, guarded, defaults', 'session', 'nest', 'bare Nest, Fastify', 0.85),

@@ -16,7 +16,6 @@ import 'reflect-metadata';
 import { Controller, Get, Module, createParamDecorator } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 
-
 for (const specifier of (process.env.PRELOAD ?? '').split(',').filter(Boolean)) await import(specifier);
 
 const session = Object.freeze(JSON.parse(process.env.SESSION ?? '{}'));

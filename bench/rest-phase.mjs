@@ -94,7 +94,8 @@ function expressSetup(secret) {
     },
     targetsFor: async ({ nestExpress, hostExpress, hostIssuers }) => {
       const reference = `${nestExpress.url}/api/session`;
-      for (const path of ['/api/public', '/api/session', '/api/notes']) await assertSameAnswer(`${hostExpress.url}${path}`, reference, bearer);
+      for (const path of ['/api/public', '/api/session', '/api/notes'])
+        await assertSameAnswer(`${hostExpress.url}${path}`, reference, bearer);
       await assertRefused(`${hostExpress.url}/api/notes`, issuerToken({ iss, sub: 'bench-user', secret }), 403);
       await assertAllAccepted(`${hostExpress.url}/api/session`, oneIssuerPool);
       await assertAllAccepted(`${hostIssuers.url}/api/session`, issuersPool);
@@ -104,8 +105,14 @@ function expressSetup(secret) {
         target('expressPublic', hostExpress, '/api/public', bearer),
         target('expressSession', hostExpress, '/api/session', bearer),
         target('expressScoped', hostExpress, '/api/notes', bearer),
-        { ...target('oneIssuer', hostExpress, '/api/session', undefined, oneIssuerPool), label: 'host-express GET /api/session, 100 tokens of one issuer' },
-        { ...target('issuers', hostIssuers, '/api/session', undefined, issuersPool), label: `host-express-issuers GET /api/session, a token of each of ${ISSUER_COUNT} issuers` },
+        {
+          ...target('oneIssuer', hostExpress, '/api/session', undefined, oneIssuerPool),
+          label: 'host-express GET /api/session, 100 tokens of one issuer',
+        },
+        {
+          ...target('issuers', hostIssuers, '/api/session', undefined, issuersPool),
+          label: `host-express-issuers GET /api/session, a token of each of ${ISSUER_COUNT} issuers`,
+        },
       ];
     },
   };
