@@ -242,10 +242,15 @@ export function summarise(runs) {
       busy: median(pick(key, 'busy')),
     };
   }
-  /** key's rate over ref's (higher is better for key), and ref's CPU over key's (the same sense). */
-  result.ratio = (key, ref) => ({
-    rate: median(runs[key].map((run, i) => run.rate / runs[ref][i].rate)),
-    cpu: median(runs[key].map((run, i) => runs[ref][i].cpuPerRequest / run.cpuPerRequest)),
+  /** Per round: key's rate over ref's (higher is better for key), and ref's CPU over key's (the same sense). */
+  result.ratios = (key, ref) => ({
+    rate: runs[key].map((run, i) => run.rate / runs[ref][i].rate),
+    cpu: runs[key].map((run, i) => runs[ref][i].cpuPerRequest / run.cpuPerRequest),
   });
+  /** The medians of those. */
+  result.ratio = (key, ref) => {
+    const { rate, cpu } = result.ratios(key, ref);
+    return { rate: median(rate), cpu: median(cpu) };
+  };
   return result;
 }
