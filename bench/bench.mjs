@@ -1,6 +1,8 @@
 // `npm run bench`: Gatehouse (dist/main.js, secure HS256) against references, each in a
 // process of its own; the load comes from this process.
-//   REST:   the bare NestJS + Fastify reference (bench/nest-reference.mjs)
+//   REST:   the bare NestJS + Fastify reference (bench/nest-reference.mjs); a library
+//           host app on Express (bench/host-app.mjs) against bare NestJS + Express; in
+//           that host app, @RequireScopes against no requirement, 100 issuers against one
 //   WS:     the framework-free node:http + ws reference (bench/reference-server.mjs)
 //   memory: the bare NestJS reference, and steps from it to Gatehouse
 // Options: --sockets N (10000) --batches B (3) --rounds R (3) --duration S (2)
@@ -14,7 +16,7 @@ import { watchMachineLoad } from './machine-load.mjs';
 import { HEAP_GROUPS } from './heap-summary.mjs';
 import { memoryPhase } from './memory-phase.mjs';
 import { int, met, micros, mib, ratio, table } from './report.mjs';
-import { restPhase } from './rest-phase.mjs';
+import { ISSUER_COUNT, restPhase } from './rest-phase.mjs';
 import { GATEHOUSE_MAIN, pinProcesses } from './servers.mjs';
 import { newSecret } from './tokens.mjs';
 import { wsPhase } from './ws-phase.mjs';
@@ -107,45 +109,52 @@ const busy = (result) =>
 console.log(`\nGatehouse bench: ${cpus().length} CPUs (${cpuModel}), node ${process.version}, ${pinning}.`);
 
 if (rest) {
-  const row = (name, key, target) => {
-    const r = rest.ratio(key, 'nest');
-    const serverBusy = `${Math.round(rest[key].busy * 100)}% / ${Math.round(rest.nest.busy * 100)}%`;
+  // key against ref, by rate and CPU per request (CPU inverted: higher is better for key).
+  const row = (name, key, ref, against, target) => {
+    const r = rest.ratio(key, ref);
+    const serverBusy = `${Math.round(rest[key].busy * 100)}% / ${Math.round(rest[ref].busy * 100)}%`;
     return [
       name,
+      against,
       int(rest[key].rate),
-      int(rest.nest.rate),
+      int(rest[ref].rate),
       ratio(r.rate),
       micros(rest[key].cpu),
-      micros(rest.nest.cpu),
+      micros(rest[ref].cpu),
       ratio(r.cpu),
       serverBusy,
-      `>= ${target.toFixed(2)}`,
-      `${met(r.cpu, target)} / ${met(r.rate, target)}`,
+      target === undefined ? '-' : `>= ${target.toFixed(2)}`,
+      target === undefined ? '-' : `${met(r.cpu, target)} / ${met(r.rate, target)}`,
     ];
   };
   const floor = rest.ratio('nest', 'node');
   const guardFloor = rest.ratio('nestGuarded', 'nest');
   console.log(
-    `\nREST, against bare NestJS + Fastify (one public route answering the same JSON with the same headers; every request the same, bearer token included): ${args.batches} batches of fresh server processes x ${args.rounds} interleaved rounds x ${args.duration} s, ${args.connections} connections, medians; each ratio is the median of its per-round ratios, CPU inverted (1.00 is parity, higher is better for Gatehouse); server busy: its CPU time over the run's wall time (Gatehouse / bare Nest; under 100%, the load generator or other processes held it back); ${busy(rest)}.\n`,
+    `\nREST: the Gatehouse server (Fastify) against bare NestJS + Fastify, and a library host app (GatehouseModule) on Express against bare NestJS + Express (each reference: one public route answering the same JSON with the same headers; every request the same, bearer token included); in that host app, a route with @RequireScopes('notes:read') against the same route without it, and the host app with ${ISSUER_COUNT} issuers against the one with one issuer (each sent a pool of ${ISSUER_COUNT} tokens it has seen before, in turn). ${args.batches} batches of fresh server processes x ${args.rounds} interleaved rounds x ${args.duration} s, ${args.connections} connections, medians; each ratio is the median of its per-round ratios, CPU inverted (1.00 is parity, higher is better for the row); server busy: its CPU time over the run's wall time (the row's / the one it is against; under 100%, the load generator or other processes held it back); ${busy(rest)}.\n`,
   );
   console.log(
     table(
       [
-        'Gatehouse route',
+        'REST row',
+        'against',
         'req/s',
-        'bare Nest',
+        'against',
         'ratio',
         'µs CPU/req',
-        'bare Nest',
+        'against',
         'CPU ratio',
         'server busy',
         'target',
         'met (CPU / rate)',
       ],
       [
-        row('GET /health, public, defaults', 'health', 0.95),
-        row('GET /api/session, guarded, defaults', 'session', 0.85),
-        row('GET /api/session, guarded, metrics off', 'metricsOff', 0.9),
+        row('GET /health, public, defaults', 'health', 'nest', 'bare Nest, Fastify', 0.95),
+        row('GET /api/session, guarded, defaults', 'session', 'nest', 'bare Nest, Fastify', 0.85),
+        row('GET /api/session, guarded, metrics off', 'metricsOff', 'nest', 'bare Nest, Fastify', 0.9),
+        row('Express host app: GET /api/public, @Public()', 'expressPublic', 'expressNest', 'bare Nest, Express'),
+        row('Express host app: GET /api/session, guarded', 'expressSession', 'expressNest', 'bare Nest, Express'),
+        row("Express host app: + @RequireScopes('notes:read')", 'expressScoped', 'expressSession', 'the same route without it', 0.97),
+        row(`Express host app: ${ISSUER_COUNT} issuers`, 'issuers', 'oneIssuer', 'one issuer', 0.95),
       ],
     ),
   );

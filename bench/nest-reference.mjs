@@ -3,6 +3,9 @@
 // the same response headers as Gatehouse's (the library's precomputed helmet headers),
 // set from one frozen object in one onRequest hook. No auth, no metrics, no logs: what a
 // Nest app costs before Gatehouse adds anything.
+// PLATFORM=express: the same app on @nestjs/platform-express, the reference for the
+// library host app on Express (bench/host-app.mjs), which adds no headers of its own, so
+// neither does this one: both answer with Express's.
 // Env: PORT, HOST, SESSION (the JSON body of /api/session); PRELOAD: comma-separated
 // modules to import first and leave unused (the idle-memory bench loads Gatehouse's
 // code this way, to tell the memory its code takes from the memory its app holds);
@@ -12,8 +15,6 @@
 import 'reflect-metadata';
 import { Controller, Get, Module, createParamDecorator } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { securityHeaders } from '../dist/lib/http/helmet-options.js';
 
 for (const specifier of (process.env.PRELOAD ?? '').split(',').filter(Boolean)) await import(specifier);
 
@@ -43,17 +44,25 @@ class ReferenceModule {}
 const providers = guarded ? [{ provide: APP_GUARD, useClass: SetUser }] : [];
 Module({ controllers: [SessionController], providers })(ReferenceModule);
 
-const app = await NestFactory.create(ReferenceModule, new FastifyAdapter(), {
+const express = process.env.PLATFORM === 'express';
+// Imported here, so that each platform's process loads only its own adapter (the idle-memory bench reads Fastify's).
+const adapter = express
+  ? new (await import('@nestjs/platform-express')).ExpressAdapter()
+  : new (await import('@nestjs/platform-fastify')).FastifyAdapter();
+const app = await NestFactory.create(ReferenceModule, adapter, {
   logger: ['error', 'warn'],
 });
-const headers = securityHeaders();
-app
-  .getHttpAdapter()
-  .getInstance()
-  .addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
-    done();
-  });
+if (!express) {
+  const { securityHeaders } = await import('../dist/lib/http/helmet-options.js');
+  const headers = securityHeaders();
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (_request, reply, done) => {
+      reply.headers(headers);
+      done();
+    });
+}
 await app.listen(Number(process.env.PORT ?? 3200), process.env.HOST ?? '127.0.0.1');
 // Exit 0 on SIGTERM (as Gatehouse does), so that `node --cpu-prof` writes its profile.
 process.on('SIGTERM', () => process.exit(0));

@@ -6,6 +6,8 @@ import { cpuMicros } from './process-cpu.mjs';
  * per request, and how busy the server was (CPU time / wall time: near 1 when the load
  * generator keeps a one-core server saturated). A run in which any answer was not 2xx
  * (an expired or refused token, a 503) is an error, not a number.
+ * target.headerPool: a list of request headers, sent in turn by each connection (autocannon
+ * builds each request once, so a pool costs the load generator nothing per request).
  */
 export async function measureRest(target, { connections, duration }) {
   const cpuBefore = cpuMicros(target.pid);
@@ -16,6 +18,7 @@ export async function measureRest(target, { connections, duration }) {
     pipelining: 1,
     duration,
     headers: target.headers ?? {},
+    ...(target.headerPool && { requests: target.headerPool.map((headers) => ({ headers })) }),
   });
   const cpu = cpuMicros(target.pid) - cpuBefore;
   const wallMicros = (performance.now() - started) * 1000;

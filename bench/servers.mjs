@@ -12,6 +12,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 export const GATEHOUSE_MAIN = process.env.BENCH_GATEHOUSE_MAIN ?? join(ROOT, 'dist/main.js');
 const REFERENCE = join(ROOT, 'bench/reference-server.mjs');
 const NEST_REFERENCE = join(ROOT, 'bench/nest-reference.mjs');
+const HOST_APP = join(ROOT, 'bench/host-app.mjs');
 const PROBE = join(ROOT, 'bench/memory-probe.mjs');
 
 /**
@@ -128,9 +129,15 @@ export function startReference(secret) {
   return start('reference', REFERENCE, { SECRET: secret });
 }
 
-/** The bare NestJS + Fastify app (bench/nest-reference.mjs); `session`: its one route's JSON body. */
+/** The bare NestJS app (bench/nest-reference.mjs; PLATFORM=express in `env`: on Express); `session`: its one route's JSON body. */
 export function startNestReference(session, env = {}, options = {}) {
-  return start('bare-nest', NEST_REFERENCE, { ...env, SESSION: JSON.stringify(session) }, { ready: '/api/session', ...options });
+  const name = env.PLATFORM === 'express' ? 'bare-nest-express' : 'bare-nest';
+  return start(name, NEST_REFERENCE, { ...env, SESSION: JSON.stringify(session) }, { ready: '/api/session', ...options });
+}
+
+/** A library host app (bench/host-app.mjs): GatehouseModule in a Nest app on Express unless env.PLATFORM says fastify. */
+export function startHostApp(name, session, env) {
+  return start(name, HOST_APP, { ...env, SESSION: JSON.stringify(session) }, { ready: '/api/public' });
 }
 
 /** Sends the memory probe a message and resolves with its answer of type `type`. */

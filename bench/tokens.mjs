@@ -37,3 +37,12 @@ export function sessionOf(token) {
 export function secureEnv(secret, more = {}) {
   return { AUTH_MODE: 'secure', AUTH_JWT_ALG: 'HS256', AUTH_JWT_KEY: secret, WS_MAX_PENDING_PER_ADDRESS: '1000000', ...more };
 }
+
+/** The issuers of the several-issuers row: names of one length, so that every token and answer has the same size. */
+export const issuerUrl = (i) => `https://tenant-${String(i).padStart(3, '0')}.idp.example/`;
+
+/** A token of issuer `iss`, with scopes (space-separated, the `scope` claim). */
+export function issuerToken({ iss, sub, scope, secret, lifetimeSeconds = 3600 }) {
+  const iat = Math.floor(Date.now() / 1000);
+  return signHs256({ iss, sub, scope, iat, exp: iat + lifetimeSeconds }, secret);
+}
