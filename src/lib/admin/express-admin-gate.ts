@@ -23,14 +23,13 @@ export function checkAdminKeyBeforeBodies(app: ExpressAppLike, check: Check): vo
   );
   if (layers.length === 0) return;
   insertExpressMiddleware(app, function gatehouseAdminGate(request: IncomingMessage, response: ServerResponse, next) {
+    if (!layers.some((layer) => servesRequest(layer, request))) return next();
     // A check that fails (the failure limit's store) goes to Express's error handling, never unhandled.
-    if (layers.some((layer) => servesRequest(layer, request)))
-      void settle(
-        () => check(request, response, next),
-        () => undefined,
-        next,
-      );
-    else next();
+    void settle(
+      () => check(request, response, next),
+      () => undefined,
+      next,
+    );
   });
 }
 

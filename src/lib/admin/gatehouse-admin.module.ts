@@ -1,4 +1,12 @@
-import { Inject, Module, type DynamicModule, type MiddlewareConsumer, type NestModule, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  Optional,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { httpPlatform } from '../platform/platform.js';
 import { ConfigurationError } from '../options/configuration-error.js';
@@ -21,7 +29,8 @@ export interface GatehouseAdminOptions {
 export class GatehouseAdminModule implements NestModule, OnApplicationBootstrap {
   constructor(
     @Inject(HttpAdapterHost) private readonly host: HttpAdapterHost,
-    @Inject(AdminGate) private readonly gate: AdminGate,
+    // Absent when the module is imported without forRoot(): then it serves nothing.
+    @Optional() @Inject(AdminGate) private readonly gate: AdminGate | undefined,
   ) {}
 
   /** The key is checked before anything else on the admin routes, whichever HTTP platform serves them. */
@@ -31,9 +40,11 @@ export class GatehouseAdminModule implements NestModule, OnApplicationBootstrap 
 
   /** On Express, also ahead of the body parsers (a Nest middleware runs after them there); routes are registered by now. */
   onApplicationBootstrap(): void {
+    const gate = this.gate;
     const platform = httpPlatform(this.host.httpAdapter);
-    if (platform?.kind === 'express')
-      checkAdminKeyBeforeBodies(platform.app, (request, response, next) => this.gate.use(request, response, next));
+    if (gate !== undefined && platform?.kind === 'express') {
+      checkAdminKeyBeforeBodies(platform.app, (request, response, next) => gate.use(request, response, next));
+    }
   }
 
   static forRoot(options: GatehouseAdminOptions): DynamicModule {
