@@ -11,23 +11,39 @@
 //   3. soak: the full load for --seconds s (60), the client measuring;
 //   4. quiet again: heap after GC = "end".
 //
+//   5. frame flood (same server): --frame-sockets (20) authenticated sockets of one sub
+//      sending `whoami` as fast as they can and reading the answers (bench/soak-floods.mjs),
+//      for --attack s (30), while a well-behaved client (bench/soak-probe.mjs) measures
+//      GET /health and a WebSocket round trip, first alone for --idle s;
+//   6. Socket.IO handshake flood (a second server, WS_TRANSPORT=socket.io, the default
+//      WS_MAX_PENDING_PER_ADDRESS): one client opening Engine.IO polling sessions that
+//      never join a namespace, --handshake-concurrency (32) at a time, the same measuring.
+//
 // Passes when the client's p99 under load < 5x idle, no answer was a 5xx (nor a close
-// 1011), the server never exited, and the end heap is within 10% of the start heap.
+// 1011), the server never exited, and the end heap is within 10% of the start heap; and,
+// in each flood, both of the well-behaved client's p99s < 5x idle and the server's memory
+// within the bound docs/limits.md gives for that attack.
 // Heap after GC: the server runs with --expose-gc and bench/memory-probe.mjs, which on an
 // IPC message collects until the heap settles and reports heapUsed.
 //
 // Options: --seconds 60 --warmup 120 --idle 10 --sockets 2000 --slow 200 --no-pin
 //          --flood 300 (bad tokens a second) --rest 150 (valid requests a second)
 //          --addresses 30000 (flood addresses, over AUTH_FAIL_MAX_ADDRESSES)
+//          --attack 30 --frame-sockets 20 --handshake-concurrency 32
+//          --only-floods (skip phases 1-4: the two floods alone)
+//          --auth-timeout-ms (WS_AUTH_TIMEOUT_MS of both servers; default the server's, 5000)
 import { execFileSync, fork } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startProbe } from './latency-probe.mjs';
+import { startSoakProbe } from './soak-probe.mjs';
 import { cpuMicros } from './process-cpu.mjs';
 import { startGatehouse } from './servers.mjs';
 import { newSecret, secureEnv, userToken } from './tokens.mjs';
 
 const { values: args } = parseArgs({
+  allowNegative: true, // --no-pin
   options: {
     seconds: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '120' },
@@ -37,6 +53,11 @@ const { values: args } = parseArgs({
     flood: { type: 'string', default: '300' },
     rest: { type: 'string', default: '150' },
     addresses: { type: 'string', default: '30000' },
+    attack: { type: 'string', default: '30' },
+    'frame-sockets': { type: 'string', default: '20' },
+    'handshake-concurrency': { type: 'string', default: '32' },
+    'auth-timeout-ms': { type: 'string' },
+    'only-floods': { type: 'boolean', default: false },
     pin: { type: 'boolean', default: true },
   },
 });
@@ -112,23 +133,18 @@ async function fullLoad(server, secret, seconds) {
   return { sockets, http };
 }
 
-const secret = newSecret();
-const server = await startGatehouse('gatehouse', secureEnv(secret, { TRUST_PROXY: 'true', LOG_FORMAT: 'json' }));
-pin(server.pid, SERVER_CPU);
-const alive = () => {
+const alive = (pid) => {
   try {
-    process.kill(server.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
 };
 
-let passed = false;
-try {
-  log(`soak: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at start; ` +
-    `${n('sockets')} sockets, ${n('slow')} slow readers, ${n('flood')} failed auths/s from ${n('addresses')} addresses, ${n('rest')} REST req/s; ` +
-    (pinning ? `server and measuring client on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPUS}` : 'no CPU pinning'));
+/** Phases 1 to 4; resolves with its checks, [name, ok] each. */
+async function mainSoak(server) {
+  log(`main soak: ${n('sockets')} sockets, ${n('slow')} slow readers, ${n('flood')} failed auths/s from ${n('addresses')} addresses, ${n('rest')} REST req/s`);
   const other = { authorization: `Bearer ${userToken('other-client', secret)}` };
 
   await eventLoopDelay(server.url); // starts a new measurement
@@ -185,12 +201,214 @@ try {
   log('');
 
   const checks = [
-    [`other client's p99 under load < 5x idle (${(busyP99 / idleP99).toFixed(2)}x)`, busyP99 < 5 * idleP99],
-    [`no 5xx, no 1011 (${fiveXx + closes1011})`, fiveXx + closes1011 === 0],
-    ['no crash (the server is still running)', alive()],
-    [`heap after GC within 10% of the start (${(heapChange * 100).toFixed(1)}%)`, Math.abs(heapChange) <= 0.1],
-    [`soak lasted at least 60 s (${soakSeconds.toFixed(0)} s)`, soakSeconds >= 60],
+    [`main soak: other client's p99 under load < 5x idle (${(busyP99 / idleP99).toFixed(2)}x)`, busyP99 < 5 * idleP99],
+    [`main soak: no 5xx, no 1011 (${fiveXx + closes1011})`, fiveXx + closes1011 === 0],
+    ['main soak: no crash (the server is still running)', alive(server.pid)],
+    [`main soak: heap after GC within 10% of the start (${(heapChange * 100).toFixed(1)}%)`, Math.abs(heapChange) <= 0.1],
+    [`main soak: lasted at least 60 s (${soakSeconds.toFixed(0)} s)`, soakSeconds >= 60],
   ];
+  return checks;
+}
+
+// Phases 5 and 6: a flood, and a well-behaved client measuring GET /health and a
+// WebSocket round trip, alone first and then under it, and the server's memory.
+
+/** Linux's peak resident memory of a process (VmHWM), and its reset; undefined without /proc. */
+function peakRss(pid) {
+  try {
+    return Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+function resetPeakRss(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A setting of the server as started (its environment), else its default. */
+const setting = (env, name, fallback) => Number(env[name] ?? fallback);
+
+/**
+ * The most memory the attack may make the server hold, by docs/limits.md's table:
+ * frames (authenticated sockets of one sub): WS_MAX_SOCKETS_PER_SUB x (WS_MAX_BUFFERED_BYTES
+ * + WS_MAX_PAYLOAD_BYTES + 5 KiB); handshakes (one address, no token):
+ * WS_MAX_PENDING_PER_ADDRESS x 16 KiB (an Engine.IO polling session, measured 11.5 KiB).
+ */
+function documentedBound(kind, env) {
+  if (kind === 'frames') {
+    const perSocket = setting(env, 'WS_MAX_BUFFERED_BYTES', 1048576) + setting(env, 'WS_MAX_PAYLOAD_BYTES', 65536) + 5 * 1024;
+    return { bytes: setting(env, 'WS_MAX_SOCKETS_PER_SUB', 100) * perSocket, formula: 'WS_MAX_SOCKETS_PER_SUB x (WS_MAX_BUFFERED_BYTES + WS_MAX_PAYLOAD_BYTES + 5 KiB)' };
+  }
+  return { bytes: setting(env, 'WS_MAX_PENDING_PER_ADDRESS', 100) * 16 * 1024, formula: 'WS_MAX_PENDING_PER_ADDRESS x 16 KiB (an Engine.IO session)' };
+}
+
+/** Garbage a flood's requests leave before V8 collects it: what docs/limits.md adds to each bound for the peak RSS. */
+const GARBAGE_ALLOWANCE = 32 * 1048576;
+
+/**
+ * One flood phase against `server` (started with `env`). The flood runs 2 s first and
+ * its sessions are left to time out, so that the code paths it takes are compiled and
+ * the heap before it is comparable. Then the probe alone for --idle s, then the flood (a
+ * child process on the load CPUs) for --attack s with the probe measuring. Memory: the
+ * heap after a settled GC before the flood and just after it stops, while what it
+ * opened is still held (unauthenticated sessions live WS_AUTH_TIMEOUT_MS): what the
+ * attack makes the server hold; and the peak RSS during the flood over the RSS before.
+ * Resolves with its checks.
+ */
+async function floodPhase(title, server, env, transport, flood) {
+  const name = title.split(':')[0];
+  const probeConfig = { url: server.url, token: userToken('well-behaved', secret), transport };
+  const warmUp = load('./soak-floods.mjs', { ...flood, url: server.url, secret });
+  await pause(2_000);
+  await warmUp.stop();
+  await pause(setting(env, 'WS_AUTH_TIMEOUT_MS', 5000) + 1_000);
+  const before = await server.settledRss();
+  const idleProbe = await startSoakProbe(probeConfig);
+  pin(idleProbe.pid, SERVER_CPU);
+  await pause(n('idle') * 1000);
+  const idle = await idleProbe.stop();
+
+  const peakReset = resetPeakRss(server.pid);
+  const attack = load('./soak-floods.mjs', { ...flood, url: server.url, secret });
+  await pause(1_000); // the flood at full speed before measuring
+  const probe = await startSoakProbe(probeConfig);
+  pin(probe.pid, SERVER_CPU);
+  const cpuBefore = cpuMicros(server.pid);
+  const started = Date.now();
+  await pause(n('attack') * 1000);
+  const busy = await probe.stop();
+  const cpuShare = (cpuMicros(server.pid) - cpuBefore) / 1e6 / ((Date.now() - started) / 1000);
+  const stats = await attack.stop();
+  const peak = peakReset ? peakRss(server.pid) : undefined;
+  const held = await server.settledRss(); // the flood over, what it opened still held
+  await pause(setting(env, 'WS_AUTH_TIMEOUT_MS', 5000) + 1_000);
+  const after = await server.settledRss();
+
+  const bound = documentedBound(flood.kind, env);
+  const p99 = (run) => percentile(run.times, 99);
+  const ratio = (name) => p99(busy[name]) / p99(idle[name]);
+  // What the attack held: what went when its sessions ended (compiled code and caches stay, and are not its to count).
+  const heldGrowth = held.heapUsed - after.heapUsed;
+  const leftBehind = (after.heapUsed - before.heapUsed) / before.heapUsed;
+  const peakGrowth = peak === undefined ? undefined : peak - before.rss;
+  const answersOk = (run, ok) => Object.keys(run.statuses).every((status) => status === ok);
+  const effective =
+    flood.kind === 'frames'
+      ? [`${name}: the flood was refused: sockets closed 1008 rate_limited (${stats.closeReasons.rate_limited ?? 0})`, (stats.closeReasons.rate_limited ?? 0) > 0]
+      : [`${name}: the flood was refused: handshakes answered 429 (${stats.handshakes['429'] ?? 0})`, (stats.handshakes['429'] ?? 0) > 0];
+  const fiveXx = flood.kind === 'frames' ? (stats.closes['1011'] ?? 0) : Object.entries(stats.handshakes).filter(([code]) => Number(code) >= 500).reduce((sum, [, c]) => sum + c, 0);
+
+  log('');
+  log(`${title}`);
+  log('');
+  log(`| | idle | under the flood | limit | |`);
+  log(`|:--|--:|--:|--:|:--|`);
+  const row = (name, idleCell, busyCell, limit, ok) => log(`| ${name} | ${idleCell} | ${busyCell} | ${limit} | ${ok ? 'PASS' : 'FAIL'} |`);
+  const ms = (v) => `${v.toFixed(2)} ms`;
+  row('well-behaved client, GET /health p99', ms(p99(idle.rest)), ms(p99(busy.rest)), `< 5x idle (${ratio('rest').toFixed(2)}x)`, ratio('rest') < 5);
+  row(`well-behaved client, WebSocket round trip p99 (${transport})`, ms(p99(idle.ws)), ms(p99(busy.ws)), `< 5x idle (${ratio('ws').toFixed(2)}x)`, ratio('ws') < 5);
+  row(
+    'server heap after GC: held once the flood stops, over what is left when its sessions have ended',
+    mb(after.heapUsed),
+    `${mb(held.heapUsed)} (${heldGrowth >= 0 ? '+' : ''}${mb(heldGrowth)})`,
+    `<= ${mb(bound.bytes)}`,
+    heldGrowth <= bound.bytes,
+  );
+  row(
+    'server heap after GC: before the flood; after it, its sessions ended',
+    mb(before.heapUsed),
+    `${mb(after.heapUsed)} (${leftBehind >= 0 ? '+' : ''}${(leftBehind * 100).toFixed(1)}%)`,
+    'within 10%',
+    Math.abs(leftBehind) <= 0.1,
+  );
+  row(
+    'server RSS: settled before; peak during the flood (growth)',
+    mb(before.rss),
+    peak === undefined ? 'not measured (no /proc)' : `${mb(peak)} (${peakGrowth >= 0 ? '+' : ''}${mb(peakGrowth)})`,
+    `growth <= ${mb(bound.bytes + GARBAGE_ALLOWANCE)}`,
+    peakGrowth === undefined || peakGrowth <= bound.bytes + GARBAGE_ALLOWANCE,
+  );
+  log('');
+  log(`| | value |`);
+  log(`|:--|--:|`);
+  log(`| memory bound (docs/limits.md): held; peak RSS | ${bound.formula} = ${mb(bound.bytes)}; that + ${mb(GARBAGE_ALLOWANCE)} of uncollected garbage |`);
+  log(`| well-behaved client: requests, round trips (idle; under the flood) | ${idle.rest.times.length}, ${idle.ws.times.length}; ${busy.rest.times.length}, ${busy.ws.times.length} |`);
+  log(`| well-behaved client: answers under the flood | REST ${JSON.stringify(busy.rest.statuses)}, WebSocket ${JSON.stringify(busy.ws.statuses)} |`);
+  log(`| server CPU under the flood (of one core) | ${(cpuShare * 100).toFixed(0)}% |`);
+  log(`| server RSS settled: before, once the flood stops, ${setting(env, 'WS_AUTH_TIMEOUT_MS', 5000) / 1000 + 1} s later | ${mb(before.rss)}, ${mb(held.rss)}, ${mb(after.rss)} |`);
+  log(`| server heap after GC: before, once the flood stops, ${setting(env, 'WS_AUTH_TIMEOUT_MS', 5000) / 1000 + 1} s later | ${mb(before.heapUsed)}, ${mb(held.heapUsed)}, ${mb(after.heapUsed)} |`);
+  if (flood.kind === 'frames') {
+    log(`| flood: connects, frames sent, answers read | ${stats.connects}, ${stats.framesSent}, ${stats.answers} |`);
+    log(`| flood: close codes, reasons | ${JSON.stringify(stats.closes)}, ${JSON.stringify(stats.closeReasons)} |`);
+    log(`| flood: refused upgrades, client-side errors | ${JSON.stringify(stats.refusedUpgrades)}, ${stats.errors} |`);
+  } else {
+    log(`| flood: handshake answers | ${JSON.stringify(stats.handshakes)} |`);
+    log(`| flood: client-side errors | ${stats.errors} |`);
+  }
+  log('');
+  return [
+    [`${name}: GET /health p99 under the flood < 5x idle (${ratio('rest').toFixed(2)}x)`, ratio('rest') < 5],
+    [`${name}: WebSocket round trip p99 under the flood < 5x idle (${ratio('ws').toFixed(2)}x)`, ratio('ws') < 5],
+    [`${name}: every request and round trip of the well-behaved client answered`, answersOk(busy.rest, '200') && answersOk(busy.ws, 'ok')],
+    [`${name}: heap held by the flood's sessions within ${mb(bound.bytes)} (${mb(heldGrowth)})`, heldGrowth <= bound.bytes],
+    [`${name}: heap after GC back within 10% of before the flood (${(leftBehind * 100).toFixed(1)}%)`, Math.abs(leftBehind) <= 0.1],
+    [
+      `${name}: peak RSS within ${mb(bound.bytes + GARBAGE_ALLOWANCE)} of before (${peakGrowth === undefined ? 'not measured' : mb(peakGrowth)})`,
+      peakGrowth === undefined || peakGrowth <= bound.bytes + GARBAGE_ALLOWANCE,
+    ],
+    [`${name}: no 5xx, no 1011 (${fiveXx})`, fiveXx === 0],
+    effective,
+    [`${name}: no crash (the server is still running)`, alive(server.pid)],
+  ];
+}
+
+const secret = newSecret();
+const wsEnv = secureEnv(secret, {
+  TRUST_PROXY: 'true',
+  LOG_FORMAT: 'json',
+  ...(args['auth-timeout-ms'] === undefined ? {} : { WS_AUTH_TIMEOUT_MS: args['auth-timeout-ms'] }),
+});
+// Socket.IO, with the default cap of unauthenticated sessions per address (secureEnv lifts it for the bench's many loopback clients).
+const ioEnv = { ...wsEnv, WS_TRANSPORT: 'socket.io', WS_MAX_PENDING_PER_ADDRESS: '100' };
+
+let passed = false;
+const checks = [];
+log(
+  `soak: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at start; ` +
+    (pinning ? `servers and measuring clients on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPUS}` : 'no CPU pinning'),
+);
+let server = await startGatehouse('gatehouse', wsEnv);
+pin(server.pid, SERVER_CPU);
+try {
+  if (!args['only-floods']) checks.push(...(await mainSoak(server)));
+  checks.push(
+    ...(await floodPhase(
+      `frame flood: ${n('frame-sockets')} sockets of one sub sending whoami as fast as they can, ${n('attack')} s`,
+      server,
+      wsEnv,
+      'ws',
+      { kind: 'frames', sockets: n('frame-sockets') },
+    )),
+  );
+  await server.stop();
+  server = await startGatehouse('gatehouse-socket.io', ioEnv);
+  pin(server.pid, SERVER_CPU);
+  checks.push(
+    ...(await floodPhase(
+      `Socket.IO handshake flood: one address, ${n('handshake-concurrency')} polling handshakes at a time, ${n('attack')} s`,
+      server,
+      ioEnv,
+      'socket.io',
+      { kind: 'handshakes', concurrency: n('handshake-concurrency'), address: '198.51.100.7' },
+    )),
+  );
+  log(`load average at end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  log('');
   for (const [name, ok] of checks) log(`${ok ? 'PASS' : 'FAIL'} ${name}`);
   passed = checks.every(([, ok]) => ok);
 } catch (error) {

@@ -47,7 +47,10 @@ describe('revoke command: usage', () => {
   });
 
   it('--help', async () => {
-    expect(await usage(['--help'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: npm run -s token -- revoke --sub/) });
+    expect(await usage(['--help'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^Usage: gatehouse revoke --sub .*\n[^]*\n\s+npm run -s token -- revoke /),
+    });
   });
 });
 

@@ -3,13 +3,14 @@ import type { Environment } from '../lib/options/options-from-env.js';
 import { UsageError, parseOptions } from './usage.js';
 import type { CommandResult } from './token-command.js';
 
-// `npm run -s token -- revoke --sub alice`: asks a running server's admin API
-// (docs/protocol.md §11) to revoke, with the key from ADMIN_API_KEY. Prints the stored
-// entry as JSON.
+// `gatehouse revoke --sub alice` (`npm run -s token -- revoke --sub alice` in the
+// repository): asks a running server's admin API (docs/protocol.md §11) to revoke, with
+// the key from ADMIN_API_KEY. Prints the stored entry as JSON.
 
-export const REVOKE_USAGE = `Usage: npm run -s token -- revoke --sub <user id> [--before <seconds>]
-       npm run -s token -- revoke --jti <id> --exp <seconds>
-       npm run -s token -- revoke --token <jwt>          (its jti and exp, read from it)
+export const REVOKE_USAGE = `Usage: gatehouse revoke --sub <user id> [--before <seconds>]
+       gatehouse revoke --jti <id> --exp <seconds>
+       gatehouse revoke --token <jwt>                    (its jti and exp, read from it)
+       npm run -s token -- revoke ...                    (in the Gatehouse repository)
 
 Revokes through the admin API of a running server; the key comes from ADMIN_API_KEY
 (the environment, or .env). Prints the stored entry.

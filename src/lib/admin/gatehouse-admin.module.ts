@@ -1,7 +1,18 @@
-import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  Optional,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { httpPlatform } from '../platform/platform.js';
 import { ConfigurationError } from '../options/configuration-error.js';
 import { ADMIN_KEY_DIGEST, AdminGate } from './admin-gate.js';
 import { MIN_ADMIN_KEY_LENGTH, digestOf } from './admin-key.js';
+import { checkAdminKeyBeforeBodies } from './express-admin-gate.js';
 import { RevocationsController } from './revocations.controller.js';
 
 export interface GatehouseAdminOptions {
@@ -15,10 +26,25 @@ export interface GatehouseAdminOptions {
  * server does when ADMIN_API_KEY is set). Needs GatehouseModule.
  */
 @Module({})
-export class GatehouseAdminModule implements NestModule {
+export class GatehouseAdminModule implements NestModule, OnApplicationBootstrap {
+  constructor(
+    @Inject(HttpAdapterHost) private readonly host: HttpAdapterHost,
+    // Absent when the module is imported without forRoot(): then it serves nothing.
+    @Optional() @Inject(AdminGate) private readonly gate: AdminGate | undefined,
+  ) {}
+
   /** The key is checked before anything else on the admin routes, whichever HTTP platform serves them. */
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(AdminGate).forRoutes(RevocationsController);
+  }
+
+  /** On Express, also ahead of the body parsers (a Nest middleware runs after them there); routes are registered by now. */
+  onApplicationBootstrap(): void {
+    const gate = this.gate;
+    const platform = httpPlatform(this.host.httpAdapter);
+    if (gate !== undefined && platform?.kind === 'express') {
+      checkAdminKeyBeforeBodies(platform.app, (request, response, next) => gate.use(request, response, next));
+    }
   }
 
   static forRoot(options: GatehouseAdminOptions): DynamicModule {

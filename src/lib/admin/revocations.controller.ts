@@ -4,6 +4,7 @@ import { InvalidRevocation, Revocations, type RevocationRequest } from '../revoc
 import { RevocationsFull, StoreUnavailable } from '../revocation/revocation-store.js';
 import type { Revocation } from '../revocation/revocation.js';
 import { AdminGate } from './admin-gate.js';
+import { AdminRoute } from './express-admin-gate.js';
 
 /**
  * The admin API of docs/protocol.md §11, under the admin key (AdminGate checks it
@@ -18,6 +19,7 @@ export class RevocationsController {
 
   /** `{"jti", "exp"}` or `{"sub", "before"?}`: 201 with the stored entry. */
   @Post()
+  @AdminRoute()
   async revoke(@Body() body: unknown): Promise<Revocation> {
     try {
       // Checked by revoke(), which words every problem.
@@ -29,6 +31,7 @@ export class RevocationsController {
 
   /** `?sub=` or `?jti=`: that entry; neither: every entry. */
   @Get()
+  @AdminRoute()
   list(@Query() query: Record<string, unknown>): { entries: Revocation[] } {
     const problems = Object.entries(query).flatMap(([name, value]) => {
       if (name !== 'sub' && name !== 'jti') return [`unknown query parameter "${name.slice(0, 100)}": use sub or jti`];
@@ -40,6 +43,7 @@ export class RevocationsController {
 
   /** Lifts one entry: 204, or 404 for an id that is not held. */
   @Delete(':id')
+  @AdminRoute()
   @HttpCode(HttpStatus.NO_CONTENT)
   async lift(@Param('id') id: string): Promise<void> {
     let lifted: boolean;
