@@ -1,7 +1,17 @@
-import { Controller, Get, Module, Param, Post } from '@nestjs/common';
+import { Controller, Get, Param, Post, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { Authorize, GatehouseModule, Public, RequireRoles, RequireScopes, type Session } from '../src/index.js';
+import { AuthGuard } from '@nestjs/passport';
+import {
+  Authorize,
+  AuthorizationGuard,
+  GatehouseGuard,
+  GatehouseModule,
+  Public,
+  RequireRoles,
+  RequireScopes,
+  type Session,
+} from '../src/index.js';
 import type { GatehouseOptions } from '../src/index.js';
 import { expect401 } from './support/expect-401.js';
 import { PLATFORMS, startHostApp, type HostApp, type Platform } from './support/host-app.js';
@@ -53,28 +63,43 @@ class NotesController {
   }
 }
 
-@Module({ controllers: [NotesController] })
-class NotesModule {}
+/** The same routes where the app guards them itself (globalGuard: false). */
+@UseGuards(GatehouseGuard)
+@Controller('notes')
+class GuardedNotesController extends NotesController {}
+
+/** ... or with passport's guard, and AuthorizationGuard for the requirements. */
+@UseGuards(AuthGuard('gatehouse'), AuthorizationGuard)
+@Controller('notes')
+class PassportNotesController extends NotesController {}
 
 const token = (claims: object) => unsignedToken({ sub: 'alice', ...claims });
 
-async function start(platform: Platform, options: GatehouseOptions): Promise<HostApp> {
-  const moduleRef = await Test.createTestingModule({ imports: [GatehouseModule.forRoot(options), NotesModule] }).compile();
+async function start(platform: Platform, options: GatehouseOptions, controller: Function): Promise<HostApp> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [GatehouseModule.forRoot(options)],
+    controllers: [controller as never],
+  }).compile();
   return startHostApp(moduleRef, platform);
 }
 
 const SETUPS = [
-  ['global guard', { mode: 'insecure', failureLimit: false }],
-  ['no global guard (the decorators enforce themselves)', { mode: 'insecure', failureLimit: false, globalGuard: false }],
+  ['global guard', { mode: 'insecure', failureLimit: false }, NotesController],
+  ['globalGuard: false, @UseGuards(GatehouseGuard)', { mode: 'insecure', failureLimit: false, globalGuard: false }, GuardedNotesController],
+  [
+    "globalGuard: false, @UseGuards(AuthGuard('gatehouse'), AuthorizationGuard)",
+    { mode: 'insecure', failureLimit: false, globalGuard: false },
+    PassportNotesController,
+  ],
 ] as const;
 
-describe.each(PLATFORMS.flatMap((platform) => SETUPS.map(([name, options]) => [platform, name, options] as const)))(
+describe.each(PLATFORMS.flatMap((platform) => SETUPS.map(([name, options, controller]) => [platform, name, options, controller] as const)))(
   'REST authorization on %s, %s',
-  (platform, _name, options) => {
+  (platform, _name, options, controller) => {
     let host: HostApp;
     let url: string;
     beforeAll(async () => {
-      host = await start(platform, options as GatehouseOptions);
+      host = await start(platform, options as GatehouseOptions, controller);
       url = host.url;
     });
     afterAll(() => host.app.close());
@@ -145,6 +170,18 @@ describe.each(PLATFORMS.flatMap((platform) => SETUPS.map(([name, options]) => [p
     });
   },
 );
+
+describe('globalGuard: false and a requirement no Gatehouse guard enforces', () => {
+  it.each(PLATFORMS)('stops the app at startup on %s, naming the route and the fix', async (platform) => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [GatehouseModule.forRoot({ mode: 'insecure', globalGuard: false })],
+      controllers: [NotesController],
+    }).compile();
+    await expect(startHostApp(moduleRef, platform)).rejects.toThrow(
+      /NotesController\.list: its @RequireScopes\/@RequireRoles\/@Authorize would not be enforced with globalGuard: false; add @UseGuards\(GatehouseGuard\)/,
+    );
+  });
+});
 
 describe('@Public() with a requirement', () => {
   it.each(PLATFORMS)('stops the app at startup on %s, naming the route', async (platform) => {

@@ -5,6 +5,7 @@ import { GlobalGatehouseGuard } from './auth/global.guard.js';
 import { GatehouseStrategy } from './auth/gatehouse.strategy.js';
 import { RefusalFilter } from './auth/refusal.filter.js';
 import { RequestGate } from './auth/request-gate.js';
+import { RouteAuthorization } from './auth/route-authorization.js';
 import { RouteDecisions } from './auth/route-decisions.js';
 import { UnknownRouteFilter } from './auth/unknown-route.filter.js';
 import { GATEHOUSE_OPTIONS, GatehouseConfigurableModule } from './gatehouse.module-definition.js';
@@ -86,6 +87,7 @@ const providers: Provider[] = [
   Authenticator,
   GatehouseStrategy,
   RouteDecisions,
+  RouteAuthorization,
   RequestGate,
   WsSessions,
   WsSessionGuard,
@@ -120,6 +122,7 @@ const providers: Provider[] = [
     AuthEventsService,
     Authenticator,
     RouteDecisions,
+    RouteAuthorization,
     WsSessions,
     WsSessionGuard,
     GatewayAuthorization,

@@ -2,6 +2,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 import { Authenticator, type AuthRequest } from './authenticator.js';
 import { authenticateHttp } from './admission.js';
+import { RouteAuthorization } from './route-authorization.js';
 import { RouteDecisions } from './route-decisions.js';
 
 /**
@@ -18,6 +19,7 @@ export class GlobalGatehouseGuard implements CanActivate {
   constructor(
     @Inject(RouteDecisions) private readonly decisions: RouteDecisions,
     @Inject(Authenticator) private readonly authenticator: Authenticator,
+    @Inject(RouteAuthorization) private readonly authorization: RouteAuthorization,
     @Inject(GATEHOUSE_SETTINGS) settings: GatehouseSettings,
   ) {
     this.enabled = settings.globalGuard;
@@ -25,9 +27,17 @@ export class GlobalGatehouseGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (!this.enabled || context.getType() !== 'http') return true;
-    if (this.decisions.of(context.getClass(), context.getHandler()).public) return true;
+    const decision = this.decisions.of(context.getClass(), context.getHandler());
+    if (decision.public) return true;
     // The request is argument 0: what switchToHttp().getRequest() returns, without the
     // three closures switchToHttp() adds to the context on every call.
-    return authenticateHttp(this.authenticator, context.getArgByIndex<AuthRequest & object>(0));
+    const request = context.getArgByIndex<AuthRequest & object>(0);
+    const authenticated = authenticateHttp(this.authenticator, request);
+    // Then what the route requires (docs/protocol.md §15), judged here: no guard of its own.
+    const requirements = decision.requirements;
+    if (requirements === undefined) return authenticated;
+    return authenticated === true
+      ? this.authorization.judge(requirements, request)
+      : authenticated.then(() => this.authorization.judge(requirements, request));
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
 import { ConfigurationError } from '../options/configuration-error.js';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
+import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { requirementsOf, type Requirements } from '../authz/requirements.js';
 import { IS_PUBLIC } from './public.decorator.js';
@@ -14,6 +15,13 @@ export interface RouteDecision {
   /** What the token must also allow (docs/protocol.md §15); undefined for nearly every route. */
   readonly requirements?: Requirements;
 }
+
+/**
+ * Marks the guards that enforce a route's requirements (GatehouseGuard,
+ * AuthorizationGuard): with `globalGuard: false` a route with requirements must carry one,
+ * or the app stops at startup.
+ */
+export const ENFORCES_REQUIREMENTS = Symbol('gatehouse.enforcesRequirements');
 
 const PUBLIC: RouteDecision = Object.freeze({ public: true });
 const GUARDED: RouteDecision = Object.freeze({ public: false });
@@ -52,6 +60,7 @@ export class RouteDecisions {
   constructor(
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
     @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(GATEHOUSE_SETTINGS) private readonly settings: GatehouseSettings,
   ) {}
 
   /** Reads every controller once; before Nest registers the routes (GatehouseModule.configure()). */
@@ -66,6 +75,7 @@ export class RouteDecisions {
         const handler = (controller.prototype as Record<string, unknown>)[name];
         if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
         const decision = this.decide(controller, handler);
+        if (decision.requirements !== undefined && !this.settings.globalGuard) assertEnforced(controller, handler, name);
         Reflect.defineMetadata(ROUTE_METHOD, handler, handler);
         const list = this.candidates.get(handler) ?? [];
         list.push({ controller, name: `${controller.name}.${name}`, paths: routePaths(controller, handler), decision });
@@ -157,4 +167,24 @@ function asList(value: unknown): string[] {
 
 function segments(path: string): string[] {
   return path.split('/').filter((segment) => segment !== '');
+}
+
+/**
+ * With `globalGuard: false` only a Gatehouse guard on the route (GatehouseGuard, or
+ * AuthorizationGuard beside another) judges its requirements: without one they would be
+ * silently off, so the app stops, naming the route and the fix.
+ */
+function assertEnforced(controller: Type, handler: Function, name: string): void {
+  const guards = [
+    ...((Reflect.getMetadata(GUARDS_METADATA, controller) as unknown[] | undefined) ?? []),
+    ...((Reflect.getMetadata(GUARDS_METADATA, handler) as unknown[] | undefined) ?? []),
+  ];
+  const enforces = (guard: unknown) => {
+    const type = typeof guard === 'function' ? guard : (guard as { constructor?: unknown } | null)?.constructor;
+    return (type as Record<symbol, unknown> | undefined)?.[ENFORCES_REQUIREMENTS] === true;
+  };
+  if (guards.some(enforces)) return;
+  throw new ConfigurationError([
+    `${controller.name}.${name}: its @RequireScopes/@RequireRoles/@Authorize would not be enforced with globalGuard: false; add @UseGuards(GatehouseGuard), or AuthorizationGuard after your own guard (@UseGuards(AuthGuard('gatehouse'), AuthorizationGuard))`,
+  ]);
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { authenticateHttp } from '../auth/admission.js';
 import { Authenticator, type AuthRequest } from '../auth/authenticator.js';
+import { RouteAuthorization } from '../auth/route-authorization.js';
+import { ENFORCES_REQUIREMENTS } from '../auth/route-decisions.js';
 import { WsSessionGuard } from '../ws/ws-session.guard.js';
 
 /**
@@ -14,13 +16,23 @@ import { WsSessionGuard } from '../ws/ws-session.guard.js';
 export class GatehouseGuard implements CanActivate {
   private readonly sockets = new WsSessionGuard();
 
+  static readonly [ENFORCES_REQUIREMENTS] = true;
+
   // Explicit @Inject: tools without decorator metadata (tsx, Vitest) can still build it.
-  constructor(@Inject(Authenticator) private readonly authenticator: Authenticator) {}
+  constructor(
+    @Inject(Authenticator) private readonly authenticator: Authenticator,
+    @Inject(RouteAuthorization) private readonly authorization: RouteAuthorization,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const type = context.getType();
     if (type === 'ws') return this.sockets.canActivate(context);
     if (type !== 'http') return false;
-    return authenticateHttp(this.authenticator, context.getArgByIndex<AuthRequest & object>(0));
+    const request = context.getArgByIndex<AuthRequest & object>(0);
+    // A valid token, then what the route requires (docs/protocol.md §15).
+    const authenticated = authenticateHttp(this.authenticator, request);
+    return authenticated === true
+      ? this.authorization.judgeRoute(context, request)
+      : authenticated.then(() => this.authorization.judgeRoute(context, request));
   }
 }
