@@ -10,7 +10,7 @@ import { MAX_ISSUERS, type InsecureAuthConfig, type IssuerAuthConfig, type Issue
 // its place: `issuers[1].audience`, `AUTH_JWT_ISSUERS[1].audience`.
 
 /** What `issuers` replaces: each issuer has its own. Setting one of them too is an error naming both. */
-const REPLACED_BY_ISSUERS = [
+export const REPLACED_BY_ISSUERS = [
   'algorithms',
   'key',
   'keyFile',

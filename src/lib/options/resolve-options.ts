@@ -6,7 +6,7 @@ import type { GatehouseOptions } from './gatehouse-options.js';
 import { isPlainObject, isSet, OptionChecks, type RawOptions } from './option-checks.js';
 import { OPTION_NAMING, showValue, type OptionNaming, type OptionPath } from './option-naming.js';
 import { resolveSecureKeys } from './resolve-keys.js';
-import { resolveIssuers, resolveOidcIssuer } from './resolve-issuers.js';
+import { REPLACED_BY_ISSUERS, resolveIssuers, resolveOidcIssuer } from './resolve-issuers.js';
 import type {
   AuthConfig,
   CustomAuthConfig,
@@ -73,18 +73,7 @@ export function isProduction(nodeEnv: string | undefined): boolean {
 /** The options of the JWT strategies, refused with a custom verifier. */
 const TOKEN_OPTIONS = ['namespace', 'clockTolerance', 'maxTokenBytes'] as const;
 /** What only secure mode understands (insecure mode refuses them). */
-const SECURE_ONLY = [
-  'algorithms',
-  'key',
-  'keyFile',
-  'jwksUrl',
-  'keyIsBase64',
-  'issuer',
-  'audience',
-  'requireTyp',
-  'oidcIssuer',
-  'issuers',
-] as const;
+const SECURE_ONLY = [...REPLACED_BY_ISSUERS, 'issuers'] as const;
 const HOST_OPTIONS = [
   'globalGuard',
   'failureLimit',
