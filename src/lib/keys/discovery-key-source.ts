@@ -3,9 +3,9 @@ import type { KeyObject } from 'node:crypto';
 import type { Algorithm } from '../core/algorithms.js';
 import type { JsonObject } from '../core/token-rules.js';
 import { discover, type DiscoveryFetcher } from './discovery.js';
-import { KeySetFetchError } from './jwks-fetcher.js';
+import { failedFetch } from './jwks-fetcher.js';
 import { KeySource, type KeySourceStatus } from './key-source.js';
-import { DEFAULT_REFRESH_MS, UNKNOWN_KID_COOLDOWN_MS, refreshDelayMs, retryDelayMs } from './refresh-timing.js';
+import { DEFAULT_REFRESH_MS, UNKNOWN_KID_COOLDOWN_MS, refreshDelayMs } from './refresh-timing.js';
 import { RemoteKeySource, displayUrl, type RemoteKeySourceOptions } from './remote-key-source.js';
 
 export interface DiscoveryKeySourceOptions extends RemoteKeySourceOptions {
@@ -115,13 +115,9 @@ export class DiscoveryKeySource extends KeySource implements OnModuleInit, OnMod
     } catch (error) {
       if (this.destroyed) return false;
       this.failures += 1;
-      const failure = error instanceof KeySetFetchError ? error : new KeySetFetchError((error as Error).message, 'fetch failed');
+      const { failure, delay, noFetchBefore } = failedFetch(error, this.failures, this.regularMs, this.now());
       this.lastError = failure.publicReason;
-      let delay = retryDelayMs(this.failures, this.regularMs);
-      if (failure.retryLater) {
-        delay = Math.max(delay, UNKNOWN_KID_COOLDOWN_MS);
-        this.noFetchBefore = this.now() + delay;
-      }
+      if (noFetchBefore !== undefined) this.noFetchBefore = noFetchBefore;
       const state = this.keys ? 'keeping the key set already found' : 'not ready until it succeeds';
       this.logger.error(`${this.label} failed: ${failure.message}; ${state}; next try in ${delay / 1000} s`);
       this.schedule(delay);

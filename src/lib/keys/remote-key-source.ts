@@ -3,10 +3,10 @@ import type { KeyObject } from 'node:crypto';
 import type { Algorithm } from '../core/algorithms.js';
 import type { JsonObject } from '../core/token-rules.js';
 import { importKeySet, type ImportedKeySet } from './jwk-import.js';
-import { KeySetFetchError, fetchJwks, type JwksFetcher } from './jwks-fetcher.js';
+import { KeySetFetchError, failedFetch, fetchJwks, type JwksFetcher } from './jwks-fetcher.js';
 import { KeySet } from './key-set.js';
 import { KeySource, type KeySourceStatus } from './key-source.js';
-import { DEFAULT_REFRESH_MS, UNKNOWN_KID_COOLDOWN_MS, refreshDelayMs, retryDelayMs } from './refresh-timing.js';
+import { DEFAULT_REFRESH_MS, UNKNOWN_KID_COOLDOWN_MS, refreshDelayMs } from './refresh-timing.js';
 
 export interface RemoteKeySourceOptions {
   readonly fetcher?: JwksFetcher;
@@ -130,14 +130,9 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
     } catch (error) {
       if (this.destroyed) return false;
       this.failures += 1;
-      const failure = error instanceof KeySetFetchError ? error : new KeySetFetchError((error as Error).message, 'fetch failed');
+      const { failure, delay, noFetchBefore } = failedFetch(error, this.failures, this.regularMs, this.now());
       this.lastError = failure.publicReason;
-      let delay = retryDelayMs(this.failures, this.regularMs);
-      if (failure.retryLater) {
-        // Asking again at once would only repeat it (and a huge body costs a MiB each time).
-        delay = Math.max(delay, UNKNOWN_KID_COOLDOWN_MS);
-        this.noFetchBefore = this.now() + delay;
-      }
+      if (noFetchBefore !== undefined) this.noFetchBefore = noFetchBefore;
       const state = this.current ? `keeping the ${this.current.size} key(s) already held` : 'not ready until it loads';
       this.logger.error(`${this.label} ${this.redact(failure.message)}; ${state}; next try in ${delay / 1000} s`);
       this.schedule(delay);
