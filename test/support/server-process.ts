@@ -25,14 +25,30 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'gatehouse-'));
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
+// Ports for servers a test starts itself. Not listen(0): the kernel picks those from the
+// ephemeral range (32768-60999), where two calls can return the same port and any outgoing
+// connection can take one before the child binds it (CI once gave PORT and METRICS_PORT the
+// same number). Below that range each Vitest worker has a block of its own, walked from a
+// random start so consecutive files in one worker do not reuse a port still closing.
+const BLOCK = 480;
+const blockStart = 20_000 + (Number(process.env.VITEST_POOL_ID ?? 0) % 26) * BLOCK;
+let offset = Math.floor(Math.random() * BLOCK);
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolveBind) => {
     const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
+    server.once('error', () => resolveBind(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveBind(true)));
   });
+}
+
+/** A port no earlier call in this process returned and nothing listens on now. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < BLOCK; tries++) {
+    const port = blockStart + (offset++ % BLOCK);
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port in ${blockStart}-${blockStart + BLOCK - 1}`);
 }
 
 export interface Exited {
@@ -105,7 +121,8 @@ export async function startServer(env: Record<string, string>, cwd = tempDir(), 
  * SIGTERM, then SIGKILL if it has not exited within `graceMs`: a test that failed
  * half-way (a server stuck writing a huge log to a pipe) never leaves a process behind.
  */
-export async function stopServer(server: Started, graceMs = 10_000): Promise<number | null> {
+export async function stopServer(server: Started | undefined, graceMs = 10_000): Promise<number | null> {
+  if (!server) return null; // its start failed, and the test says why
   server.child.kill('SIGTERM');
   const timer = setTimeout(() => server.child.kill('SIGKILL'), graceMs);
   try {
