@@ -3,9 +3,8 @@ import type { KeyObject } from 'node:crypto';
 import type { Algorithm } from '../core/algorithms.js';
 import type { JsonObject } from '../core/token-rules.js';
 import { discover, type DiscoveryFetcher } from './discovery.js';
-import { failedFetch } from './jwks-fetcher.js';
+import { FetchSchedule } from './fetch-schedule.js';
 import { KeySource, type KeySourceStatus } from './key-source.js';
-import { DEFAULT_REFRESH_MS, UNKNOWN_KID_COOLDOWN_MS, refreshDelayMs } from './refresh-timing.js';
 import { RemoteKeySource, displayUrl, type RemoteKeySourceOptions } from './remote-key-source.js';
 
 export interface DiscoveryKeySourceOptions extends RemoteKeySourceOptions {
@@ -26,16 +25,7 @@ export class DiscoveryKeySource extends KeySource implements OnModuleInit, OnMod
   private stopListening: (() => void) | undefined;
   /** Changes with each load of the current key set and each new key set. */
   private generation = 0;
-  private inFlight: Promise<boolean> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private failures = 0;
-  private lastError: string | undefined;
-  private regularMs = DEFAULT_REFRESH_MS;
-  private lastUnknownKidTry = Number.NEGATIVE_INFINITY;
-  private noFetchBefore = Number.NEGATIVE_INFINITY;
-  private destroyed = false;
-  private readonly shutdown = new AbortController();
-  private readonly now: () => number;
+  private readonly schedule: FetchSchedule;
   private readonly logger: Pick<LoggerService, 'log' | 'warn' | 'error'>;
   private readonly label: string;
 
@@ -45,9 +35,9 @@ export class DiscoveryKeySource extends KeySource implements OnModuleInit, OnMod
     private readonly options: DiscoveryKeySourceOptions = {},
   ) {
     super();
-    this.now = options.now ?? Date.now;
     this.logger = options.logger ?? new Logger('KeySet');
     this.label = `OpenID discovery for ${displayUrl(issuer)}`;
+    this.schedule = new FetchSchedule(() => this.load(), options.now ?? Date.now);
   }
 
   onModuleInit(): void {
@@ -55,9 +45,7 @@ export class DiscoveryKeySource extends KeySource implements OnModuleInit, OnMod
   }
 
   onModuleDestroy(): void {
-    this.destroyed = true;
-    clearTimeout(this.timer);
-    this.shutdown.abort();
+    this.schedule.stop();
     this.keys?.onModuleDestroy();
   }
 
@@ -66,7 +54,7 @@ export class DiscoveryKeySource extends KeySource implements OnModuleInit, OnMod
     if (this.keys !== undefined) return this.keys.status();
     return {
       ready: false,
-      message: `OpenID discovery not done yet${this.lastError !== undefined ? `: ${this.lastError}` : ''}`,
+      message: `OpenID discovery not done yet${this.schedule.lastError !== undefined ? `: ${this.schedule.lastError}` : ''}`,
     };
   }
 
@@ -81,11 +69,7 @@ export class DiscoveryKeySource extends KeySource implements OnModuleInit, OnMod
   /** With a key set: its own (rate-limited) refetch. Before discovery succeeded: discovery, as rarely. */
   refreshForUnknownKid(): Promise<boolean> {
     if (this.keys !== undefined) return this.keys.refreshForUnknownKid();
-    if (this.inFlight) return this.inFlight;
-    const now = this.now();
-    if (now - this.lastUnknownKidTry < UNKNOWN_KID_COOLDOWN_MS || now < this.noFetchBefore) return Promise.resolve(false);
-    this.lastUnknownKidTry = now;
-    return this.discover();
+    return this.schedule.runForUnknownKid();
   }
 
   override get version(): number {
@@ -94,33 +78,21 @@ export class DiscoveryKeySource extends KeySource implements OnModuleInit, OnMod
 
   /** Fetches the document now, or joins the fetch running; true when keys are loaded after it. */
   discover(): Promise<boolean> {
-    this.inFlight ??= this.load().finally(() => {
-      this.inFlight = undefined;
-    });
-    return this.inFlight;
+    return this.schedule.run();
   }
 
   private async load(): Promise<boolean> {
-    clearTimeout(this.timer);
     try {
-      const found = await discover(this.issuer, this.shutdown.signal, this.options.discoveryFetcher);
-      this.failures = 0;
-      this.lastError = undefined;
-      this.noFetchBefore = Number.NEGATIVE_INFINITY;
-      this.regularMs = refreshDelayMs(found.cacheControl);
-      this.schedule(this.regularMs);
+      const found = await discover(this.issuer, this.schedule.signal, this.options.discoveryFetcher);
+      const every = this.schedule.succeeded(found.cacheControl);
       if (this.keys !== undefined && found.jwksUri === this.jwksUri) return this.keys.ready;
-      this.logger.log(`${this.label}: key set at ${displayUrl(found.jwksUri)}; document refreshed every ${this.regularMs / 1000} s`);
+      this.logger.log(`${this.label}: key set at ${displayUrl(found.jwksUri)}; document refreshed every ${every / 1000} s`);
       return await this.use(found.jwksUri).refresh();
     } catch (error) {
-      if (this.destroyed) return false;
-      this.failures += 1;
-      const { failure, delay, noFetchBefore } = failedFetch(error, this.failures, this.regularMs, this.now());
-      this.lastError = failure.publicReason;
-      if (noFetchBefore !== undefined) this.noFetchBefore = noFetchBefore;
+      const failed = this.schedule.failed(error);
+      if (failed === undefined) return false;
       const state = this.keys ? 'keeping the key set already found' : 'not ready until it succeeds';
-      this.logger.error(`${this.label} failed: ${failure.message}; ${state}; next try in ${delay / 1000} s`);
-      this.schedule(delay);
+      this.logger.error(`${this.label} failed: ${failed.failure.message}; ${state}; next try in ${failed.delay / 1000} s`);
       return false;
     }
   }
@@ -140,11 +112,5 @@ export class DiscoveryKeySource extends KeySource implements OnModuleInit, OnMod
     this.generation += 1;
     if (hadKeys) this.changed();
     return keys;
-  }
-
-  private schedule(ms: number): void {
-    if (this.destroyed) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.discover(), ms).unref();
   }
 }

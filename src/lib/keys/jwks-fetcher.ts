@@ -1,4 +1,4 @@
-import { FETCH_TIMEOUT_MS, UNKNOWN_KID_COOLDOWN_MS, retryDelayMs } from './refresh-timing.js';
+import { FETCH_TIMEOUT_MS } from './refresh-timing.js';
 
 // One HTTP GET of a key set (or of an OpenID discovery document, with the same limits). Every way it can go wrong becomes a KeySetFetchError
 // whose message is a log line an operator can act on, and whose publicReason is a
@@ -144,22 +144,4 @@ function networkCategory(code: string): string {
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
   if (/SSL|TLS|CERT|SELF_SIGNED|UNABLE_TO_/.test(code)) return 'TLS error';
   return 'connection failed';
-}
-
-/** What a failed fetch (the `failures`-th in a row) means for the next one. */
-export interface FailedFetch {
-  readonly failure: KeySetFetchError;
-  /** When to try again. */
-  readonly delay: number;
-  /** Set when asking again at once would only repeat the failure (a huge body costs a MiB each time): no fetch before it. */
-  readonly noFetchBefore?: number;
-}
-
-/** The key set's and the discovery document's one retry rule: back off, and hold off after what a retry would repeat. */
-export function failedFetch(error: unknown, failures: number, regularMs: number, now: number): FailedFetch {
-  const failure = error instanceof KeySetFetchError ? error : new KeySetFetchError((error as Error).message, 'fetch failed');
-  const delay = retryDelayMs(failures, regularMs);
-  if (!failure.retryLater) return { failure, delay };
-  const held = Math.max(delay, UNKNOWN_KID_COOLDOWN_MS);
-  return { failure, delay: held, noFetchBefore: now + held };
 }

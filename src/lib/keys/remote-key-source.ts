@@ -3,10 +3,10 @@ import type { KeyObject } from 'node:crypto';
 import type { Algorithm } from '../core/algorithms.js';
 import type { JsonObject } from '../core/token-rules.js';
 import { importKeySet, type ImportedKeySet } from './jwk-import.js';
-import { KeySetFetchError, failedFetch, fetchJwks, type JwksFetcher } from './jwks-fetcher.js';
+import { FetchSchedule } from './fetch-schedule.js';
+import { KeySetFetchError, fetchJwks, type JwksFetcher } from './jwks-fetcher.js';
 import { KeySet } from './key-set.js';
 import { KeySource, type KeySourceStatus } from './key-source.js';
-import { DEFAULT_REFRESH_MS, UNKNOWN_KID_COOLDOWN_MS, refreshDelayMs } from './refresh-timing.js';
 
 export interface RemoteKeySourceOptions {
   readonly fetcher?: JwksFetcher;
@@ -23,19 +23,8 @@ export interface RemoteKeySourceOptions {
 export class RemoteKeySource extends KeySource implements OnModuleInit, OnModuleDestroy {
   private current: KeySet | undefined;
   private loads = 0;
-  /** The one fetch running now; everyone who needs a fetch meanwhile shares it. */
-  private inFlight: Promise<boolean> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private failures = 0;
-  /** The last failure in fixed words (KeySetFetchError.publicReason), for /health. */
-  private lastError: string | undefined;
-  /** After an answer that is costly to ask for again (too large, a redirect): no fetch at once before this. */
-  private noFetchBefore = Number.NEGATIVE_INFINITY;
-  private regularMs = DEFAULT_REFRESH_MS;
-  private lastUnknownKidFetch = Number.NEGATIVE_INFINITY;
   private lastIgnored = '';
-  private destroyed = false;
-  private readonly shutdown = new AbortController();
+  private readonly schedule: FetchSchedule;
   private readonly fetcher: JwksFetcher;
   private readonly now: () => number;
   private readonly logger: Pick<LoggerService, 'log' | 'warn' | 'error'>;
@@ -51,6 +40,7 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? new Logger('KeySet');
     this.label = `Key set ${displayUrl(url)}`;
+    this.schedule = new FetchSchedule(() => this.load(), this.now);
   }
 
   onModuleInit(): void {
@@ -60,22 +50,21 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
   }
 
   onModuleDestroy(): void {
-    this.destroyed = true;
-    clearTimeout(this.timer);
-    this.shutdown.abort();
+    this.schedule.stop();
   }
 
   /** Public (on /health): counts and fixed phrases only, never the URL or an error's text. */
   status(): KeySourceStatus {
     const ready = this.current !== undefined;
-    const notLoaded = `identity provider key set not loaded yet${this.lastError !== undefined ? `: ${this.lastError}` : ''}`;
+    const { lastError } = this.schedule;
+    const notLoaded = `identity provider key set not loaded yet${lastError !== undefined ? `: ${lastError}` : ''}`;
     return {
       ready,
       ...(ready ? {} : { message: notLoaded }),
       keySet: {
         keys: this.current?.size ?? 0,
         fetchedAt: this.current?.fetchedAt.toISOString() ?? null,
-        ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+        ...(lastError !== undefined ? { lastError } : {}),
       },
     };
   }
@@ -89,19 +78,12 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
   }
 
   refreshForUnknownKid(): Promise<boolean> {
-    if (this.inFlight) return this.inFlight;
-    const now = this.now();
-    if (now - this.lastUnknownKidFetch < UNKNOWN_KID_COOLDOWN_MS || now < this.noFetchBefore) return Promise.resolve(false);
-    this.lastUnknownKidFetch = now;
-    return this.refresh();
+    return this.schedule.runForUnknownKid();
   }
 
   /** Fetches the set now, or joins the fetch already running; true when a set was loaded. */
   refresh(): Promise<boolean> {
-    this.inFlight ??= this.load().finally(() => {
-      this.inFlight = undefined;
-    });
-    return this.inFlight;
+    return this.schedule.run();
   }
 
   override get version(): number {
@@ -109,33 +91,24 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
   }
 
   private async load(): Promise<boolean> {
-    clearTimeout(this.timer);
     try {
-      const fetched = await this.fetcher(this.url, this.shutdown.signal);
+      const fetched = await this.fetcher(this.url, this.schedule.signal);
       const imported = this.importKeys(fetched.body);
       const before = this.current && this.describe();
       this.current = new KeySet(this.url, imported.entries, new Date(this.now()));
       this.loads += 1;
-      this.failures = 0;
-      this.lastError = undefined;
-      this.noFetchBefore = Number.NEGATIVE_INFINITY;
-      this.regularMs = refreshDelayMs(fetched.cacheControl);
+      const every = this.schedule.succeeded(fetched.cacheControl);
       // Logged on the first load and whenever the provider's keys change (a rotation).
       if (before !== this.describe()) {
-        this.logger.log(`${this.label} loaded: ${this.describe()}; refreshed every ${this.regularMs / 1000} s`);
+        this.logger.log(`${this.label} loaded: ${this.describe()}; refreshed every ${every / 1000} s`);
       }
-      this.schedule(this.regularMs);
       this.changed();
       return true;
     } catch (error) {
-      if (this.destroyed) return false;
-      this.failures += 1;
-      const { failure, delay, noFetchBefore } = failedFetch(error, this.failures, this.regularMs, this.now());
-      this.lastError = failure.publicReason;
-      if (noFetchBefore !== undefined) this.noFetchBefore = noFetchBefore;
+      const failed = this.schedule.failed(error);
+      if (failed === undefined) return false;
       const state = this.current ? `keeping the ${this.current.size} key(s) already held` : 'not ready until it loads';
-      this.logger.error(`${this.label} ${this.redact(failure.message)}; ${state}; next try in ${delay / 1000} s`);
-      this.schedule(delay);
+      this.logger.error(`${this.label} ${this.redact(failed.failure.message)}; ${state}; next try in ${failed.delay / 1000} s`);
       return false;
     }
   }
@@ -158,13 +131,6 @@ export class RemoteKeySource extends KeySource implements OnModuleInit, OnModule
   /** An error's text as logged: should it quote the URL, its secrets are masked. */
   private redact(text: string): string {
     return text.split(this.url).join(displayUrl(this.url));
-  }
-
-  private schedule(ms: number): void {
-    if (this.destroyed) return;
-    clearTimeout(this.timer);
-    // unref: a pending refresh never keeps the process alive.
-    this.timer = setTimeout(() => void this.refresh(), ms).unref();
   }
 
   /** Unusable keys are logged when the set changes, not on every refresh. */
