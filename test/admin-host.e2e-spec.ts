@@ -1,10 +1,10 @@
-import { connect as tcpConnect } from 'node:net';
 import { Controller, Get } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CurrentSession, GatehouseAdminModule, GatehouseModule, type Session } from '../src/index.js';
 import { ADMIN_KEY, admin, tokenOf } from './support/admin.js';
 import { PLATFORMS, startHostApp, type HostApp, type Platform } from './support/host-app.js';
 import { tempDir } from './support/server-process.js';
+import { answerBeforeBody } from './support/raw-http.js';
 import { now } from './support/tokens.js';
 
 // The admin API (docs/protocol.md §11) in a host app of its own, on each HTTP platform:
@@ -101,22 +101,10 @@ describe.each(PLATFORMS)('admin API in a host app (%s)', (platform: Platform) =>
 
   it('refuses a caller without the key before reading its body', async () => {
     // Headers announce a megabyte that never comes: the answer must not wait for it.
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = tcpConnect(host.port, '127.0.0.1');
-      let data = '';
-      socket.on('data', (chunk) => {
-        data += chunk;
-        if (data.includes('\r\n\r\n')) {
-          socket.destroy();
-          resolve(data);
-        }
-      });
-      socket.on('error', reject);
-      socket.write(
-        'POST /admin/revocations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"sub":',
-      );
-      setTimeout(() => reject(new Error('no answer before the body')), 3000);
-    });
+    const answer = await answerBeforeBody(
+      host.port,
+      'POST /admin/revocations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"sub":',
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 401 /);
     expect(answer).toMatch(/^connection: close$/im);
   });

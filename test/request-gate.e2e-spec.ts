@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { CurrentSession, GatehouseModule, type Session } from '../src/index.js';
 import { PLATFORMS, startHostApp, type HostApp } from './support/host-app.js';
+import { answerBeforeBody } from './support/raw-http.js';
 import { unsignedToken } from './support/tokens.js';
 
 // docs/protocol.md §10: a request with a body to a guarded route is authenticated before
@@ -21,24 +22,12 @@ class NotesController {
 class NotesModule {}
 
 /** Sends only the head of a POST that announces a 1 MB body, and resolves the first answer line. */
-function headOnly(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let data = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('no answer before the body was sent'));
-    }, 3000);
-    socket.on('data', (chunk) => {
-      data += chunk.toString('latin1');
-      if (!data.includes('\r\n')) return;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(data.slice(0, data.indexOf('\r\n')));
-    });
-    socket.on('error', reject);
-    socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n`);
-  });
+async function headOnly(port: number, path: string): Promise<string> {
+  const head = await answerBeforeBody(
+    port,
+    `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n`,
+  );
+  return head.slice(0, head.indexOf('\r\n'));
 }
 
 /**

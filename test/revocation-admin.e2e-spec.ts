@@ -1,7 +1,7 @@
-import { connect as tcpConnect } from 'node:net';
 import { startApp, type RunningApp } from './support/app.js';
 import { ADMIN_KEY, admin, tokenOf } from './support/admin.js';
 import { runServer, tempDir } from './support/server-process.js';
+import { answerBeforeBody } from './support/raw-http.js';
 import { now } from './support/tokens.js';
 
 // The admin API's bad input (docs/protocol.md §11): one 401 for any credential but the
@@ -40,22 +40,10 @@ describe('admin API: bad input', () => {
 
   it('refuses a caller without the key before reading its body', async () => {
     // Headers announce a megabyte that never comes: the answer must not wait for it.
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = tcpConnect(server.port, '127.0.0.1');
-      let data = '';
-      socket.on('data', (chunk) => {
-        data += chunk;
-        if (data.includes('\r\n\r\n')) {
-          socket.destroy();
-          resolve(data);
-        }
-      });
-      socket.on('error', reject);
-      socket.write(
-        'POST /admin/revocations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"sub":',
-      );
-      setTimeout(() => reject(new Error('no answer before the body')), 3000);
-    });
+    const answer = await answerBeforeBody(
+      server.port,
+      'POST /admin/revocations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"sub":',
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 401 /);
   });
 

@@ -24,3 +24,29 @@ export function rawGet(port: number, path: string, authorization: string): Promi
     );
   });
 }
+
+/**
+ * Writes `request` (a head announcing a body, and at most part of it) and resolves the
+ * answer's head once it is complete, without sending the rest: a server that waited for
+ * the body would never answer, and after 3 s this rejects.
+ */
+export function answerBeforeBody(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let data = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('no answer before the body was sent'));
+    }, 3000);
+    socket.on('data', (chunk) => {
+      data += chunk.toString('latin1');
+      const end = data.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(data.slice(0, end + 2));
+    });
+    socket.on('error', reject);
+    socket.write(request);
+  });
+}
