@@ -314,6 +314,21 @@ describe('the packed library in a fresh NestJS app', () => {
       await expect401(app.url, undefined, 'token_missing', 'Missing bearer token', '/no/such/route');
     });
 
+    it('answers 403 insufficient_scope on a @RequireScopes route without the scope, and runs it with the scope', async () => {
+      const withScope = (scope: string) => signedToken({ sub: 'alice', scope, ...validFor(600) }, { alg: 'HS256', key: JWT_SECRET });
+      const refused = await request(app.url)
+        .post('/notes')
+        .set('Authorization', `Bearer ${withScope('notes:read')}`);
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ statusCode: 403, reason: 'insufficient_scope' });
+      expect(refused.headers['www-authenticate']).toMatch(/error="insufficient_scope", scope="notes:write"/);
+      const created = await request(app.url)
+        .post('/notes')
+        .set('Authorization', `Bearer ${withScope('notes:read notes:write')}`);
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual({ created: true, by: 'alice' });
+    });
+
     it('authenticates a WebSocket with its first frame, then runs the guarded gateway', async () => {
       const client = await authenticated(app.port, sign('alice'));
       expect(await client.next()).toMatchObject({ event: 'session', data: { sub: 'alice', authMode: 'secure' } });
@@ -328,6 +343,34 @@ describe('the packed library in a fresh NestJS app', () => {
       expect(await client.next()).toMatchObject({ event: 'error', data: { reason: 'auth_required' } });
       expect(await client.closed).toEqual({ code: 4401, reason: 'auth_required' });
       expect(client.frames.map((f) => f.event)).toEqual(['error']);
+    });
+  });
+
+  describe('app D: two issuers (the issuers option), each with its own key', () => {
+    const ISSUERS = ['https://first.idp.test/', 'https://second.idp.test/'];
+    const KEYS = [JWT_SECRET, 'the-second-issuers-secret-of-32-bytes-or-more'];
+    let app: App;
+    const sign = (iss: string, key: string) => signedToken({ sub: 'alice', iss, ...validFor(600) }, { alg: 'HS256', key });
+
+    beforeAll(async () => {
+      const issuers = ISSUERS.map((issuer, i) => ({ issuer, key: KEYS[i], algorithms: 'HS256' }));
+      app = await start(appDir, 'dist/app-d/main.js', { ISSUERS: JSON.stringify(issuers) });
+      apps.push(app);
+    }, 60_000);
+
+    it("accepts each issuer's tokens", async () => {
+      for (const [i, iss] of ISSUERS.entries()) {
+        const res = await request(app.url)
+          .get('/session')
+          .set('Authorization', `Bearer ${sign(iss, KEYS[i])}`);
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ sub: 'alice', claims: { iss } });
+      }
+    });
+
+    it("refuses a token signed with the other issuer's key (signature_invalid) and an unknown issuer (claim_invalid)", async () => {
+      await expect401(app.url, sign(ISSUERS[0], KEYS[1]), 'signature_invalid', undefined, '/session');
+      await expect401(app.url, sign('https://other.idp.test/', KEYS[0]), 'claim_invalid', 'Unknown issuer', '/session');
     });
   });
 
@@ -418,9 +461,9 @@ describe('a blank `nest new` app (Express) that follows the docs', () => {
     expect(typeCheck.code).toBe(0);
   });
 
-  it('passes its own supertest e2e test: a guarded route and a guarded gateway', () => {
+  it('passes its own supertest e2e test: a guarded route, a scope, a guarded gateway and two issuers', () => {
     expect(e2e.output).toMatch(/# fail 0/);
-    expect(e2e.output).toMatch(/# pass 5/);
+    expect(e2e.output).toMatch(/# pass 8/);
     expect(e2e.code).toBe(0);
   });
 });
