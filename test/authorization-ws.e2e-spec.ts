@@ -260,3 +260,30 @@ describe('gateway authorization on GatehouseIoAdapter', () => {
     client.close();
   });
 });
+
+/** Socket.IO matches a RegExp namespace (one gateway, many namespaces): its handlers' requirements hold on each. */
+@WebSocketGateway({ namespace: /^\/team-[a-z]+$/ })
+class TeamChatGateway extends ChatHandlers {}
+
+describe('gateway authorization on a RegExp namespace (GatehouseIoAdapter)', () => {
+  let host: HostApp;
+  beforeAll(async () => (host = await start(TeamChatGateway, 'io')));
+  afterAll(() => host.app.close());
+
+  it('judges every handler on each namespace the RegExp matches', async () => {
+    for (const namespace of ['/team-red', '/team-blue']) {
+      ran.length = 0;
+      const client = await ioAuthenticated(host.url, { transport: 'websocket', namespace, token: token({ scope: 'chat' }) });
+      client.emit('write', {});
+      expect(await client.next()).toMatchObject({ event: 'error', data: { reason: 'insufficient_scope', refused: 'write' } });
+      client.emit('read');
+      expect(await client.next()).toEqual({ event: 'read', data: 'ok' });
+      expect(ran).toEqual(['read']);
+      client.close();
+      const reader = await ioAuthenticated(host.url, { transport: 'websocket', namespace, token: token({}) });
+      reader.emit('read');
+      expect(await reader.next()).toMatchObject({ event: 'error', data: { reason: 'insufficient_scope', refused: 'read' } });
+      reader.close();
+    }
+  });
+});

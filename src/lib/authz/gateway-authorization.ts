@@ -17,10 +17,8 @@ import { channelAllowed, rightsOf, type Rights, type RightsPaths } from '../core
 @Injectable()
 export class GatewayAuthorization implements OnModuleInit {
   private readonly paths: RightsPaths;
-  /** By Socket.IO namespace and event. */
-  private readonly byNamespace = new Map<string, Entry>();
-  /** By event alone: raw WebSocket serves every gateway on one path. */
-  private readonly byEvent = new Map<string, Entry>();
+  /** Every handler, in discovery order, with its gateway's `namespace` option. */
+  private readonly handlers: { readonly namespace: unknown; readonly event: string; readonly entry: Entry }[] = [];
 
   constructor(
     @Inject(ModulesContainer) private readonly modules: ModulesContainer,
@@ -29,25 +27,33 @@ export class GatewayAuthorization implements OnModuleInit {
     this.paths = settings.rights;
   }
 
-  /** Gathered at startup, where a contradiction stops the app. */
+  /**
+   * Gathered at startup, where two handlers of one event on one namespace option with
+   * different requirements stop the app.
+   */
   onModuleInit(): void {
     this.gather();
-    const clash = [...this.byNamespace.values()].find((entry) => entry.clash !== undefined);
+    const byNamespace = new Map<unknown, Map<string, Entry>>();
+    for (const { namespace, event, entry } of this.handlers) {
+      const name = typeof namespace === 'string' || namespace === undefined ? normalizeNamespace(namespace ?? '') : namespace;
+      if (!byNamespace.has(name)) byNamespace.set(name, new Map());
+      record(byNamespace.get(name)!, event, entry, `"${event}" on namespace ${describeNamespace(name)}`);
+    }
+    const clash = [...byNamespace.values()].flatMap((events) => [...events.values()]).find((entry) => entry.clash !== undefined);
     if (clash) throw new Error(clash.clash);
   }
 
   /**
-   * The requirements of `event`: on the Socket.IO namespace `namespace`, or (undefined)
-   * on any gateway, as the raw WebSocket adapter serves them all on one path.
+   * Each event's requirements on the gateways whose `namespace` option `serves` accepts
+   * (Socket.IO matches a name, a RegExp or a function; raw WebSocket serves every gateway
+   * on one path): one map, for an adapter to share among the sockets it serves there.
    */
-  requirementsFor(namespace: string | undefined, event: string): Requirements | undefined {
-    return (namespace === undefined ? this.byEvent.get(event) : this.byNamespace.get(key(namespace, event)))?.requirements;
-  }
-
-  /** For the raw adapter at startup: two gateways with different requirements for one event cannot share its one path. */
-  assertOneSetPerEvent(): void {
-    const clash = [...this.byEvent.values()].find((entry) => entry.clash !== undefined);
-    if (clash) throw new Error(clash.clash);
+  requirementsWhere(serves: (namespace: unknown) => boolean): ReadonlyMap<string, Requirements | undefined> {
+    const events = new Map<string, Requirements | undefined>();
+    for (const { namespace, event, entry } of this.handlers) {
+      if (!events.has(event) && serves(namespace)) events.set(event, entry.requirements);
+    }
+    return events;
   }
 
   /** undefined: the handler may run. Synchronous unless a policy answers with a promise. */
@@ -83,14 +89,15 @@ export class GatewayAuthorization implements OnModuleInit {
       for (const wrapper of module.providers.values()) {
         const gateway = wrapper.metatype as (abstract new (...args: never[]) => object) | null | undefined;
         if (typeof gateway !== 'function' || Reflect.getMetadata(GATEWAY_METADATA, gateway) !== true) continue;
-        const options = (Reflect.getMetadata(GATEWAY_OPTIONS, gateway) ?? {}) as { namespace?: unknown };
-        const namespace = typeof options.namespace === 'string' ? normalizeNamespace(options.namespace) : '/';
+        const { namespace } = (Reflect.getMetadata(GATEWAY_OPTIONS, gateway) ?? {}) as { namespace?: unknown };
         for (const [name, handler] of methodsOf(gateway)) {
           const event = Reflect.getMetadata(MESSAGE_METADATA, handler) as unknown;
           if (typeof event !== 'string') continue;
-          const found = { owner: `${gateway.name}.${name}`, requirements: requirementsOf(gateway, handler) };
-          record(this.byNamespace, key(namespace, event), found, `"${event}" on namespace ${namespace}`);
-          record(this.byEvent, event, found, `"${event}" on the one WebSocket path`);
+          this.handlers.push({
+            namespace,
+            event,
+            entry: { owner: `${gateway.name}.${name}`, requirements: requirementsOf(gateway, handler) },
+          });
         }
       }
     }
@@ -113,7 +120,10 @@ function record(table: Map<string, Entry>, at: string, found: Entry, where: stri
   }
 }
 
-const key = (namespace: string, event: string) => `${normalizeNamespace(namespace)}\u0000${event}`;
+function describeNamespace(name: unknown): string {
+  if (typeof name === 'string') return name;
+  return name instanceof RegExp ? name.toString() : '(a function)';
+}
 
 function normalizeNamespace(namespace: string): string {
   return namespace.startsWith('/') ? namespace : `/${namespace}`;

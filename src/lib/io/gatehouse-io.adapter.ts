@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Logger, type INestApplicationContext, type WsMessageHandler } from '@nestjs/common';
 import { Authenticator, type Outcome } from '../auth/authenticator.js';
+import type { Requirements } from '../authz/requirements.js';
 import { AUTH_UNAVAILABLE, AuthFailure } from '../core/auth-failure.js';
 import { CONNECTION } from '../auth/session-holder.js';
 import { AUTH_REQUIRED } from '../ws/ws-protocol.js';
@@ -14,6 +15,11 @@ import { runHandlers } from './io-handlers.js';
 import type { IoError, IoNamespace, IoServer, IoServerOptions } from './io-types.js';
 import { limitWriteBuffers } from './write-buffer-limit.js';
 import { lazyBase, loadOptionalPeer } from '../options/optional-peer.js';
+
+interface NamespaceGateways {
+  readonly hooks: readonly OnGatewayAuthenticated[];
+  readonly requirements: ReadonlyMap<string, Requirements | undefined>;
+}
 
 /** A refused handshake: the client's `connect_error` gets `err.message` and `err.data`. */
 function refusalError(failure: AuthFailure): IoError {
@@ -60,8 +66,8 @@ export class GatehouseIoAdapter extends IoAdapterBase {
   private readonly addressOf: (request: IncomingMessage) => string;
   private readonly log = new Logger('WebSocket');
   private readonly installed = new WeakSet<IoNamespace>();
-  /** The gateways that hear of each session, per namespace (one array shared by its sockets). */
-  private readonly hooks = new WeakMap<IoNamespace, readonly OnGatewayAuthenticated[]>();
+  /** Per namespace, what its gateways are to its sockets (shared by them): who hears of each session, what each event requires. */
+  private readonly gatewaysOf = new WeakMap<IoNamespace, NamespaceGateways>();
   private readonly engineSessions: EngineSessions;
 
   constructor(
@@ -121,7 +127,9 @@ export class GatehouseIoAdapter extends IoAdapterBase {
       const connection = new IoConnection(socket);
       connection.admitted = outcome;
       connection.address = address;
-      connection.hooks = this.hooksOf(socket.nsp);
+      const gateways = this.gatewaysFor(socket.nsp);
+      connection.hooks = gateways.hooks;
+      connection.requirements = gateways.requirements;
       this.engineSessions.authenticated(socket.conn);
       next();
     };
@@ -142,13 +150,16 @@ export class GatehouseIoAdapter extends IoAdapterBase {
     }
   };
 
-  private hooksOf(namespace: IoNamespace): readonly OnGatewayAuthenticated[] {
-    let hooks = this.hooks.get(namespace);
-    if (hooks === undefined) {
-      hooks = this.sessions.authenticatedHooks((gateway: Gateway) => servesNamespace(gateway.options.namespace, namespace));
-      this.hooks.set(namespace, hooks);
+  private gatewaysFor(namespace: IoNamespace): NamespaceGateways {
+    let gateways = this.gatewaysOf.get(namespace);
+    if (gateways === undefined) {
+      gateways = {
+        hooks: this.sessions.authenticatedHooks((gateway: Gateway) => servesNamespace(gateway.options.namespace, namespace)),
+        requirements: this.sessions.requirementsWhere((option) => servesNamespace(option, namespace)),
+      };
+      this.gatewaysOf.set(namespace, gateways);
     }
-    return hooks;
+    return gateways;
   }
 
   private readonly onConnection = (socket: GatehouseIoSocket): void => {

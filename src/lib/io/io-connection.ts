@@ -32,10 +32,6 @@ export class IoConnection extends Connection {
     return this.socket;
   }
 
-  override get namespace(): string {
-    return this.socket.nsp.name;
-  }
-
   override leaveChannel(channel: string): boolean {
     if (!this.socket.rooms.has(channel)) return false;
     void this.socket.leave(channel);

@@ -1,4 +1,5 @@
 import { CONNECTION, type SessionHolder } from '../auth/session-holder.js';
+import type { Requirements } from '../authz/requirements.js';
 import type { AuthFailure } from '../core/auth-failure.js';
 import type { Session } from '../core/session.js';
 import type { Deadline } from './deadline-queue.js';
@@ -7,6 +8,7 @@ import type { Frame } from './ws-frames.js';
 import { closeCodeOf } from './ws-protocol.js';
 
 const NO_HOOKS: readonly OnGatewayAuthenticated[] = Object.freeze([]);
+const NO_REQUIREMENTS: ReadonlyMap<string, Requirements | undefined> = new Map();
 
 /** A transport's socket as handlers see it (Nest's `client`): its session and its Connection. */
 export interface ConnectionHolder extends SessionHolder {
@@ -47,6 +49,8 @@ export abstract class Connection {
   channels: Set<string> | undefined;
   /** The gateways told of each new session (OnGatewayAuthenticated): one array shared by the sockets of a path or namespace. */
   hooks: readonly OnGatewayAuthenticated[] = NO_HOOKS;
+  /** Each event's requirements on this socket's gateways (docs/protocol.md §15): one map shared by the sockets of a path or namespace. */
+  requirements: ReadonlyMap<string, Requirements | undefined> = NO_REQUIREMENTS;
 
   constructor(holder: ConnectionHolder) {
     holder[CONNECTION] = this;
@@ -57,11 +61,6 @@ export abstract class Connection {
 
   /** The socket as gateways receive it (raw `ws`, or Socket.IO's). */
   abstract readonly client: object;
-
-  /** The Socket.IO namespace whose gateways handle this socket's events; undefined for raw WebSocket (one path, every gateway). */
-  get namespace(): string | undefined {
-    return undefined;
-  }
 
   /** Leaves a channel's room, if the transport has rooms and the socket is in it: true when it left. */
   leaveChannel(_channel: string): boolean {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Requirements } from '../authz/requirements.js';
 import type { Duplex } from 'node:stream';
 import { Logger, type INestApplicationContext, type WsMessageHandler } from '@nestjs/common';
 import { AbstractWsAdapter } from '@nestjs/websockets';
@@ -53,6 +54,8 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
   private closed: Promise<void> | undefined;
   /** Every gateway shares the one server: all of them hear of each session (found at the first socket). */
   private hooks: readonly OnGatewayAuthenticated[] | undefined;
+  /** One path serves every gateway: one map of their events' requirements. */
+  private requirements: ReadonlyMap<string, Requirements | undefined> | undefined;
 
   constructor(app: INestApplicationContext) {
     super(app);
@@ -179,6 +182,7 @@ export class GatehouseWsAdapter extends AbstractWsAdapter {
         ws.on('close', this.closeListener); // emitted once; on() spares once()'s wrapper per socket
         const connection = new WsConnection(ws, this.sessions.settings.maxBufferedBytes);
         connection.hooks = this.hooks ??= this.sessions.authenticatedHooks(() => true);
+        connection.requirements = this.requirements ??= this.sessions.requirementsWhere(() => true);
         this.sessions.opened(connection, session instanceof AuthFailure ? undefined : session, address);
         server.emit('connection', ws, request);
       });

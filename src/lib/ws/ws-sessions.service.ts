@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Requirements } from '../authz/requirements.js';
 import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { GatewayAuthorization } from '../authz/gateway-authorization.js';
 import { PolicyFailed } from '../authz/authorize.js';
@@ -114,6 +115,11 @@ export class WsSessions implements OnApplicationBootstrap {
     return this.gateways()
       .filter((gateway) => serves(gateway) && isOnGatewayAuthenticated(gateway.instance))
       .map((gateway) => gateway.instance as OnGatewayAuthenticated);
+  }
+
+  /** Each event's requirements on the gateways whose `namespace` option `serves` accepts: one map, for the adapter to share among sockets. */
+  requirementsWhere(serves: (namespace: unknown) => boolean): ReadonlyMap<string, Requirements | undefined> {
+    return this.authorization.requirementsWhere(serves);
   }
 
   /** False when `address` already holds maxPendingPerAddress unauthenticated sockets: refuse one more. */
@@ -292,7 +298,7 @@ export class WsSessions implements OnApplicationBootstrap {
    * A policy that waits makes later frames wait too, so they keep their order.
    */
   private authorize(connection: Connection, session: Session, frame: Frame, dispatch: (frame: Frame) => void): Promise<void> | void {
-    const requirements = this.authorization.requirementsFor(connection.namespace, frame.event);
+    const requirements = connection.requirements.get(frame.event);
     if (requirements === undefined) {
       dispatch(frame);
       return;
