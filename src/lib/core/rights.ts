@@ -19,8 +19,6 @@ export interface Rights {
   readonly channels: readonly string[];
 }
 
-export const DEFAULT_RIGHTS_CLAIMS = { scopesClaim: undefined, rolesClaim: 'roles', channelsClaim: '/channels' } as const;
-
 export const DEFAULT_RIGHTS_PATHS: RightsPaths = { scopes: undefined, roles: ['roles'], channels: ['channels'] };
 
 /** A claim setting (`/a/b` or one top-level key) as a path; an Error for a bad JSON Pointer. */

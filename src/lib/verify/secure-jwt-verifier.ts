@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { SecureAuthConfig } from '../options/settings.js';
-import { AuthFailure } from '../core/auth-failure.js';
+import { AUTH_UNAVAILABLE, AuthFailure } from '../core/auth-failure.js';
 import type { Session } from '../core/session.js';
 import { KEY_NOT_FOUND, type JsonObject } from '../core/token-rules.js';
 import type { KeySource } from '../keys/key-source.js';
@@ -10,11 +10,6 @@ import { VerifiedTokenCache } from './verified-token-cache.js';
 import { JwtVerifier, type CheckResult } from './jwt-verifier.js';
 import type { RightsPaths } from '../core/rights.js';
 
-/**
- * Tokens of an issuer whose keys are not loaded yet (its provider is down, or has not
- * answered yet): 503 with Retry-After, not a 401 that a client would take as final.
- */
-export const KEYS_UNAVAILABLE = new AuthFailure('auth_unavailable', 'Authentication is temporarily unavailable');
 
 /**
  * AUTH_MODE=secure, the default: the signature is verified with the configured
@@ -62,7 +57,7 @@ export class SecureJwtVerifier extends JwtVerifier {
     const refreshed = await this.keySource.refreshForUnknownKid();
     if (refreshed) return this.rememberSigner(validateTokenWithPayload(token, this.policy, nowInSeconds()));
     // No key at all yet is not an unknown kid: the provider has not answered.
-    return this.unavailableUntilLoaded && !this.keySource.ready ? KEYS_UNAVAILABLE : failure;
+    return this.unavailableUntilLoaded && !this.keySource.ready ? AUTH_UNAVAILABLE : failure;
   }
 
   /**
