@@ -23,9 +23,17 @@ export type Verdict = AuthFailure | undefined;
 
 /**
  * undefined: allowed. Scopes first (the answer names them), then roles, channels and
- * policies. Synchronous unless a policy answers with a promise.
+ * policies. Synchronous unless a policy answers with a promise. `channels`, when given,
+ * receives each channel the selectors named and the rights allowed (so that a caller
+ * keeping them need not run the selectors again); read it only when allowed.
  */
-export function authorize(requirements: Requirements, session: Session, rights: Rights, input: unknown): Verdict | Promise<Verdict> {
+export function authorize(
+  requirements: Requirements,
+  session: Session,
+  rights: Rights,
+  input: unknown,
+  channels?: string[],
+): Verdict | Promise<Verdict> {
   for (const scope of requirements.scopes) {
     if (!rights.scopes.has(scope)) return new InsufficientScope(requirements.scopes);
   }
@@ -35,6 +43,7 @@ export function authorize(requirements: Requirements, session: Session, rights: 
   for (const select of requirements.channels) {
     const channel = channelOf(select, input);
     if (channel === undefined || !channelAllowed(rights.channels, channel)) return FORBIDDEN;
+    channels?.push(channel);
   }
   return runPolicies(requirements, session, input, 0);
 }

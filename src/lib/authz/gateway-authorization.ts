@@ -56,27 +56,13 @@ export class GatewayAuthorization implements OnModuleInit {
     return events;
   }
 
-  /** undefined: the handler may run. Synchronous unless a policy answers with a promise. */
-  authorize(requirements: Requirements, session: Session, data: unknown): Verdict | Promise<Verdict> {
-    return authorize(requirements, session, this.rightsOf(session), data);
+  /** undefined: the handler may run (`channels` then holds the channels it asked for). Synchronous unless a policy answers with a promise. */
+  authorize(requirements: Requirements, session: Session, data: unknown, channels?: string[]): Verdict | Promise<Verdict> {
+    return authorize(requirements, session, this.rightsOf(session), data, channels);
   }
 
   rightsOf(session: Session): Rights {
     return rightsOf(session, this.paths);
-  }
-
-  /** The channel names a message asks for (one per @AuthorizeChannel). */
-  channelsOf(requirements: Requirements, data: unknown): string[] {
-    const names: string[] = [];
-    for (const select of requirements.channels) {
-      try {
-        const name = select(data);
-        if (typeof name === 'string') names.push(name);
-      } catch {
-        // a selector that cannot read the data names no channel (authorize() refused it)
-      }
-    }
-    return names;
   }
 
   /** Still allowed under `session`'s rights: for rooms checked again after a refresh. */

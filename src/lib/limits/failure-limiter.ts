@@ -56,9 +56,13 @@ export class FailureLimiter extends FailureLimit {
   }
 
   countFailure(address: string): FailureCount {
-    const retryAfterSeconds = this.retryAfterSeconds(address);
+    if (this.limit === 0) return COUNTED;
+    // The key (an IPv6 address's /64) and the time, once for both steps.
+    const key = failureKeyOf(address);
+    const now = this.now();
+    const retryAfterSeconds = this.retryAfterAt(key, now);
     if (retryAfterSeconds > 0) return { retryAfterSeconds, blocked: false };
-    return this.recordFailure(address) ? COUNTED_AND_BLOCKED : COUNTED;
+    return this.recordAt(key, now) ? COUNTED_AND_BLOCKED : COUNTED;
   }
 
   /**
@@ -68,12 +72,7 @@ export class FailureLimiter extends FailureLimit {
    */
   retryAfterSeconds(address: string): number {
     if (this.limit === 0) return 0;
-    const now = this.now();
-    let window = this.windows.get(failureKeyOf(address));
-    if (window === undefined && this.windows.size >= this.maxAddresses) window = this.overflowIfFull(now);
-    if (window === undefined || window.failures < this.limit) return 0;
-    const left = window.startedAt + this.windowMs - now;
-    return left > 0 ? Math.ceil(left / 1000) : 0;
+    return this.retryAfterAt(failureKeyOf(address), this.now());
   }
 
   /**
@@ -82,8 +81,18 @@ export class FailureLimiter extends FailureLimit {
    */
   recordFailure(address: string): boolean {
     if (this.limit === 0) return false;
-    const now = this.now();
-    const key = failureKeyOf(address);
+    return this.recordAt(failureKeyOf(address), this.now());
+  }
+
+  private retryAfterAt(key: string, now: number): number {
+    let window = this.windows.get(key);
+    if (window === undefined && this.windows.size >= this.maxAddresses) window = this.overflowIfFull(now);
+    if (window === undefined || window.failures < this.limit) return 0;
+    const left = window.startedAt + this.windowMs - now;
+    return left > 0 ? Math.ceil(left / 1000) : 0;
+  }
+
+  private recordAt(key: string, now: number): boolean {
     let window = this.windows.get(key);
     if (window === undefined || this.ended(window, now)) {
       if (window !== undefined) this.windows.delete(key);

@@ -303,17 +303,18 @@ export class WsSessions implements OnApplicationBootstrap {
       dispatch(frame);
       return;
     }
+    const channels: string[] | undefined = requirements.channels.length > 0 ? [] : undefined;
     const decided = settle(
-      () => this.authorization.authorize(requirements, session, frame.data),
+      () => this.authorization.authorize(requirements, session, frame.data, channels),
       (verdict): void => {
         if (connection.closing) return;
         if (verdict !== undefined) {
           if (verdict instanceof PolicyFailed) this.events.unavailable('ws', 'authorization policy', verdict.cause, { sub: session.sub });
           return connection.refuseMessage(verdict, frame);
         }
-        if (requirements.channels.length > 0) {
+        if (channels !== undefined) {
           connection.channels ??= new Set();
-          for (const channel of this.authorization.channelsOf(requirements, frame.data)) connection.channels.add(channel);
+          for (const channel of channels) connection.channels.add(channel);
         }
         dispatch(frame);
       },
