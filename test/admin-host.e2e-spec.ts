@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CurrentSession, GatehouseAdminModule, GatehouseModule, type Session } from '../src/index.js';
+import { FailureLimit } from '../src/lib/limits/failure-limit.js';
 import { ADMIN_KEY, admin, tokenOf } from './support/admin.js';
 import { PLATFORMS, startHostApp, type HostApp, type Platform } from './support/host-app.js';
 import { tempDir } from './support/server-process.js';
@@ -160,5 +161,38 @@ describe.each(PLATFORMS)('admin API in a host app (%s)', (platform: Platform) =>
     expect((await admin(host.url, 'POST', '/admin/revocations', { sub: 'mallory' })).status).toBe(201);
     // The same allowance as bad tokens: that address's bad bearer tokens are limited too.
     expect(await sessionStatus(host.url, 'not-a-token')).toMatchObject({ status: 429, reason: 'rate_limited' });
+  });
+
+  it('a failure limit whose store fails: a wrong key gets 503 auth_unavailable, the app stays up', async () => {
+    // The limit's store (Redis, in a cluster) rejecting: the one defined answer, as for tokens.
+    class FailingStore extends FailureLimit {
+      readonly limit = FAIL_LIMIT;
+      readonly windowMs = 60_000;
+      readonly trackedAddresses = undefined;
+      countFailure(): Promise<never> {
+        return Promise.reject(new Error('failure store unreachable'));
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        GatehouseModule.forRoot({ mode: 'insecure', revocation: { dataDir: tempDir() } }),
+        GatehouseAdminModule.forRoot({ apiKey: ADMIN_KEY }),
+      ],
+    })
+      .overrideProvider(FailureLimit)
+      .useValue(new FailingStore())
+      .compile();
+    const failing = await startHostApp(moduleRef, platform);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const refused = await admin(failing.url, 'GET', '/admin/revocations', undefined, 'wrong-key');
+        expect(refused.status).toBe(503);
+        expect(refused.body).toMatchObject({ statusCode: 503, reason: 'auth_unavailable' });
+        expect(refused.headers.get('retry-after')).toBe('1');
+      }
+      expect((await admin(failing.url, 'GET', '/admin/revocations')).status).toBe(200);
+    } finally {
+      await failing.app.close();
+    }
   });
 });

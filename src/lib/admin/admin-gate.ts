@@ -10,10 +10,9 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Authenticator } from '../auth/authenticator.js';
-import { httpRefusal, type HttpRefusal } from '../auth/refusal-replies.js';
-import { RateLimitedFailure } from '../core/auth-failure.js';
-import { FailureLimit } from '../limits/failure-limit.js';
-import { AuthEventsService } from '../observability/auth-events.service.js';
+import { httpRefusal, sendHttpRefusal, unread, type HttpRefusal } from '../auth/refusal-replies.js';
+import type { AuthFailure } from '../core/auth-failure.js';
+import type { MaybePromise } from '../core/settle.js';
 import { escapeLineBreaks } from '../observability/log-safety.js';
 import { Revocations } from '../revocation/revocations.service.js';
 import { ADMIN_REFUSAL, carriesAdminKey } from './admin-key.js';
@@ -40,9 +39,7 @@ export class AdminGate implements NestMiddleware, CanActivate, OnModuleInit {
   constructor(
     @Inject(ADMIN_KEY_DIGEST) private readonly digest: Buffer,
     @Inject(Revocations) private readonly revocations: Revocations,
-    @Inject(FailureLimit) private readonly limiter: FailureLimit,
     @Inject(Authenticator) private readonly authenticator: Authenticator,
-    @Inject(AuthEventsService) private readonly events: AuthEventsService,
   ) {}
 
   onModuleInit(): void {
@@ -53,7 +50,8 @@ export class AdminGate implements NestMiddleware, CanActivate, OnModuleInit {
     const authorization = request.headers.authorization;
     if (carriesAdminKey(authorization, this.digest)) return next();
     const refusal = await this.refusalFor(request, authorization === undefined ? 'no admin key' : 'wrong admin key');
-    send(request, response, refusal);
+    // Node's own response API: the same on Fastify and Express. A body left unread closes the connection.
+    sendHttpRefusal(response, unread(request, refusal));
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -62,38 +60,18 @@ export class AdminGate implements NestMiddleware, CanActivate, OnModuleInit {
     throw new HttpException(ADMIN_REFUSAL.body, ADMIN_REFUSAL.status);
   }
 
-  /** Counts the failure and logs it: 401, or 429 once the address is over the limit. */
-  private async refusalFor(request: IncomingMessage, why: string): Promise<HttpRefusal> {
+  /**
+   * Counts the failure as the Authenticator counts a bad token's, and logs it: 401, 429
+   * once the address is over the limit, 503 when the limit's store failed.
+   */
+  private refusalFor(request: IncomingMessage, why: string): MaybePromise<HttpRefusal> {
     const address = this.authenticator.addressOf(request);
     // A middleware sees the URL below its mount point; both platforms keep the whole one in originalUrl.
     const url = (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '';
     const where = { address: escapeLineBreaks(address), method: request.method, path: escapeLineBreaks(url.split('?')[0]) };
-    if (!this.limiter.enabled) {
-      this.logger.warn({ msg: `admin API refused: ${why}`, event: 'admin_key_refused', ...where });
-      return ADMIN_REFUSAL;
-    }
-    const count = await this.limiter.countFailure(address);
-    if (count.retryAfterSeconds > 0) {
-      this.events.rateLimited('http', { address, retryAfterSeconds: count.retryAfterSeconds });
-      return httpRefusal(new RateLimitedFailure(count.retryAfterSeconds));
-    }
-    this.logger.warn({ msg: `admin API refused: ${why}`, event: 'admin_key_refused', ...where });
-    if (count.blocked) {
-      this.events.addressBlocked('http', { address, failures: this.limiter.limit, windowSeconds: this.limiter.windowMs / 1000 });
-    }
-    return ADMIN_REFUSAL;
+    const log = () => this.logger.warn({ msg: `admin API refused: ${why}`, event: 'admin_key_refused', ...where });
+    const failure = this.authenticator.countFailure('http', address, log);
+    const reply = (refusal: AuthFailure | undefined) => (refusal === undefined ? ADMIN_REFUSAL : httpRefusal(refusal));
+    return failure instanceof Promise ? failure.then(reply) : reply(failure);
   }
-}
-
-/** The refusal, written with Node's own response API (the same on Fastify and Express). */
-function send(request: IncomingMessage, response: ServerResponse, refusal: HttpRefusal): void {
-  const body = JSON.stringify(refusal.body);
-  response.statusCode = refusal.status;
-  for (const [name, value] of Object.entries(refusal.headers)) response.setHeader(name, value);
-  response.setHeader('Content-Type', 'application/json; charset=utf-8');
-  response.setHeader('Content-Length', Buffer.byteLength(body));
-  // A body left unread is not drained: the connection ends with the answer.
-  const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
-  if (hasBody) response.setHeader('Connection', 'close');
-  response.end(body);
 }

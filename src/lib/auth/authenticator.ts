@@ -6,7 +6,7 @@ import { bearerToken } from '../core/bearer-token.js';
 import type { Session } from '../core/session.js';
 import { settle, type MaybePromise } from '../core/settle.js';
 import { clientAddressOf } from '../limits/client-address.js';
-import { FailureLimit, type FailureCount } from '../limits/failure-limit.js';
+import { FailureLimit } from '../limits/failure-limit.js';
 import { Revocations } from '../revocation/revocations.service.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 import { AuthEventsService } from '../observability/auth-events.service.js';
@@ -122,9 +122,40 @@ export class Authenticator {
    */
   private refuse(transport: Transport, address: string, failure: AuthFailure, sub: string | undefined): MaybePromise<AuthFailure> {
     if (!this.limiter.enabled || NOT_COUNTED.has(failure.reason)) return this.rejected(transport, address, failure, sub);
+    // An address over the limit learns nothing more about why its tokens fail. What
+    // does not count keeps its own answer: an expired token must still say
+    // token_expired, or a client behind a blocked address could not tell to refresh.
+    const counted = this.countFailure(transport, address, () => this.rejected(transport, address, failure, sub), sub);
+    return counted instanceof Promise ? counted.then((refusal) => refusal ?? failure) : (counted ?? failure);
+  }
+
+  /**
+   * A failed authentication counted against `address` by the failure limit (docs/protocol.md
+   * §10): a bad token here, a wrong admin key in the admin API. `counted` logs the failure
+   * when it counted (not when the address was already over the limit), before a block is
+   * reported. Answers undefined when it counted, rate_limited when the address is over
+   * the limit, auth_unavailable when the limit's store failed.
+   */
+  countFailure(transport: Transport, address: string, counted: () => void, sub?: string): MaybePromise<AuthFailure | undefined> {
+    if (!this.limiter.enabled) {
+      counted();
+      return undefined;
+    }
     return settle(
       () => this.limiter.countFailure(address),
-      (count) => this.counted(transport, address, failure, sub, count),
+      (count): AuthFailure | undefined => {
+        if (count.retryAfterSeconds > 0) {
+          this.events.rateLimited(transport, { address, retryAfterSeconds: count.retryAfterSeconds });
+          return new RateLimitedFailure(count.retryAfterSeconds);
+        }
+        counted();
+        if (count.blocked) {
+          this.events.addressBlocked(transport, { address, failures: this.limiter.limit, windowSeconds: this.limiter.windowMs / 1000 });
+        }
+        const tracked = this.limiter.trackedAddresses;
+        if (tracked !== undefined) this.events.trackedAddresses(tracked);
+        return undefined;
+      },
       (error) => this.unavailable(transport, address, 'failure limit', error, sub),
     );
   }
@@ -133,27 +164,6 @@ export class Authenticator {
   private unavailable(transport: Transport, address: string, dependency: AuthDependency, cause: unknown, sub?: string): AuthFailure {
     this.events.unavailable(transport, dependency, cause, sub === undefined ? { address } : { address, sub });
     return AUTH_UNAVAILABLE;
-  }
-
-  private counted(transport: Transport, address: string, failure: AuthFailure, sub: string | undefined, count: FailureCount): AuthFailure {
-    // An address over the limit learns nothing more about why its tokens fail. What
-    // does not count keeps its own answer: an expired token must still say
-    // token_expired, or a client behind a blocked address could not tell to refresh.
-    if (count.retryAfterSeconds > 0) {
-      this.events.rateLimited(transport, { address, retryAfterSeconds: count.retryAfterSeconds });
-      return new RateLimitedFailure(count.retryAfterSeconds);
-    }
-    this.rejected(transport, address, failure, sub);
-    if (count.blocked) {
-      this.events.addressBlocked(transport, {
-        address,
-        failures: this.limiter.limit,
-        windowSeconds: this.limiter.windowMs / 1000,
-      });
-    }
-    const tracked = this.limiter.trackedAddresses;
-    if (tracked !== undefined) this.events.trackedAddresses(tracked);
-    return failure;
   }
 
   private rejected(transport: Transport, address: string, failure: AuthFailure, sub: string | undefined): AuthFailure {

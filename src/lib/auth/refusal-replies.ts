@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import { HttpException } from '@nestjs/common';
 import { AuthFailure, InsufficientScope, RateLimitedFailure } from '../core/auth-failure.js';
 import { writeJson, type HttpResponse } from '../platform/json-reply.js';
+import { hasBody } from '../platform/platform.js';
 
 // Every HTTP answer Gatehouse gives instead of the route's own (docs/protocol.md §4, §10):
 // the body, status and headers of each, built here only. REST replies and refused
@@ -75,6 +77,18 @@ export const SHUTTING_DOWN: HttpRefusal = {
 /** On Express and Fastify alike: Fastify's reply or Express's response, as Nest hands them over. */
 export function sendHttpRefusal(response: HttpResponse, refusal: HttpRefusal): void {
   writeJson(response, refusal.status, refusal.headers, refusal.body);
+}
+
+/**
+ * A refusal that leaves a body unread closes the connection: reading the rest to keep
+ * it alive would cost what refusing first saves (docs/protocol.md §10).
+ */
+export function unread(request: { readonly headers: IncomingMessage['headers'] }, refusal: HttpRefusal): HttpRefusal {
+  const raw = (request as { raw?: IncomingMessage }).raw ?? (request as IncomingMessage);
+  // HTTP/2 has no Connection header (a stream is reset instead of a connection closed).
+  return hasBody(request.headers) && raw.httpVersionMajor < 2
+    ? { ...refusal, headers: { ...refusal.headers, Connection: 'close' } }
+    : refusal;
 }
 
 /** Thrown by the guard and the passport strategy; RefusalFilter answers it with httpRefusal(). */

@@ -8,7 +8,7 @@ import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.
 import { remember } from './admission.js';
 import { Authenticator, type AuthRequest, type Outcome } from './authenticator.js';
 import { ExpressRoutes, UNMATCHED, type ExpressRequestLike } from './express-routes.js';
-import { httpRefusal, sendHttpRefusal, type HttpRefusal } from './refusal-replies.js';
+import { httpRefusal, sendHttpRefusal, unread, type HttpRefusal } from './refusal-replies.js';
 import { RouteDecisions } from './route-decisions.js';
 
 type Done = (error?: unknown) => void;
@@ -97,16 +97,4 @@ export class RequestGate implements OnApplicationBootstrap {
       done(error);
     }
   }
-}
-
-/**
- * A refusal that leaves a body unread closes the connection: reading the rest to keep
- * it alive would cost what refusing first saves (docs/protocol.md §10).
- */
-function unread(request: AuthRequest, refusal: HttpRefusal): HttpRefusal {
-  const raw = (request as { raw?: IncomingMessage }).raw ?? (request as IncomingMessage);
-  // HTTP/2 has no Connection header (a stream is reset instead of a connection closed).
-  return hasBody(request.headers) && raw.httpVersionMajor < 2
-    ? { ...refusal, headers: { ...refusal.headers, Connection: 'close' } }
-    : refusal;
 }

@@ -1,9 +1,9 @@
 import type { EventEmitter } from 'node:events';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { httpRefusal } from '../auth/refusal-replies.js';
+import { httpRefusal, sendHttpRefusal } from '../auth/refusal-replies.js';
 import { DeadlineQueue, type Deadline } from '../ws/deadline-queue.js';
-import { refuseRequest, rejectUpgrade } from '../ws/upgrade-response.js';
+import { rejectUpgrade } from '../ws/upgrade-response.js';
 import { TOO_MANY_UNAUTHENTICATED } from '../ws/ws-protocol.js';
 import type { WsSessions } from '../ws/ws-sessions.service.js';
 
@@ -49,7 +49,7 @@ export class EngineSessions {
     server.use((request, response, next) => {
       if (request._query?.sid !== undefined || this.sessions.admitsPending(this.addressOf(request))) return next();
       const refusal = httpRefusal(TOO_MANY_UNAUTHENTICATED);
-      if (response instanceof ServerResponse) refuseRequest(response, refusal);
+      if (response instanceof ServerResponse) sendHttpRefusal(response, refusal);
       else rejectUpgrade(response.socket, refusal);
     });
     server.on('connection', this.opened);

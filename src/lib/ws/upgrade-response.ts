@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { HttpRefusal } from '../auth/refusal-replies.js';
 
 /**
@@ -24,15 +24,4 @@ export function rejectUpgrade(socket: Duplex, refusal: HttpRefusal): void {
   ];
   socket.once('finish', () => socket.destroy());
   socket.end(`${lines.join('\r\n')}\r\n\r\n${text}`);
-}
-
-/** The same refusal on a plain Node response (a request that is not an upgrade: Engine.IO polling). */
-export function refuseRequest(response: ServerResponse, refusal: HttpRefusal): void {
-  const text = JSON.stringify(refusal.body);
-  response.writeHead(refusal.status, {
-    ...refusal.headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-  });
-  response.end(text);
 }
