@@ -1,6 +1,5 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { authenticateHttp } from './admission.js';
-import { Authenticator, type AuthRequest } from './authenticator.js';
+import type { AuthRequest } from './authenticator.js';
 import { RouteAuthorization } from './route-authorization.js';
 import { ENFORCES_REQUIREMENTS } from './route-decisions.js';
 
@@ -15,18 +14,12 @@ import { ENFORCES_REQUIREMENTS } from './route-decisions.js';
 export class AuthorizationGuard implements CanActivate {
   static readonly [ENFORCES_REQUIREMENTS] = true;
 
-  constructor(
-    @Inject(Authenticator) private readonly authenticator: Authenticator,
-    @Inject(RouteAuthorization) private readonly authorization: RouteAuthorization,
-  ) {}
+  constructor(@Inject(RouteAuthorization) private readonly authorization: RouteAuthorization) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     // Gateway messages are judged by the Gatehouse adapters before the handler is called.
     if (context.getType() !== 'http') return true;
     const request = context.getArgByIndex<AuthRequest & object>(0);
-    const authenticated = authenticateHttp(this.authenticator, request);
-    return authenticated === true
-      ? this.authorization.judgeRoute(context, request)
-      : authenticated.then(() => this.authorization.judgeRoute(context, request));
+    return this.authorization.admit(request, this.authorization.requirementsOf(context));
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-custom';
 import type { Session } from '../core/session.js';
-import { admit, admittedSession } from './admission.js';
+import { admittedSession, authenticateHttp } from './admission.js';
 import { Authenticator, type AuthRequest } from './authenticator.js';
 
 /** The passport strategy name: `@UseGuards(AuthGuard('gatehouse'))`. */
@@ -23,9 +23,7 @@ export class GatehouseStrategy extends PassportStrategy(Strategy, GATEHOUSE_STRA
   }
 
   async validate(request: AuthRequest & object): Promise<Session> {
-    const admitted = admittedSession(request);
-    if (admitted !== undefined) return admitted;
-    admit(request, await this.authenticator.authenticateRequest(request));
+    await authenticateHttp(this.authenticator, request);
     return admittedSession(request)!;
   }
 }

@@ -1,7 +1,6 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
-import { Authenticator, type AuthRequest } from './authenticator.js';
-import { authenticateHttp } from './admission.js';
+import type { AuthRequest } from './authenticator.js';
 import { RouteAuthorization } from './route-authorization.js';
 import { RouteDecisions } from './route-decisions.js';
 
@@ -18,7 +17,6 @@ export class GlobalGatehouseGuard implements CanActivate {
 
   constructor(
     @Inject(RouteDecisions) private readonly decisions: RouteDecisions,
-    @Inject(Authenticator) private readonly authenticator: Authenticator,
     @Inject(RouteAuthorization) private readonly authorization: RouteAuthorization,
     @Inject(GATEHOUSE_SETTINGS) settings: GatehouseSettings,
   ) {
@@ -32,12 +30,7 @@ export class GlobalGatehouseGuard implements CanActivate {
     // The request is argument 0: what switchToHttp().getRequest() returns, without the
     // three closures switchToHttp() adds to the context on every call.
     const request = context.getArgByIndex<AuthRequest & object>(0);
-    const authenticated = authenticateHttp(this.authenticator, request);
     // Then what the route requires (docs/protocol.md §15), judged here: no guard of its own.
-    const requirements = decision.requirements;
-    if (requirements === undefined) return authenticated;
-    return authenticated === true
-      ? this.authorization.judge(requirements, request)
-      : authenticated.then(() => this.authorization.judge(requirements, request));
+    return this.authorization.admit(request, decision.requirements);
   }
 }

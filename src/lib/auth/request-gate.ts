@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AuthFailure } from '../core/auth-failure.js';
@@ -8,7 +7,7 @@ import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.
 import { remember } from './admission.js';
 import { Authenticator, type AuthRequest, type Outcome } from './authenticator.js';
 import { ExpressRoutes, UNMATCHED, type ExpressRequestLike } from './express-routes.js';
-import { httpRefusal, sendHttpRefusal, unread, type HttpRefusal } from './refusal-replies.js';
+import { httpRefusal, sendHttpRefusal, unread } from './refusal-replies.js';
 import { RouteDecisions } from './route-decisions.js';
 
 type Done = (error?: unknown) => void;

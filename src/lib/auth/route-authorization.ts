@@ -4,7 +4,8 @@ import type { Requirements } from '../authz/requirements.js';
 import { rightsOf, type RightsPaths } from '../core/rights.js';
 import { AuthEventsService } from '../observability/auth-events.service.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
-import { admittedSession } from './admission.js';
+import { admittedSession, authenticateHttp } from './admission.js';
+import { Authenticator, type AuthRequest } from './authenticator.js';
 import { GatehouseRefusal } from './refusal-replies.js';
 import { RouteDecisions } from './route-decisions.js';
 
@@ -23,6 +24,7 @@ export class RouteAuthorization {
   private readonly judged = new WeakSet<object>();
 
   constructor(
+    @Inject(Authenticator) private readonly authenticator: Authenticator,
     @Inject(RouteDecisions) private readonly decisions: RouteDecisions,
     @Inject(AuthEventsService) private readonly events: AuthEventsService,
     @Inject(GATEHOUSE_SETTINGS) settings: GatehouseSettings,
@@ -30,13 +32,24 @@ export class RouteAuthorization {
     this.paths = settings.rights;
   }
 
-  /** The requirements of the route `context` runs; `request` was admitted with a session (admission.ts). */
-  judgeRoute(context: ExecutionContext, request: object): true | Promise<true> {
-    return this.judge(this.decisions.of(context.getClass(), context.getHandler()).requirements, request);
+  /** The requirements of the route `context` runs (undefined: none). */
+  requirementsOf(context: ExecutionContext): Requirements | undefined {
+    return this.decisions.of(context.getClass(), context.getHandler()).requirements;
   }
 
-  judge(requirements: Requirements | undefined, request: object): true | Promise<true> {
-    if (requirements === undefined || this.judged.has(request)) return true;
+  /**
+   * What every authenticating guard does: the request's session (from the gate, or its
+   * token checked now), then the route's `requirements`. A refusal is thrown.
+   */
+  admit(request: AuthRequest & object, requirements: Requirements | undefined): true | Promise<true> {
+    const authenticated = authenticateHttp(this.authenticator, request);
+    if (requirements === undefined) return authenticated;
+    return authenticated === true ? this.judge(requirements, request) : authenticated.then(() => this.judge(requirements, request));
+  }
+
+  /** `request` was admitted with a session (admission.ts). */
+  private judge(requirements: Requirements, request: object): true | Promise<true> {
+    if (this.judged.has(request)) return true;
     const session = admittedSession(request)!;
     const decide = (verdict: Verdict): true => {
       if (verdict === undefined) {

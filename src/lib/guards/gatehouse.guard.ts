@@ -1,6 +1,5 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { authenticateHttp } from '../auth/admission.js';
-import { Authenticator, type AuthRequest } from '../auth/authenticator.js';
+import type { AuthRequest } from '../auth/authenticator.js';
 import { RouteAuthorization } from '../auth/route-authorization.js';
 import { ENFORCES_REQUIREMENTS } from '../auth/route-decisions.js';
 import { WsSessionGuard } from '../ws/ws-session.guard.js';
@@ -19,10 +18,7 @@ export class GatehouseGuard implements CanActivate {
   static readonly [ENFORCES_REQUIREMENTS] = true;
 
   // Explicit @Inject: tools without decorator metadata (tsx, Vitest) can still build it.
-  constructor(
-    @Inject(Authenticator) private readonly authenticator: Authenticator,
-    @Inject(RouteAuthorization) private readonly authorization: RouteAuthorization,
-  ) {}
+  constructor(@Inject(RouteAuthorization) private readonly authorization: RouteAuthorization) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const type = context.getType();
@@ -30,9 +26,6 @@ export class GatehouseGuard implements CanActivate {
     if (type !== 'http') return false;
     const request = context.getArgByIndex<AuthRequest & object>(0);
     // A valid token, then what the route requires (docs/protocol.md §15).
-    const authenticated = authenticateHttp(this.authenticator, request);
-    return authenticated === true
-      ? this.authorization.judgeRoute(context, request)
-      : authenticated.then(() => this.authorization.judgeRoute(context, request));
+    return this.authorization.admit(request, this.authorization.requirementsOf(context));
   }
 }
