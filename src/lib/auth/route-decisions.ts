@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
 import { ConfigurationError } from '../options/configuration-error.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { requirementsOf, type Requirements } from '../authz/requirements.js';
+import { DiscoveryService, Reflector } from '@nestjs/core';
+import { decoratedMethods, requirementsOf, type Requirements } from '../authz/requirements.js';
 import { IS_PUBLIC } from './public.decorator.js';
 
 /**
@@ -67,13 +67,10 @@ export class RouteDecisions {
   build(): void {
     if (this.built) return;
     this.built = true;
-    const scanner = new MetadataScanner();
     for (const wrapper of this.discovery.getControllers()) {
       const controller = wrapper.metatype as Type | null;
       if (typeof controller !== 'function') continue;
-      for (const name of new Set(scanner.getAllMethodNames(controller.prototype))) {
-        const handler = (controller.prototype as Record<string, unknown>)[name];
-        if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
+      for (const [name, handler] of decoratedMethods(controller, METHOD_METADATA)) {
         const decision = this.decide(controller, handler);
         if (decision.requirements !== undefined && !this.settings.globalGuard) assertEnforced(controller, handler, name);
         Reflect.defineMetadata(ROUTE_METHOD, handler, handler);

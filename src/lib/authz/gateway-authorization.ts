@@ -4,7 +4,7 @@ import { GATEWAY_METADATA, GATEWAY_OPTIONS, MESSAGE_METADATA } from '@nestjs/web
 import type { Session } from '../core/session.js';
 import { GATEHOUSE_SETTINGS, type GatehouseSettings } from '../options/settings.js';
 import { authorize, type Verdict } from './authorize.js';
-import { requirementsOf, type Requirements } from './requirements.js';
+import { decoratedMethods, requirementsOf, type Requirements } from './requirements.js';
 import { channelAllowed, rightsOf, type Rights, type RightsPaths } from '../core/rights.js';
 
 /**
@@ -76,7 +76,7 @@ export class GatewayAuthorization implements OnModuleInit {
         const gateway = wrapper.metatype as (abstract new (...args: never[]) => object) | null | undefined;
         if (typeof gateway !== 'function' || Reflect.getMetadata(GATEWAY_METADATA, gateway) !== true) continue;
         const { namespace } = (Reflect.getMetadata(GATEWAY_OPTIONS, gateway) ?? {}) as { namespace?: unknown };
-        for (const [name, handler] of methodsOf(gateway)) {
+        for (const [name, handler] of decoratedMethods(gateway, MESSAGE_METADATA)) {
           const event = Reflect.getMetadata(MESSAGE_METADATA, handler) as unknown;
           if (typeof event !== 'string') continue;
           this.handlers.push({
@@ -113,18 +113,6 @@ function describeNamespace(name: unknown): string {
 
 function normalizeNamespace(namespace: string): string {
   return namespace.startsWith('/') ? namespace : `/${namespace}`;
-}
-
-/** The methods of a class and its bases, nearest first (an override hides its base's method). */
-function methodsOf(type: abstract new (...args: never[]) => object): Map<string, object> {
-  const methods = new Map<string, object>();
-  for (let proto = type.prototype as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      const value = Object.getOwnPropertyDescriptor(proto, name)?.value as unknown;
-      if (name !== 'constructor' && typeof value === 'function' && !methods.has(name)) methods.set(name, value);
-    }
-  }
-  return methods;
 }
 
 function sameRequirements(a: Requirements | undefined, b: Requirements | undefined): boolean {

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
-import { requirementsOf, type Requirements } from './requirements.js';
+import { decoratedMethods, requirementsOf, type Requirements } from './requirements.js';
 
 // The authorization decorators in an OpenAPI document (docs/authorization.md): each
 // operation whose route requires scopes, roles or a policy gets the scopes as its
@@ -42,7 +42,7 @@ export function describeAuthorization<D extends OpenApiDocument>(
     for (const wrapper of module.controllers.values()) {
       const controller = wrapper.metatype as (abstract new (...args: never[]) => object) | null;
       if (typeof controller !== 'function') continue;
-      for (const [name, handler] of routeMethods(controller)) {
+      for (const [name, handler] of decoratedMethods(controller, METHOD_METADATA)) {
         const requirements = requirementsOf(controller, handler);
         if (requirements !== undefined) byOperationId.set(`${controller.name}_${name}`, requirements);
       }
@@ -73,17 +73,4 @@ function describe(operation: Operation, requirements: Requirements, securityName
   operation.responses['403'] ??= {
     description: 'The token is valid but lacks a right: `insufficient_scope` (with the required scopes in WWW-Authenticate) or `forbidden`',
   };
-}
-
-/** Route methods of a class and its bases (the nearest definition of each name). */
-function routeMethods(type: abstract new (...args: never[]) => object): Map<string, object> {
-  const methods = new Map<string, object>();
-  for (let proto = type.prototype as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      const value = Object.getOwnPropertyDescriptor(proto, name)?.value as unknown;
-      if (methods.has(name) || typeof value !== 'function') continue;
-      if (Reflect.getMetadata(METHOD_METADATA, value) !== undefined) methods.set(name, value);
-    }
-  }
-  return methods;
 }

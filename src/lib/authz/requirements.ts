@@ -1,3 +1,4 @@
+import { MetadataScanner } from '@nestjs/core';
 import type { Session } from '../core/session.js';
 
 // The authorization decorators (docs/protocol.md §15): on a controller class, a route,
@@ -61,4 +62,21 @@ export function requirementsOf(controller: object | undefined, handler: object):
     else channels.push(entry.select);
   }
   return { scopes: [...scopes], roles, policies, channels };
+}
+
+type Handler = (...args: never[]) => unknown;
+
+/**
+ * The methods of a class and its bases that carry `metadataKey` (a route's METHOD_METADATA,
+ * a gateway handler's MESSAGE_METADATA), by name: the nearest definition of each, as Nest
+ * registers them (an override hides its base's method).
+ */
+export function decoratedMethods(type: abstract new (...args: never[]) => object, metadataKey: string): Map<string, Handler> {
+  const methods = new Map<string, Handler>();
+  const prototype = type.prototype as Record<string, unknown>;
+  for (const name of new MetadataScanner().getAllMethodNames(prototype)) {
+    const handler = prototype[name];
+    if (typeof handler === 'function' && Reflect.getMetadata(metadataKey, handler) !== undefined) methods.set(name, handler as Handler);
+  }
+  return methods;
 }
