@@ -4,29 +4,24 @@ import { UsageError } from './usage.js';
 import type { RightsPaths } from '../lib/core/rights.js';
 
 /**
- * How the server, configured by this environment, checks tokens. Only the Gatehouse
- * variables count: a bad PORT does not change which tokens are accepted. Throws a
- * ConfigurationError naming each bad variable.
+ * How the server, configured by this environment, checks tokens, and where it reads a
+ * token's rights. Only the Gatehouse variables count: a bad PORT does not change which
+ * tokens are accepted. Throws a ConfigurationError naming each bad variable.
  */
-export function checkingFromEnv(env: Environment): JwtAuthConfig | IssuersAuthConfig {
-  const { auth } = gatehouseSettingsFromEnv(env).settings;
+export function checkingFromEnv(env: Environment): { auth: JwtAuthConfig | IssuersAuthConfig; rights: RightsPaths } {
+  const { auth, rights } = gatehouseSettingsFromEnv(env).settings;
   // Variables name a mode, never a verifier class.
   if (auth.mode === 'custom') throw new Error('unreachable: the environment cannot configure a custom verifier');
-  return auth;
+  return { auth, rights };
 }
 
 /** One issuer's settings: what the token command signs for. */
 export function authFromEnv(env: Environment): JwtAuthConfig {
-  const auth = checkingFromEnv(env);
+  const { auth } = checkingFromEnv(env);
   if (hasSeveralIssuers(auth)) {
     throw new UsageError(
       'AUTH_JWT_ISSUERS is set: tokens come from your identity providers (this command signs for one issuer, with AUTH_JWT_KEY)',
     );
   }
   return auth;
-}
-
-/** Where this environment reads scopes, roles and channels (AUTH_SCOPES_CLAIM, AUTH_ROLES_CLAIM, AUTH_CHANNELS_CLAIM). */
-export function rightsFromEnv(env: Environment): RightsPaths {
-  return gatehouseSettingsFromEnv(env).settings.rights;
 }

@@ -12,7 +12,7 @@ import { policyFor } from '../lib/verify/validation-policy.js';
 import { ConfigurationError } from '../lib/options/configuration-error.js';
 import type { Environment } from '../lib/options/options-from-env.js';
 import { hasSeveralIssuers, type IssuersAuthConfig, type JwtAuthConfig as AuthConfig } from '../lib/options/settings.js';
-import { checkingFromEnv, rightsFromEnv } from './cli-config.js';
+import { checkingFromEnv } from './cli-config.js';
 import { readRights, type RightsPaths } from '../lib/core/rights.js';
 import type { CommandResult } from './token-command.js';
 
@@ -48,8 +48,7 @@ export async function runExplainCommand(
   let configured: AuthConfig | IssuersAuthConfig;
   let rights: RightsPaths;
   try {
-    configured = checkingFromEnv(env);
-    rights = rightsFromEnv(env);
+    ({ auth: configured, rights } = checkingFromEnv(env));
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     return { code: 2, stdout: '', stderr: `token: the configuration is invalid:\n${error.lines.join('\n')}\n` };
