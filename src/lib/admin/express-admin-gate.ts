@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SetMetadata } from '@nestjs/common';
 import { settle, type MaybePromise } from '../core/settle.js';
 import { insertExpressMiddleware, type ExpressAppLike, type ExpressLayer } from '../platform/platform.js';
+import { matches, pathnameOf, type ExpressRequestLike } from '../auth/express-routes.js';
 
 /** Marks the admin API's route methods; Nest copies it onto the handler it registers with the platform. */
 const ADMIN_ROUTE = 'gatehouse:adminRoute';
@@ -34,11 +35,6 @@ export function checkAdminKeyBeforeBodies(app: ExpressAppLike, check: Check): vo
 }
 
 function servesRequest(layer: ExpressLayer, request: IncomingMessage): boolean {
-  const url = request.url ?? '';
-  const end = url.search(/[?#]/);
-  try {
-    return Boolean(layer.match(end === -1 ? url : url.slice(0, end))) && layer.route!._handlesMethod(request.method ?? '');
-  } catch {
-    return false; // Express stops routing at a path it cannot match (a malformed escape): no admin route answers it
-  }
+  // A path Express cannot match (a malformed escape) stops its routing: no admin route answers it.
+  return matches(layer, pathnameOf(request as unknown as ExpressRequestLike)) === true && layer.route!._handlesMethod(request.method ?? '');
 }

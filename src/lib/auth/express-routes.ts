@@ -64,7 +64,7 @@ export class ExpressRoutes {
 }
 
 /** undefined: matching threw. */
-function matches(layer: ExpressLayer, path: string): boolean | undefined {
+export function matches(layer: ExpressLayer, path: string): boolean | undefined {
   try {
     return Boolean(layer.match(path));
   } catch {
@@ -73,7 +73,7 @@ function matches(layer: ExpressLayer, path: string): boolean | undefined {
 }
 
 /** The path Express's router matches: what it parsed (and cached on the request), else the URL up to `?` or `#`. */
-function pathnameOf(request: ExpressRequestLike): string {
+export function pathnameOf(request: ExpressRequestLike): string {
   const parsed = request._parsedUrl;
   if (parsed?._raw === request.url && typeof parsed.pathname === 'string') return parsed.pathname;
   const url = request.url;
