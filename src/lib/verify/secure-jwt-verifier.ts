@@ -10,7 +10,6 @@ import { VerifiedTokenCache } from './verified-token-cache.js';
 import { JwtVerifier, type CheckResult } from './jwt-verifier.js';
 import type { RightsPaths } from '../core/rights.js';
 
-
 /**
  * AUTH_MODE=secure, the default: the signature is verified with the configured
  * algorithm(s) and the key source's keys, iat and exp are required, iss/aud checked
