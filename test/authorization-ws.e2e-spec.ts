@@ -98,8 +98,8 @@ class IoChatGateway extends ChatHandlers {
   }
 }
 
-async function start(gateway: Function, adapter: 'ws' | 'io'): Promise<HostApp> {
-  @Module({ imports: [GatehouseModule.forRoot({ mode: 'insecure', failureLimit: false })], providers: [gateway as never] })
+async function start(gateway: Function | Function[], adapter: 'ws' | 'io'): Promise<HostApp> {
+  @Module({ imports: [GatehouseModule.forRoot({ mode: 'insecure', failureLimit: false })], providers: [gateway].flat() as never[] })
   class HostModule {}
   const moduleRef = await Test.createTestingModule({ imports: [HostModule] }).compile();
   return startHostApp(moduleRef, 'fastify', (app) =>
@@ -285,5 +285,50 @@ describe('gateway authorization on a RegExp namespace (GatehouseIoAdapter)', () 
       expect(await reader.next()).toMatchObject({ event: 'error', data: { reason: 'insufficient_scope', refused: 'read' } });
       reader.close();
     }
+  });
+});
+
+/**
+ * Two gateways on the raw adapter's one path, both handling `note` (a `namespace` option,
+ * which only Socket.IO reads, keeps the startup check from seeing them as one namespace):
+ * each handler runs on a message, so each one's requirements hold.
+ */
+@WebSocketGateway({ namespace: 'notes' })
+class OpenNotesGateway {
+  @SubscribeMessage('note')
+  note() {
+    ran.push('open note');
+  }
+}
+
+@WebSocketGateway()
+class GuardedNotesGateway {
+  @RequireScopes('notes:write')
+  @SubscribeMessage('note')
+  note() {
+    ran.push('guarded note');
+    return { event: 'noted', data: 'ok' };
+  }
+}
+
+describe('one event handled by two raw gateways', () => {
+  let host: HostApp;
+  beforeAll(async () => (host = await start([OpenNotesGateway, GuardedNotesGateway], 'ws')));
+  afterAll(() => host.app.close());
+
+  it('needs the requirements of both handlers, whichever gateway Nest found first', async () => {
+    ran.length = 0;
+    const reader = await connect(host.port, token({}));
+    expect(await reader.next()).toMatchObject({ event: 'session' });
+    reader.send({ event: 'note', data: {} });
+    expect(await reader.next()).toMatchObject({ event: 'error', data: { reason: 'insufficient_scope', refused: 'note' } });
+    expect(ran).toEqual([]);
+    await reader.close();
+    const writer = await connect(host.port, token({ scope: 'notes:write' }));
+    expect(await writer.next()).toMatchObject({ event: 'session' });
+    writer.send({ event: 'note', data: {} });
+    expect(await writer.next()).toEqual({ event: 'noted', data: 'ok' });
+    expect(ran.sort()).toEqual(['guarded note', 'open note']);
+    await writer.close();
   });
 });

@@ -47,11 +47,13 @@ export class GatewayAuthorization implements OnModuleInit {
    * Each event's requirements on the gateways whose `namespace` option `serves` accepts
    * (Socket.IO matches a name, a RegExp or a function; raw WebSocket serves every gateway
    * on one path): one map, for an adapter to share among the sockets it serves there.
+   * Every handler of an event runs on a message, so when several gateways there handle
+   * one event, the requirements of each must pass.
    */
   requirementsWhere(serves: (namespace: unknown) => boolean): ReadonlyMap<string, Requirements | undefined> {
     const events = new Map<string, Requirements | undefined>();
     for (const { namespace, event, entry } of this.handlers) {
-      if (!events.has(event) && serves(namespace)) events.set(event, entry.requirements);
+      if (serves(namespace)) events.set(event, allOf(events.get(event), entry.requirements));
     }
     return events;
   }
@@ -71,10 +73,12 @@ export class GatewayAuthorization implements OnModuleInit {
   }
 
   private gather(): void {
+    const seen = new Set<object>();
     for (const module of this.modules.values()) {
       for (const wrapper of module.providers.values()) {
         const gateway = wrapper.metatype as (abstract new (...args: never[]) => object) | null | undefined;
-        if (typeof gateway !== 'function' || Reflect.getMetadata(GATEWAY_METADATA, gateway) !== true) continue;
+        if (typeof gateway !== 'function' || Reflect.getMetadata(GATEWAY_METADATA, gateway) !== true || seen.has(gateway)) continue;
+        seen.add(gateway);
         const { namespace } = (Reflect.getMetadata(GATEWAY_OPTIONS, gateway) ?? {}) as { namespace?: unknown };
         for (const [name, handler] of decoratedMethods(gateway, MESSAGE_METADATA)) {
           const event = Reflect.getMetadata(MESSAGE_METADATA, handler) as unknown;
@@ -104,6 +108,18 @@ function record(table: Map<string, Entry>, at: string, found: Entry, where: stri
   } else if (existing.clash === undefined && !sameRequirements(existing.requirements, found.requirements)) {
     existing.clash = `Gatehouse: ${existing.owner} and ${found.owner} both handle ${where} with different authorization requirements: give them the same requirements or different events`;
   }
+}
+
+/** Both sets of requirements, each of which must pass. */
+function allOf(a: Requirements | undefined, b: Requirements | undefined): Requirements | undefined {
+  if (a === undefined || sameRequirements(a, b)) return b;
+  if (b === undefined) return a;
+  return {
+    scopes: [...new Set([...a.scopes, ...b.scopes])],
+    roles: [...a.roles, ...b.roles],
+    policies: [...a.policies, ...b.policies],
+    channels: [...a.channels, ...b.channels],
+  };
 }
 
 function describeNamespace(name: unknown): string {
