@@ -40,8 +40,24 @@ describe.each(PLATFORMS)('refused before read (%s): guarded routes do not read b
     if (app.exitCode === null) await once(app, 'exit');
   });
 
-  /** A POST sent at once (body undefined: none); resolves when the whole answer has come. */
-  function post(path: string, body: string | undefined, authorization?: string): Promise<Answer> {
+  /**
+   * A POST sent at once (body undefined: none); resolves when the whole answer has come.
+   * The refusal closes the connection while the body is still being written, so the
+   * client's write can fail (EPIPE, ECONNRESET) before Node's client has parsed the answer
+   * that came first; that attempt is sent again (a client's transport race, not an answer).
+   */
+  async function post(path: string, body: string | undefined, authorization?: string): Promise<Answer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await postOnce(path, body, authorization);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (attempt === 3 || (code !== 'EPIPE' && code !== 'ECONNRESET')) throw error;
+      }
+    }
+  }
+
+  function postOnce(path: string, body: string | undefined, authorization?: string): Promise<Answer> {
     const headers: Record<string, string> = {};
     if (authorization) headers.authorization = authorization;
     if (body !== undefined) headers['content-type'] = 'application/json';
